@@ -1,0 +1,42 @@
+# The two commands: `make run` and `make test`. See README.md.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask
+export FLASK_APP := cms
+
+.PHONY: run test install lint translations chromium worker clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -f -d cms/translations
+
+install: $(VENV)/.installed translations
+
+run: install
+	$(FLASK) db upgrade
+	@$(FLASK) cms demo > instance/demo-logins.txt
+	@echo "== Demo logins (username  password):"; cat instance/demo-logins.txt
+	@echo "== Serving http://127.0.0.1:5000 with the sandbox and a worker; Ctrl-C stops both."
+	@trap 'kill 0' INT TERM EXIT; \
+	  CMS_SANDBOX=true $(FLASK) cms worker & \
+	  CMS_SANDBOX=true $(FLASK) run --host 127.0.0.1 --port 5000 --with-threads
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install chromium lint
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

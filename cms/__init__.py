@@ -1,0 +1,203 @@
+"""The CMS through which a company runs its WeChat official accounts under its own rules."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from cms import config as default_config
+from cms.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(default_config)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("CMS")
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'cms.db'}"
+
+    from cms import keys
+
+    app.config["SECRET_KEY"] = keys.secret_key(app.config, app.instance_path)
+    app.config["ENCRYPTION_KEYS"] = keys.encryption_keys(app.config, app.instance_path)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "zh_CN", timezone_selector=lambda: app.config["TIMEZONE"])
+    bootstrap.init_app(app)
+
+    _import_models()
+    _login(app)
+    _blueprints(app)
+    _errors(app)
+    _templates(app)
+
+    from cms.cli import cms_cli
+
+    app.cli.add_command(cms_cli)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Foreign keys on every SQLite connection, WAL for readers beside a writer."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+
+def _import_models() -> None:
+    import cms.audit.models  # noqa: F401
+    import cms.auth.models  # noqa: F401
+
+
+def _login(app: Flask) -> None:
+    from cms.auth.models import User
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _sep, version = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        # A changed password, a lock or a departure bumps the version: old sessions end (U3 U4).
+        if user is None or not user.is_active or str(user.session_version) != version:
+            return None
+        return user
+
+
+
+def _blueprints(app: Flask) -> None:
+    from cms.admin.views import bp as admin_bp
+    from cms.api import bp as api_bp
+    from cms.audit.views import bp as audit_bp
+    from cms.auth.views import bp as auth_bp
+    from cms.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(audit_bp, url_prefix="/audit")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)  # bearer tokens only, no cookies: nothing to forge
+
+
+def _errors(app: Flask) -> None:
+    from cms.errors import Refused
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        if wants_json():
+            from cms.api.errors import error_response
+
+            return error_response(e.code, _http_code(e.code), _http_message(e.code))
+        template = f"errors/{e.code}.html" if e.code in (403, 404, 500) else "errors/generic.html"
+        return render_template(template, error=e, message=_http_message(e.code)), e.code
+
+    @app.errorhandler(Refused)
+    def refused(e: Refused):
+        if wants_json():
+            from cms.api.errors import refused_response
+
+            return refused_response(e)
+        return render_template("errors/generic.html", error=e, message=e.message), e.status
+
+    @app.errorhandler(Exception)
+    def crash(e: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        db.session.rollback()
+        if wants_json():
+            from cms.api.errors import error_response
+
+            return error_response(500, "server_error", _("Something went wrong on our side."))
+        return render_template("errors/500.html"), 500
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+
+def _http_code(status: int) -> str:
+    return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
+            429: "too_many_requests"}.get(status, "error")
+
+
+def _http_message(status: int) -> str:
+    messages = {
+        400: _("The request was malformed."),
+        401: _("Log in first."),
+        403: _("You do not have permission for this page."),
+        404: _("This page does not exist."),
+        405: _("This action is not allowed here."),
+        413: _("The upload is too large."),
+        429: _("Too many requests. Try again later."),
+    }
+    return messages.get(status, _("Something went wrong."))
+
+
+def _templates(app: Flask) -> None:
+    from cms import workdays
+    from cms.navigation import navigation
+
+    @app.template_filter("localtime")
+    def localtime(dt, fmt="%Y-%m-%d %H:%M"):
+        if dt is None:
+            return ""
+        return workdays.local(dt).strftime(fmt)
+
+    from cms.labels import label
+
+    app.add_template_filter(label, "label")
+    app.add_template_filter(lambda args: {k: v for k, v in args.items() if k != "page"}, "reject_page")
+
+    @app.context_processor
+    def inject():
+        return {
+            "nav": navigation(current_user) if current_user.is_authenticated else [],
+            "tz_name": app.config["TIMEZONE"],
+        }
+
+    @app.before_request
+    def password_gate():
+        """An expired or reset password must be changed before anything else (U2)."""
+        from flask import redirect, url_for
+
+        from cms.auth.service import needs_password_change
+
+        g.password_change_needed = False
+        if (current_user.is_authenticated and request.blueprint not in ("api", "bootstrap")
+                and request.endpoint not in ("auth.change_password", "auth.logout", "static")
+                and needs_password_change(current_user)):
+            g.password_change_needed = True
+            return redirect(url_for("auth.change_password"))
+        return None

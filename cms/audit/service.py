@@ -1,0 +1,113 @@
+"""record() appends to the audit trail; verify() walks the chain (policy U7).
+
+Services call record() inside their own transaction, so the entry commits (or rolls back)
+with the change it describes. Secrets are redacted before the entry is written: it can never be
+edited later."""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import select, update
+
+from cms import workdays
+from cms.audit.models import AuditEntry, AuditHead
+from cms.extensions import db
+
+GENESIS = "0" * 64
+SECRET_WORDS = ("password", "secret", "token", "aeskey", "aes_key", "api_key", "private", "credential")
+REDACTED = "[redacted]"
+
+
+def redact(value: Any) -> Any:
+    """A copy with the value of every key that names a secret replaced."""
+    if isinstance(value, dict):
+        return {
+            k: REDACTED if any(w in str(k).lower() for w in SECRET_WORDS) else redact(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    return value
+
+
+def _digest(entry: dict) -> str:
+    text = json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _fields(e: AuditEntry) -> dict:
+    return {
+        "seq": e.seq, "at": e.at.isoformat(), "actor_id": e.actor_id, "actor_name": e.actor_name,
+        "action": e.action, "target_type": e.target_type, "target_id": e.target_id,
+        "before": e.before, "after": e.after, "ip": e.ip, "prev_hash": e.prev_hash,
+    }
+
+
+def _current_actor():
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+def _client_ip() -> str:
+    return (request.remote_addr or "") if has_request_context() else ""
+
+
+def record(action: str, target=None, *, before: dict | None = None, after: dict | None = None,
+           actor=None, ip: str | None = None) -> AuditEntry:
+    """Append one entry to the chain in the current transaction (the caller commits)."""
+    actor = actor if actor is not None else _current_actor()
+    target_type = target_id = ""
+    if isinstance(target, tuple):
+        target_type, target_id = target[0], str(target[1])
+    elif target is not None:
+        target_type, target_id = type(target).__name__.lower(), str(target.id)
+    db.session.flush()
+    head = _lock_head()
+    entry = AuditEntry(
+        seq=head.seq + 1, at=workdays.now(),
+        actor_id=getattr(actor, "id", None), actor_name=getattr(actor, "username", "") or "",
+        action=action, target_type=target_type, target_id=target_id,
+        before=redact(before) if before is not None else None,
+        after=redact(after) if after is not None else None,
+        ip=ip if ip is not None else _client_ip(), prev_hash=head.hash,
+    )
+    # The stored JSON is what the hash covers: normalise through a JSON round trip first.
+    entry.before = json.loads(json.dumps(entry.before, default=str)) if entry.before is not None else None
+    entry.after = json.loads(json.dumps(entry.after, default=str)) if entry.after is not None else None
+    entry.hash = _digest(_fields(entry))
+    db.session.add(entry)
+    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=entry.seq, hash=entry.hash))
+    return entry
+
+
+def _lock_head() -> AuditHead:
+    # The UPDATE takes the lock before we read: two appenders queue here instead of forking.
+    result = db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
+    if result.rowcount == 0:
+        db.session.add(AuditHead(id=1, seq=0, hash=GENESIS))
+        db.session.flush()
+    head = db.session.execute(
+        select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)
+    ).scalar_one()
+    return head
+
+
+def verify(batch: int = 1000) -> tuple[int, int | None]:
+    """Walk the chain. Returns (entries checked, seq of the first broken entry or None)."""
+    prev, checked, last_id = GENESIS, 0, 0
+    while True:
+        rows = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not rows:
+            return checked, None
+        for e in rows:
+            checked += 1
+            if e.seq != checked or e.prev_hash != prev or _digest(_fields(e)) != e.hash:
+                return checked, e.seq
+            prev, last_id = e.hash, e.id

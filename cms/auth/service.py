@@ -1,0 +1,403 @@
+"""What the people feature does: users, roles, passwords, logins, tokens. Each function owns its
+transaction and writes the audit trail (U7)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from cms import workdays
+from cms.audit.service import record
+from cms.auth import rules
+from cms.auth.models import (
+    USER_STATES,
+    ApiToken,
+    Department,
+    LoginAttempt,
+    PasswordHistory,
+    RoleAssignment,
+    User,
+)
+from cms.errors import NotFound, Refused
+from cms.extensions import db
+from cms.permissions import ROLE_SCOPES, ROLES, role_label
+
+TOKEN_PREFIX = "cms_"
+
+
+def policy() -> rules.PasswordPolicy:
+    return rules.PasswordPolicy.from_config(current_app.config)
+
+
+def limits() -> rules.LoginLimits:
+    return rules.LoginLimits.from_config(current_app.config)
+
+
+def user_snapshot(user: User) -> dict:
+    return {
+        "username": user.username, "real_name": user.real_name, "department": user.department_id,
+        "title": user.title, "phone": user.phone, "state": user.state,
+        "hire_date": user.hire_date, "leave_date": user.leave_date,
+        "roles": sorted(role_key(r) for r in user.roles),
+    }
+
+
+def role_key(r: RoleAssignment) -> str:
+    return r.role if r.scope_type is None else f"{r.role}@{r.scope_type}:{r.scope_id}"
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No such user."), code="not_found")
+    return user
+
+
+def get_by_username(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(_("No user named %(name)s.", name=username), code="not_found")
+    return user
+
+
+# --- passwords ---------------------------------------------------------------------------------
+
+def password_problems(user_or_name, password: str) -> list[str]:
+    username = getattr(user_or_name, "username", user_or_name)
+    previous: list[str] = []
+    if isinstance(user_or_name, User) and user_or_name.id:
+        previous = [user_or_name.password_hash] + list(db.session.scalars(
+            select(PasswordHistory.password_hash).where(PasswordHistory.user_id == user_or_name.id)
+            .order_by(PasswordHistory.id.desc()).limit(max(policy().history - 1, 0))
+        ))
+    found = rules.password_problems(password, username, policy(), [p for p in previous if p],
+                                    check_password_hash)
+    return [_(msg, **args) for msg, args in found]
+
+
+def _set_password(user: User, password: str, *, must_change: bool) -> None:
+    problems = password_problems(user, password)
+    if problems:
+        raise Refused(" ".join(problems), code="U2", fields={"password": problems})
+    if user.password_hash:
+        db.session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash))
+    user.password_hash = generate_password_hash(password)
+    user.password_changed_at = workdays.now()
+    user.must_change_password = must_change
+    user.session_version += 1
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """The user's own change (U2): the current password is asked again."""
+    if not check_password_hash(user.password_hash, current):
+        raise Refused(_("The current password is wrong."), code="invalid", fields={"current": [_("Wrong password.")]})
+    _set_password(user, new, must_change=False)
+    record("user.password_changed", user, actor=user)
+    db.session.commit()
+
+
+def generate_password() -> str:
+    """An initial password that always satisfies the policy."""
+    while True:
+        candidate = secrets.token_urlsafe(12) + "-7a"
+        if rules.character_classes(candidate) >= 3:
+            return candidate
+
+
+def needs_password_change(user: User) -> bool:
+    return user.must_change_password or rules.password_expired(
+        user.password_changed_at, workdays.now(), policy().max_age_days)
+
+
+# --- logins ------------------------------------------------------------------------------------
+
+def _ip_failures(ip: str) -> int:
+    since = workdays.now() - timedelta(minutes=limits().lock_minutes)
+    return db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(LoginAttempt.ip == ip, LoginAttempt.at > since)) or 0
+
+
+def authenticate(username: str, password: str, ip: str) -> User:
+    """The user if the login may proceed; Refused with the reason otherwise (U3)."""
+    now, lim = workdays.now(), limits()
+    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    why = rules.login_refusal(user.state if user else "active", user.locked_until if user else None,
+                              _ip_failures(ip), now, lim)
+    if why:
+        record("login.refused", user or ("user", username), after={"reason": why}, actor=user, ip=ip)
+        db.session.commit()
+        raise Refused(_(why, n=lim.lock_minutes), code="U3", status=403 if user else 401)
+    if user is None or not user.password_hash or not check_password_hash(user.password_hash, password):
+        db.session.add(LoginAttempt(ip=ip, username=username[:64]))
+        if user is not None:
+            user.failed_logins, user.locked_until = rules.after_failure(user.failed_logins, now, lim)
+            if user.locked_until:
+                record("user.locked_after_failures", user, after={"until": user.locked_until}, actor=user, ip=ip)
+        record("login.failed", user or ("user", username), actor=user, ip=ip)
+        db.session.commit()
+        if user is not None and user.locked_until:
+            raise Refused(_("The account is locked after repeated failures. Try again in %(n)d minutes.",
+                            n=lim.lock_minutes), code="U3", status=403)
+        raise Refused(_("Wrong username or password."), code="invalid", status=401)
+    user.failed_logins, user.locked_until = 0, None
+    record("login", user, actor=user, ip=ip)
+    db.session.commit()
+    return user
+
+
+def record_logout(user: User) -> None:
+    record("logout", user, actor=user)
+    db.session.commit()
+
+
+# --- users and roles (sysadmin) -----------------------------------------------------------------
+
+def _department(department_id) -> Department:
+    dep = db.session.get(Department, department_id) if department_id else None
+    if dep is None:
+        raise Refused(_("Choose an existing department."), code="invalid",
+                      fields={"department": [_("No such department.")]})
+    return dep
+
+
+def create_user(*, username: str, real_name: str, department_id: int, title: str = "", phone: str = "",
+                hire_date: date | None = None, roles: list[tuple[str, str | None, int | None]] = (),
+                password: str | None = None, must_change: bool = True) -> tuple[User, str]:
+    """A new user (U1: real name, department and title) → (user, initial password)."""
+    username = (username or "").strip()
+    errors = {}
+    if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum() or len(username) > 64:
+        errors["username"] = [_("Letters, digits, '-', '_' and '.' only, at most 64.")]
+    elif db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        errors["username"] = [_("This username is taken.")]
+    if not (real_name or "").strip():
+        errors["real_name"] = [_("The real name is required (U1).")]
+    if errors:
+        raise Refused(_("The user could not be created: %(what)s", what="; ".join(
+            m for ms in errors.values() for m in ms)), code="U1" if "real_name" in errors else "invalid",
+            fields=errors)
+    dep = _department(department_id)
+    user = User(username=username, real_name=real_name.strip(), department=dep, title=title or "",
+                phone=phone or "", hire_date=hire_date, must_change_password=must_change)
+    db.session.add(user)
+    db.session.flush()
+    initial = password or generate_password()
+    _set_password(user, initial, must_change=must_change)
+    user.session_version = 1
+    _replace_roles(user, roles)
+    record("user.created", user, after=user_snapshot(user))
+    db.session.commit()
+    return user, initial
+
+
+def update_user(user: User, **fields) -> User:
+    before = user_snapshot(user)
+    if "department_id" in fields:
+        user.department = _department(fields.pop("department_id"))
+    for name in ("real_name", "title", "phone", "hire_date"):
+        if name in fields:
+            setattr(user, name, fields[name])
+    if not (user.real_name or "").strip():
+        raise Refused(_("The real name is required (U1)."), code="U1", fields={"real_name": [_("Required.")]})
+    record("user.updated", user, before=before, after=user_snapshot(user))
+    db.session.commit()
+    return user
+
+
+def _replace_roles(user: User, roles) -> None:
+    wanted = set()
+    for role, scope_type, scope_id in roles:
+        if role not in ROLES:
+            raise Refused(_("Unknown role: %(role)s", role=role), code="invalid", fields={"roles": [role]})
+        if scope_type not in ROLE_SCOPES[role]:
+            raise Refused(_("%(role)s cannot be held for this scope.", role=role_label(role)),
+                          code="invalid", fields={"roles": [role]})
+        if scope_type == "department":
+            _department(scope_id)
+        wanted.add((role, scope_type, scope_id if scope_type else None))
+    have = {(r.role, r.scope_type, r.scope_id): r for r in user.roles}
+    for key, r in have.items():
+        if key not in wanted:
+            user.roles.remove(r)
+    for key in wanted - set(have):
+        user.roles.append(RoleAssignment(role=key[0], scope_type=key[1], scope_id=key[2]))
+
+
+def set_roles(user: User, roles) -> User:
+    before = user_snapshot(user)
+    _replace_roles(user, roles)
+    db.session.flush()
+    record("user.roles_changed", user, before={"roles": before["roles"]},
+           after={"roles": sorted(role_key(r) for r in user.roles)})
+    db.session.commit()
+    return user
+
+
+def parse_role(text: str, user_department: int | None = None) -> tuple[str, str | None, int | None]:
+    """'leader@department:3', 'contributor' (scoped to the user's department when it must be),
+    'supervisor@channel:2' → (role, scope_type, scope_id)."""
+    role, _sep, scope = text.strip().partition("@")
+    if role not in ROLES:
+        raise Refused(_("Unknown role: %(role)s", role=role), code="invalid")
+    if not scope:
+        if None in ROLE_SCOPES[role]:
+            return role, None, None
+        return role, "department", user_department
+    kind, _sep, ident = scope.partition(":")
+    if not ident.isdigit():
+        raise Refused(_("Write a scoped role as role@department:ID or role@channel:ID."), code="invalid")
+    return role, kind, int(ident)
+
+
+def _withdraw_access(user: User) -> None:
+    user.session_version += 1  # every open session ends at its next request
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        token.revoked_at = workdays.now()
+
+
+def lock(user: User, reason: str = "") -> None:
+    """An administrator locks an account (U3: a leaked password is reported, the account locked)."""
+    if user.state == "departed":
+        raise Refused(_("The account is already closed."), code="conflict", status=409)
+    before = user.state
+    user.state = "suspended"
+    _withdraw_access(user)
+    record("user.locked", user, before={"state": before}, after={"state": user.state, "reason": reason})
+    db.session.commit()
+
+
+def unlock(user: User) -> None:
+    if user.state != "suspended" and not user.locked_until:
+        raise Refused(_("The account is not locked."), code="conflict", status=409)
+    before = user.state
+    user.state = "active" if user.state == "suspended" else user.state
+    user.locked_until, user.failed_logins = None, 0
+    record("user.unlocked", user, before={"state": before}, after={"state": user.state})
+    db.session.commit()
+
+
+def force_reset(user: User) -> str:
+    """A new one-time password the user must change at next login (U3); sessions end."""
+    password = generate_password()
+    _set_password(user, password, must_change=True)
+    _withdraw_access(user)
+    record("user.password_reset", user)
+    db.session.commit()
+    return password
+
+
+def depart(user: User, leave_date: date, confirmed_by: User) -> None:
+    """U4: a departing employee's access is removed at once, confirmed by an administrator."""
+    if user.state == "departed":
+        raise Refused(_("%(name)s is already marked departed.", name=user.real_name), code="conflict", status=409)
+    if not confirmed_by.has_permission("user.manage"):
+        raise Refused(_("A departure is confirmed by an administrator (U4)."), code="U4",
+                      fields={"confirmed_by": [confirmed_by.username]})
+    before = user_snapshot(user)
+    user.state, user.leave_date, user.departed_confirmed_by_id = "departed", leave_date, confirmed_by.id
+    _withdraw_access(user)
+    record("user.departed", user, before=before,
+           after={**user_snapshot(user), "confirmed_by": confirmed_by.username})
+    db.session.commit()
+
+
+def users(department_id: int | None = None, state: str | None = None):
+    q = select(User).order_by(User.department_id, User.id)
+    if department_id:
+        q = q.where(User.department_id == department_id)
+    if state:
+        if state not in USER_STATES:
+            raise Refused(_("Unknown state: %(state)s", state=state), code="invalid", status=400)
+        q = q.where(User.state == state)
+    return q
+
+
+# --- departments -------------------------------------------------------------------------------
+
+def create_department(name: str, parent_id: int | None, kind: str = "department", *,
+                      is_office: bool = False, is_admin_office: bool = False) -> Department:
+    name = (name or "").strip()
+    if not name:
+        raise Refused(_("The department needs a name."), code="invalid", fields={"name": [_("Required.")]})
+    if kind not in ("group", "subsidiary", "department"):
+        raise Refused(_("Unknown kind of unit."), code="invalid", fields={"kind": [kind]})
+    if parent_id:
+        _department(parent_id)
+    if db.session.scalar(select(Department.id).where(Department.name == name, Department.parent_id == parent_id)):
+        raise Refused(_("There already is a unit named %(name)s here.", name=name), code="conflict",
+                      status=409, fields={"name": [_("Taken.")]})
+    dep = Department(name=name, parent_id=parent_id or None, kind=kind, is_office=is_office,
+                     is_admin_office=is_admin_office)
+    db.session.add(dep)
+    db.session.flush()
+    record("department.created", dep, after={"name": name, "parent": parent_id, "kind": kind})
+    db.session.commit()
+    return dep
+
+
+def department_tree() -> list[tuple[int, Department]]:
+    """(depth, department) in tree order."""
+    deps = db.session.scalars(select(Department).order_by(Department.id)).all()
+    children: dict[int | None, list[Department]] = {}
+    for d in deps:
+        children.setdefault(d.parent_id, []).append(d)
+    out: list[tuple[int, Department]] = []
+
+    def walk(parent, depth):
+        for d in children.get(parent, []):
+            out.append((depth, d))
+            walk(d.id, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str = "") -> str:
+    """A new bearer token, returned once; only its hash is stored."""
+    if not user.is_active:
+        raise Refused(_("The account is not active."), code="U4", status=409)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, name=name[:64], token_hash=hash_token(token)))
+    record("token.created", user, after={"name": name})
+    db.session.commit()
+    return token
+
+
+def revoke_token(user: User, token_id: int) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(_("No such token."), code="not_found")
+    token.revoked_at = workdays.now()
+    record("token.revoked", user, after={"name": token.name})
+    db.session.commit()
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a live token belongs to (a departed or locked user's tokens stop, U4)."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token),
+                                                   ApiToken.revoked_at.is_(None)))
+    if row is None or not row.user.is_active:
+        return None
+    now = workdays.now()
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
+        row.last_used_at = now  # coarse, so reads do not write on every call
+        db.session.commit()
+    return row.user
+
+
+def purge_login_attempts(older_than_days: int = 30) -> int:
+    cutoff = workdays.now() - timedelta(days=older_than_days)
+    return db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff)).rowcount

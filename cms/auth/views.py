@@ -1,0 +1,81 @@
+"""Login, logout, password change, and the user's own profile with API tokens."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from cms.auth import service
+from cms.auth.forms import ChangePasswordForm, LoginForm, TokenForm
+from cms.auth.models import ApiToken
+from cms.errors import Refused
+from cms.extensions import db
+from cms.permissions import SELF, requires
+from cms.web import flash_refusal, safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = service.authenticate(form.username.data, form.password.data, request.remote_addr or "")
+        except Refused as e:
+            form.password.errors.append(e.message)
+            return render_template("auth/login.html", form=form), e.status
+        login_user(user)
+        return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@requires(SELF)
+def logout():
+    service.record_logout(current_user)
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@requires(SELF)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(current_user, form.current.data, form.new.data)
+        except Refused as e:
+            flash_refusal(e, form, {"password": "new"})
+        else:
+            login_user(current_user)  # the session version moved on: keep this session
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/change_password.html", form=form,
+                           policy=service.policy(), forced=service.needs_password_change(current_user)), \
+        (400 if form.errors else 200)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@requires(SELF)
+def profile():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        new_token = service.create_token(current_user, form.name.data)
+        form = TokenForm(formdata=None)
+    tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
+                                .order_by(ApiToken.id.desc())).all()
+    return render_template("auth/profile.html", form=form, tokens=tokens, new_token=new_token), \
+        (400 if form.errors else 200)
+
+
+@bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
+@requires(SELF)
+def revoke_token(token_id: int):
+    service.revoke_token(current_user, token_id)
+    flash(_("The token has been revoked."), "success")
+    return redirect(url_for("auth.profile"))

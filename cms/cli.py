@@ -1,0 +1,185 @@
+"""`flask cms ...`: init, demo, user, token, audit-verify, worker."""
+from __future__ import annotations
+
+import sys
+
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+
+from cms.errors import Refused
+from cms.extensions import db
+
+cms_cli = AppGroup("cms", help="Manage the CMS.")
+
+
+def _fail(e: Refused):
+    raise click.ClickException(e.message)
+
+
+@cms_cli.command("init")
+@click.option("--username", default="admin", show_default=True)
+@click.option("--real-name", default="系统管理员", show_default=True)
+@click.option("--password", envvar="CMS_INIT_PASSWORD", help="Prompted for when not given.")
+def init(username, real_name, password):
+    """Apply migrations and create the first sysadmin (if there is no user yet)."""
+    from sqlalchemy import func, select
+
+    from cms.auth import service
+    from cms.auth.models import Department, User
+
+    upgrade()
+    if db.session.scalar(select(func.count(User.id))):
+        click.echo("Database migrated; users exist already.")
+        return
+    if not password:
+        password = click.prompt("Password for the first sysadmin", hide_input=True, confirmation_prompt=True)
+    top = db.session.scalar(select(Department).where(Department.parent_id.is_(None)))
+    try:
+        if top is None:
+            top = service.create_department("公司", None, "group")
+        service.create_user(username=username, real_name=real_name, department_id=top.id,
+                            title="系统管理员", roles=[("sysadmin", None, None)], password=password,
+                            must_change=False)
+    except Refused as e:
+        _fail(e)
+    click.echo(f"Created sysadmin {username}.")
+
+
+@cms_cli.command("demo")
+def demo():
+    """Load the demo company (idempotent) and print each login as `username  password`."""
+    from cms import demo as demo_data
+
+    for username, password in demo_data.load():
+        click.echo(f"{username}  {password}")
+
+
+user_cli = AppGroup("user", help="Manage users.")
+cms_cli.add_command(user_cli)
+
+
+@user_cli.command("create")
+@click.argument("username")
+@click.option("--real-name", required=True)
+@click.option("--department", "department_id", type=int, required=True, help="Department id.")
+@click.option("--title", default="")
+@click.option("--phone", default="")
+@click.option("--hire-date", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--role", "roles", multiple=True, help="role, or role@department:ID / role@channel:ID.")
+def user_create(username, real_name, department_id, title, phone, hire_date, roles):
+    """Create a user and print the initial password."""
+    from cms.auth import service
+
+    try:
+        parsed = [service.parse_role(r, department_id) for r in roles]
+        user, password = service.create_user(
+            username=username, real_name=real_name, department_id=department_id, title=title, phone=phone,
+            hire_date=hire_date.date() if hire_date else None, roles=parsed)
+    except Refused as e:
+        _fail(e)
+    click.echo(f"Created {user.username}; initial password (change at first login):")
+    click.echo(password)
+
+
+@user_cli.command("roles")
+@click.argument("username")
+@click.argument("roles", nargs=-1)
+def user_roles(username, roles):
+    """Set USERNAME's roles to ROLES (none given: print them)."""
+    from cms.auth import service
+
+    try:
+        user = service.get_by_username(username)
+        if roles:
+            service.set_roles(user, [service.parse_role(r, user.department_id) for r in roles])
+    except Refused as e:
+        _fail(e)
+    for r in user.roles:
+        click.echo(service.role_key(r))
+
+
+@user_cli.command("lock")
+@click.argument("username")
+@click.option("--reason", default="")
+def user_lock(username, reason):
+    """Lock an account at once (U3): sessions and tokens stop."""
+    from cms.auth import service
+
+    try:
+        service.lock(service.get_by_username(username), reason)
+    except Refused as e:
+        _fail(e)
+    click.echo(f"Locked {username}.")
+
+
+@user_cli.command("depart")
+@click.argument("username")
+@click.option("--date", "leave_date", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
+@click.option("--confirmed-by", required=True, help="The administrator confirming it (U4).")
+def user_depart(username, leave_date, confirmed_by):
+    """Mark USERNAME departed: logins and tokens stop at once (U4)."""
+    from cms import workdays
+    from cms.auth import service
+
+    try:
+        service.depart(service.get_by_username(username),
+                       leave_date.date() if leave_date else workdays.today(),
+                       confirmed_by=service.get_by_username(confirmed_by))
+    except Refused as e:
+        _fail(e)
+    click.echo(f"{username} departed.")
+
+
+@cms_cli.command("token")
+@click.argument("username")
+@click.option("--name", default="cli")
+def token(username, name):
+    """Make an API token for USERNAME; the token alone is printed on the last line."""
+    from cms.auth import service
+
+    try:
+        value = service.create_token(service.get_by_username(username), name)
+    except Refused as e:
+        _fail(e)
+    click.echo(f"API token for {username} (shown once; only its hash is kept):")
+    click.echo(value)
+
+
+@cms_cli.command("audit-verify")
+def audit_verify():
+    """Walk the audit chain; name the first broken link (U7)."""
+    from cms.audit.service import verify
+
+    checked, broken = verify()
+    if broken is not None:
+        click.echo(f"BROKEN: the chain breaks at entry {broken} (after {checked - 1} good entries).")
+        sys.exit(1)
+    click.echo(f"OK: {checked} entries, chain intact.")
+
+
+@cms_cli.command("worker")
+@click.option("--workers", default=2, show_default=True)
+def worker(workers):
+    """Run a Huey consumer (background jobs and the periodic sweep)."""
+    from cms.tasks import bind_app, huey
+
+    bind_app(current_app._get_current_object())
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+                                    initial_delay=0.05, backoff=1.1, max_delay=0.25)
+    click.echo(f"Worker: {huey.__class__.__name__} with {workers} threads.")
+    consumer.run()
+
+
+@cms_cli.command("routes-permissions")
+def routes_permissions():
+    """List every endpoint with the permission it requires."""
+    from cms.permissions import PUBLIC_ENDPOINTS, endpoint_permission
+
+    for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
+        perm = "public" if rule.endpoint in PUBLIC_ENDPOINTS else endpoint_permission(current_app, rule.endpoint)
+        click.echo(f"{rule.rule:50} {rule.endpoint:35} {perm}")
+
+

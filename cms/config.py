@@ -1,0 +1,46 @@
+"""Defaults. instance/config.py overrides them, and CMS_* environment variables override both
+(`app.config.from_prefixed_env("CMS")`: CMS_TIMEZONE sets TIMEZONE, values parsed as JSON when they
+parse). README.md has the table of every setting."""
+
+# Database: SQLite in instance/ unless CMS_SQLALCHEMY_DATABASE_URI names another (PostgreSQL).
+SQLALCHEMY_DATABASE_URI = None  # filled in create_app: sqlite:///<instance>/cms.db
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+TIMEZONE = "Asia/Shanghai"
+WORKING_HOURS = "09:00-18:00"
+
+# Login and passwords (policies U2 U3)
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MIN_CLASSES = 3
+PASSWORD_HISTORY = 5
+PASSWORD_MAX_AGE_DAYS = 90
+LOGIN_MAX_FAILURES = 5
+LOGIN_LOCK_MINUTES = 15
+LOGIN_IP_MAX_FAILURES = 20  # failures from one IP address within LOGIN_LOCK_MINUTES
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+REMEMBER_COOKIE_HTTPONLY = True
+PERMANENT_SESSION_LIFETIME = 8 * 3600
+
+# Background jobs: sqlite:///instance/huey.db by default; redis://host:port/db when scaled out.
+HUEY_URL = None
+
+# Platforms (sandbox on loopback in `make run` and the tests; the real hosts in production)
+SANDBOX = False
+WECHAT_API_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
+WECOM_API_BASE_URL = "https://qyapi.weixin.qq.com/cgi-bin/"
+WECHATPAY_API_BASE_URL = "https://api.mch.weixin.qq.com/"
+TOUTIAO_API_BASE_URL = ""
+
+# Keys: generated once into instance/ on one machine; from CMS_SECRET_KEY and
+# CMS_ENCRYPTION_KEYS (a JSON list, newest first) when scaled out.
+SECRET_KEY = None
+ENCRYPTION_KEYS = None
+
+BABEL_DEFAULT_LOCALE = "zh_CN"
+BABEL_DEFAULT_TIMEZONE = "UTC"
+BOOTSTRAP_SERVE_LOCAL = True
+WTF_CSRF_TIME_LIMIT = None  # tied to the session instead: a long edit does not lose its form
+MAX_CONTENT_LENGTH = 25 * 1024 * 1024

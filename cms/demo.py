@@ -1,0 +1,66 @@
+"""The demo company: departments and one user per role, named after the role, placed so that
+the review chain works (policy C7). Idempotent: running it twice changes nothing."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from cms.auth import service
+from cms.auth.models import Department, User
+from cms.extensions import db
+
+DEMO_PASSWORD = "Demo-Pass-2026"
+
+# (name, kind, parent name, flags)
+UNITS = [
+    ("星海集团", "group", None, {}),
+    ("星海科技有限公司", "subsidiary", "星海集团", {}),
+    ("办公室", "department", "星海科技有限公司", {"is_office": True}),
+    ("市场部", "department", "星海科技有限公司", {}),
+    ("行政管理部", "department", "星海科技有限公司", {"is_admin_office": True}),
+    ("财务部", "department", "星海科技有限公司", {}),
+    ("信息技术部", "department", "星海科技有限公司", {}),
+]
+
+# (username = role, real name, department, title, roles as "role" or "role@department")
+PEOPLE = [
+    ("contributor", "张晓雯", "市场部", "市场专员", ["contributor"]),
+    ("department_head", "李建国", "市场部", "市场部经理", ["department_head", "contributor"]),
+    ("leader", "王志强", "星海科技有限公司", "副总经理", ["leader@市场部", "leader@信息技术部", "leader@财务部"]),
+    ("editor", "陈思远", "办公室", "编辑", ["editor"]),
+    ("proofreader", "刘雅琴", "办公室", "校对", ["proofreader"]),
+    ("supervisor", "赵明", "办公室", "办公室主任（平台主管领导）", ["supervisor"]),
+    ("chief", "周国华", "星海科技有限公司", "总经理", ["chief"]),
+    ("account_admin", "吴婷", "办公室", "新媒体运营", ["account_admin"]),
+    ("moderator", "郑浩", "办公室", "留言管理员", ["moderator"]),
+    ("group_admin", "孙丽", "行政管理部", "综合办主任", ["group_admin"]),
+    ("finance", "钱伟", "财务部", "会计", ["finance"]),
+    ("payment_custodian", "冯静", "财务部", "出纳", ["payment_custodian"]),
+    ("auditor", "何平", "信息技术部", "审计专员", ["auditor"]),
+    ("sysadmin", "马骏", "信息技术部", "系统管理员", ["sysadmin"]),
+]
+
+
+def load() -> list[tuple[str, str]]:
+    """Create what is missing; return the demo logins (username, password)."""
+    units: dict[str, Department] = {}
+    for name, kind, parent, flags in UNITS:
+        parent_id = units[parent].id if parent else None
+        dep = db.session.scalar(select(Department).where(Department.name == name, Department.parent_id == parent_id))
+        if dep is None:
+            dep = service.create_department(name, parent_id, kind, **flags)
+        units[name] = dep
+    for username, real_name, dep_name, title, roles in PEOPLE:
+        if db.session.scalar(select(User.id).where(User.username == username)):
+            continue
+        dep = units[dep_name]
+        parsed = []
+        for r in roles:
+            role, _sep, scope_dep = r.partition("@")
+            parsed.append((role, "department", units[scope_dep].id) if scope_dep
+                          else service.parse_role(role, dep.id))
+        service.create_user(username=username, real_name=real_name, department_id=dep.id, title=title,
+                            phone="", hire_date=date(2020, 3, 1), roles=parsed, password=DEMO_PASSWORD,
+                            must_change=False)
+    return [(p[0], DEMO_PASSWORD) for p in PEOPLE]

@@ -1,0 +1,56 @@
+"""The SECRET_KEY and the encryption keys: from the configuration when given (scaled out),
+otherwise generated once into instance/ (on one machine), atomically so that two processes
+starting together agree on one key."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from cryptography.fernet import Fernet, MultiFernet
+
+
+def read_or_create(path: Path, make) -> str:
+    """The file's content; created with make() when missing. The write goes to a temporary
+    file that is hard-linked into place: exactly one process wins, the others read its key."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(make())
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(tmp)
+    return path.read_text().strip()
+
+
+def secret_key(config: dict, instance_path: str) -> str:
+    if config.get("SECRET_KEY"):
+        return config["SECRET_KEY"]
+    return read_or_create(Path(instance_path) / "secret_key", lambda: secrets.token_urlsafe(48))
+
+
+def encryption_keys(config: dict, instance_path: str) -> list[str]:
+    keys = config.get("ENCRYPTION_KEYS")
+    if isinstance(keys, str):
+        keys = json.loads(keys) if keys.strip().startswith("[") else [k.strip() for k in keys.split(",")]
+    if keys:
+        return list(keys)
+    text = read_or_create(Path(instance_path) / "encryption_keys",
+                          lambda: json.dumps([Fernet.generate_key().decode()]))
+    return json.loads(text)
+
+
+def fernet(keys: list[str]) -> MultiFernet:
+    """Encrypts with the newest key, decrypts with any (keys rotate: newest first)."""
+    return MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])

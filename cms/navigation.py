@@ -1,0 +1,19 @@
+"""The navigation bar, by role: a link shows only where its view's permission is held."""
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+# (label, endpoint, permission)
+ITEMS = [
+    (_l("My work"), "main.home", "self"),
+    (_l("Users"), "admin.users", "user.manage"),
+    (_l("Departments"), "admin.departments", "user.manage"),
+    (_l("Audit trail"), "audit.index", "audit.read"),
+]
+
+
+def navigation(user) -> list[dict]:
+    return [
+        {"label": str(label), "url": url_for(endpoint), "endpoint": endpoint}
+        for label, endpoint, perm in ITEMS
+        if user.has_permission(perm)
+    ]

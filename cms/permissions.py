@@ -1,0 +1,123 @@
+"""Who may do what: roles map to permissions in one table, and one decorator declares each view's
+permission. The URL-map test walks every endpoint and proves each one either declares a
+permission here or is on PUBLIC_ENDPOINTS.
+
+Object-level checks (this post, this channel) go through `User.has_permission(perm, scope)`.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+# Any logged-in, active user (their own profile, home page, password change).
+SELF = "self"
+
+ROLE_LABELS = {
+    "contributor": _l("Contributor"),
+    "department_head": _l("Department head"),
+    "leader": _l("Leader in charge"),
+    "editor": _l("Editor"),
+    "proofreader": _l("Proofreader"),
+    "supervisor": _l("Platform supervisor"),
+    "chief": _l("Chief executive"),
+    "account_admin": _l("Account administrator"),
+    "moderator": _l("Comment moderator"),
+    "group_admin": _l("Group administrator"),
+    "finance": _l("Finance"),
+    "payment_custodian": _l("Payment custodian"),
+    "auditor": _l("Auditor"),
+    "sysadmin": _l("System administrator"),
+}
+ROLES = tuple(ROLE_LABELS)
+
+# The scope kinds a role may be held for (None = globally). DESIGN.md "Roles and scope".
+ROLE_SCOPES: dict[str, tuple[str | None, ...]] = {
+    "contributor": ("department",),
+    "department_head": ("department",),
+    "leader": ("department",),
+    "editor": (None,),
+    "proofreader": (None,),
+    "supervisor": (None, "channel"),
+    "chief": (None,),
+    "account_admin": (None, "channel"),
+    "moderator": (None, "channel"),
+    "group_admin": (None,),
+    "finance": (None,),
+    "payment_custodian": (None,),
+    "auditor": (None,),
+    "sysadmin": (None,),
+}
+
+REVIEW_ROLES = ("department_head", "leader", "editor", "proofreader", "supervisor", "chief")
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    "contributor": {"post.create"},
+    "department_head": {"post.create", "post.review", "group.file"},
+    "leader": {"post.review", "group.approve", "payment.override"},
+    "editor": {"post.review", "post.read_all"},
+    "proofreader": {"post.review", "post.read_all"},
+    "supervisor": {"post.review", "post.read_all", "post.clear_confidential", "publish.approve_withdraw"},
+    "chief": {"post.review", "post.read_all"},
+    "account_admin": {"post.read_all", "channel.manage", "publish"},
+    "moderator": {"comment.moderate"},
+    "group_admin": {"group.admin", "group.file"},
+    "finance": {"payment.finance"},
+    "payment_custodian": {"payment.pay"},
+    "auditor": {"audit.read", "post.read_all"},
+    "sysadmin": {"user.manage", "settings.manage", "audit.read"},
+}
+PERMISSIONS = sorted(set().union(*ROLE_PERMISSIONS.values()) | {SELF})
+
+# Endpoints that answer without a login: the allowlist the URL-map test checks against.
+PUBLIC_ENDPOINTS = {
+    "static",
+    "bootstrap.static",
+    "auth.login",
+    "main.healthz",
+    "api.openapi",
+}
+
+
+def role_grants(role: str, permission: str) -> bool:
+    return permission == SELF or permission in ROLE_PERMISSIONS.get(role, ())
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+def roles_with(permission: str) -> list[str]:
+    return [r for r in ROLES if role_grants(r, permission)]
+
+
+def requires(permission: str):
+    """Declare a view's permission. Anonymous → the login page (401 JSON under /api);
+    logged in without the permission → 403."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                if request.blueprint == "api":
+                    abort(401)
+                from cms.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not current_user.has_permission(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.permission = permission
+        return wrapped
+
+    return decorator
+
+
+def endpoint_permission(app, endpoint: str) -> str | None:
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "permission", None)

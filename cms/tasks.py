@@ -1,0 +1,70 @@
+"""The one Huey instance, built from CMS_HUEY_URL at import (Huey has no init_app).
+
+sqlite:///path (default: instance/huey.db) → SqliteHuey; redis://host:port/db → RedisHuey.
+A task runs inside an app context the worker makes once (`flask cms worker`)."""
+from __future__ import annotations
+
+import os
+from functools import wraps
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from huey import RedisHuey, SqliteHuey, crontab
+
+_app = None
+
+
+def _default_url() -> str:
+    from flask import Flask
+
+    return f"sqlite:///{Path(Flask('cms').instance_path) / 'huey.db'}"
+
+
+def make_huey(url: str | None = None, *, immediate: bool = False):
+    url = url or os.environ.get("CMS_HUEY_URL") or _default_url()
+    parts = urlsplit(url)
+    if parts.scheme in ("redis", "rediss"):
+        return RedisHuey("cms", url=url, immediate=immediate)
+    if parts.scheme == "sqlite":
+        path = url.removeprefix("sqlite:///")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey("cms", filename=path, immediate=immediate)
+    raise ValueError(f"CMS_HUEY_URL must be sqlite:///path or redis://host:port/db, not {url!r}")
+
+
+huey = make_huey()
+
+
+def bind_app(app) -> None:
+    """The worker (or a test) names the app whose context tasks run in."""
+    global _app
+    _app = app
+
+
+def in_app_context(fn):
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        from flask import has_app_context
+
+        if has_app_context():
+            return fn(*args, **kwargs)
+        if _app is None:
+            from cms import create_app
+
+            bind_app(create_app())
+        with _app.app_context():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@huey.periodic_task(crontab(minute="17", hour="3"))
+@in_app_context
+def purge_login_attempts():
+    """Failed-login records older than 30 days have served the throttle (U3)."""
+    from cms.auth.service import purge_login_attempts as purge
+    from cms.extensions import db
+
+    count = purge()
+    db.session.commit()
+    return count

@@ -1,0 +1,31 @@
+"""Small helpers the HTML views share."""
+from urllib.parse import urlsplit
+
+from flask import flash
+
+from cms.errors import Refused
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a local path is followed after login (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def flash_refusal(e: Refused, form=None, field_map: dict | None = None) -> None:
+    """Show a service's refusal: on the form fields it names, else as a message."""
+    placed = False
+    if form is not None:
+        for name, messages in (e.fields or {}).items():
+            field = getattr(form, (field_map or {}).get(name, name), None)
+            if field is not None and hasattr(field, "errors"):
+                if isinstance(field.errors, tuple):
+                    field.errors = list(field.errors)
+                field.errors.extend(str(m) for m in messages)
+                placed = True
+    if not placed:
+        flash(e.message, "danger")
