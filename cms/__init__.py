@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import event
@@ -37,7 +37,9 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "zh_CN", timezone_selector=lambda: app.config["TIMEZONE"])
+    # Babel reads zh_CN as zh_Hans_CN, its canonical name: the catalogue lives under that name.
+    babel.init_app(app, locale_selector=lambda: "zh_CN",
+                   timezone_selector=lambda: app.config["TIMEZONE"])
     bootstrap.init_app(app)
 
     _import_models()
@@ -121,6 +123,7 @@ def _errors(app: Flask) -> None:
 
     @app.errorhandler(Refused)
     def refused(e: Refused):
+        db.session.rollback()  # nothing half-done is committed later by accident
         if wants_json():
             from cms.api.errors import refused_response
 

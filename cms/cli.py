@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sys
 
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -16,6 +15,7 @@ cms_cli = AppGroup("cms", help="Manage the CMS.")
 
 
 def _fail(e: Refused):
+    db.session.rollback()
     raise click.ClickException(e.message)
 
 

@@ -3,6 +3,7 @@ otherwise generated once into instance/ (on one machine), atomically so that two
 starting together agree on one key."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -25,10 +26,8 @@ def read_or_create(path: Path, make) -> str:
         with os.fdopen(fd, "w") as f:
             f.write(make())
         os.chmod(tmp, 0o600)
-        try:
+        with contextlib.suppress(FileExistsError):  # another process won the race: use its key
             os.link(tmp, path)
-        except FileExistsError:
-            pass
     finally:
         os.unlink(tmp)
     return path.read_text().strip()

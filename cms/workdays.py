@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -104,7 +104,7 @@ def add_working_hours(
         local = max(local, day_open)
         available = day_close - local
         if remaining <= available:
-            return (local + remaining).astimezone(timezone.utc)
+            return (local + remaining).astimezone(UTC)
         remaining -= available
         local = day_close
 
@@ -113,7 +113,7 @@ def add_working_hours(
 
 def now() -> datetime:
     """The current time, timezone-aware UTC. Every feature asks this, so tests can move it."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def zone() -> ZoneInfo:
@@ -126,7 +126,7 @@ def zone() -> ZoneInfo:
 
 def local(dt: datetime) -> datetime:
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(zone())
 
 

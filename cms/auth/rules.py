@@ -75,11 +75,14 @@ def after_failure(failures_before: int, now: datetime, limits: LoginLimits) -> t
     return failures, None
 
 
+THROTTLED = N_("Too many failed logins from this address. Try again in %(n)d minutes.")
+
+
 def login_refusal(state: str, locked_until: datetime | None, ip_failures: int, now: datetime,
                   limits: LoginLimits) -> str | None:
     """Why a login is refused before the password is even checked, or None."""
     if ip_failures >= limits.ip_max_failures:
-        return N_("Too many failed logins from this address. Try again in %(n)d minutes.")
+        return THROTTLED
     if locked_until is not None and locked_until > now:
         return N_("The account is locked after repeated failures. Try again in %(n)d minutes.")
     if state == "suspended":

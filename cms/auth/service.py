@@ -131,7 +131,8 @@ def authenticate(username: str, password: str, ip: str) -> User:
     if why:
         record("login.refused", user or ("user", username), after={"reason": why}, actor=user, ip=ip)
         db.session.commit()
-        raise Refused(_(why, n=lim.lock_minutes), code="U3", status=403 if user else 401)
+        status = 429 if why == rules.THROTTLED else 403 if user else 401
+        raise Refused(_(why, n=lim.lock_minutes), code="U3", status=status)
     if user is None or not user.password_hash or not check_password_hash(user.password_hash, password):
         db.session.add(LoginAttempt(ip=ip, username=username[:64]))
         if user is not None:
@@ -182,11 +183,14 @@ def create_user(*, username: str, real_name: str, department_id: int, title: str
             m for ms in errors.values() for m in ms)), code="U1" if "real_name" in errors else "invalid",
             fields=errors)
     dep = _department(department_id)
+    initial = password or generate_password()
+    problems = password_problems(username, initial)
+    if problems:
+        raise Refused(" ".join(problems), code="U2", fields={"password": problems})
     user = User(username=username, real_name=real_name.strip(), department=dep, title=title or "",
                 phone=phone or "", hire_date=hire_date, must_change_password=must_change)
     db.session.add(user)
     db.session.flush()
-    initial = password or generate_password()
     _set_password(user, initial, must_change=must_change)
     user.session_version = 1
     _replace_roles(user, roles)
@@ -329,8 +333,8 @@ def create_department(name: str, parent_id: int | None, kind: str = "department"
     if parent_id:
         _department(parent_id)
     if db.session.scalar(select(Department.id).where(Department.name == name, Department.parent_id == parent_id)):
-        raise Refused(_("There already is a unit named %(name)s here.", name=name), code="conflict",
-                      status=409, fields={"name": [_("Taken.")]})
+        message = _("There already is a unit named %(name)s here.", name=name)
+        raise Refused(message, code="conflict", status=409, fields={"name": [message]})
     dep = Department(name=name, parent_id=parent_id or None, kind=kind, is_office=is_office,
                      is_admin_office=is_admin_office)
     db.session.add(dep)

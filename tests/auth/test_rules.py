@@ -1,0 +1,65 @@
+"""Password and lockout rules as tables (policies U2 U3)."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from cms.auth import rules
+
+POLICY = rules.PasswordPolicy()
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("password, username, expected", [
+    ("Harbour-Light-42", "zhang", []),                          # fine
+    ("harbour-light-42", "zhang", []),                          # lower, digit, symbol: 3 classes
+    ("Short-1a", "zhang", ["At least %(n)d characters."]),
+    ("harbourlightsea", "zhang", ["Use at least %(n)d of: lower-case letters, upper-case letters, digits, symbols."]),
+    ("HARBOURLIGHT42", "zhang", ["Use at least %(n)d of: lower-case letters, upper-case letters, digits, symbols."]),
+    ("Zhang-Harbour-42", "zhang", ["The password may not contain the username."]),
+    ("xx-ZHANG-harbour-1", "Zhang", ["The password may not contain the username."]),
+    ("abc", "abc", ["At least %(n)d characters.",
+                    "Use at least %(n)d of: lower-case letters, upper-case letters, digits, symbols.",
+                    "The password may not contain the username."]),
+    ("密码很长很长很长很长-Ab1", "zhang", []),                    # CJK counts as characters, '-' as a symbol
+])
+def test_password_rules(password, username, expected):  # policy U2
+    assert [m for m, _ in rules.password_problems(password, username, POLICY)] == expected
+
+
+def test_password_history_refuses_reuse():  # policy U2: none of the last 5
+    old = [generate_password_hash(p) for p in ("Old-Password-1", "Old-Password-2")]
+    found = rules.password_problems("Old-Password-2", "zhang", POLICY, old, check_password_hash)
+    assert [m for m, _ in found] == ["The password may not be one of your last %(n)d passwords."]
+    assert rules.password_problems("New-Password-3", "zhang", POLICY, old, check_password_hash) == []
+
+
+@pytest.mark.parametrize("age, expired", [
+    (None, True), (timedelta(0), False), (timedelta(days=89), False),
+    (timedelta(days=90), False), (timedelta(days=90, minutes=1), True),
+])
+def test_password_expiry(age, expired):  # policy U2: changed regularly, 90 days by default
+    assert rules.password_expired(None if age is None else NOW - age, NOW, 90) is expired
+
+
+LIMITS = rules.LoginLimits(max_failures=5, lock_minutes=15, ip_max_failures=20)
+
+
+@pytest.mark.parametrize("before, locks", [(0, False), (3, False), (4, True)])
+def test_fifth_failure_locks_for_15_minutes(before, locks):  # policy U3
+    failures, until = rules.after_failure(before, NOW, LIMITS)
+    assert (until == NOW + timedelta(minutes=15)) is locks
+    assert failures == (0 if locks else before + 1)
+
+
+@pytest.mark.parametrize("state, locked_until, ip_failures, refused", [
+    ("active", None, 0, None),
+    ("active", NOW + timedelta(minutes=1), 0, "The account is locked after repeated failures. Try again in %(n)d minutes."),
+    ("active", NOW - timedelta(minutes=1), 0, None),                        # the lock has run out
+    ("active", None, 20, "Too many failed logins from this address. Try again in %(n)d minutes."),
+    ("active", None, 19, None),
+    ("suspended", None, 0, "The account is locked. Ask an administrator."),
+    ("departed", None, 0, "The account is closed."),                        # policy U4
+])
+def test_login_refusal_table(state, locked_until, ip_failures, refused):  # policy U3
+    assert rules.login_refusal(state, locked_until, ip_failures, NOW, LIMITS) == refused

@@ -1,0 +1,203 @@
+"""Fixtures: an app and a fresh database per test, cloned from a migrated template.
+
+SQLite by default: the template is a file, copied per test. With CMS_TEST_DATABASE_URL naming a
+PostgreSQL server, each test gets `CREATE DATABASE ... TEMPLATE` of a migrated database, which is
+fast. Huey uses Redis when CMS_TEST_REDIS_URL is set, else a SQLite file."""
+from __future__ import annotations
+
+import contextvars
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="cms-tests-"))
+os.environ["CMS_HUEY_URL"] = os.environ.get("CMS_TEST_REDIS_URL") or f"sqlite:///{_TMP / 'huey.db'}"
+for name in list(os.environ):  # a developer's own CMS_* settings must not leak into the tests
+    if name.startswith("CMS_") and name not in ("CMS_HUEY_URL",):
+        os.environ.pop(name)
+
+from flask.testing import FlaskClient  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from cms import create_app  # noqa: E402
+from cms.demo import DEMO_PASSWORD  # noqa: E402
+from cms.extensions import db  # noqa: E402
+
+PG_URL = os.environ.get("CMS_TEST_DATABASE_URL")
+BASE_CONFIG = {
+    "TESTING": True,
+    "WTF_CSRF_ENABLED": False,
+    "SECRET_KEY": "test-secret-key",
+    "ENCRYPTION_KEYS": ["0f2lJ0k0mDjb6n2Zy3Z3t4q5pWb7nQn2k3d9j3v5xWo="],
+    "SERVER_NAME": None,
+}
+
+
+def _build_template(url: str, demo: bool) -> None:
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        if demo:
+            from cms import demo as demo_data
+
+            demo_data.load()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _pg_admin():
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def templates():
+    """{'empty': locator, 'demo': locator}: a file path (SQLite) or a database name (PostgreSQL)."""
+    made = {}
+    if PG_URL:
+        admin = _pg_admin()
+        for kind in ("empty", "demo"):
+            name = f"cms_tpl_{kind}_{os.getpid()}"
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+                c.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\''))
+            _build_template(make_url(PG_URL).set(database=name).render_as_string(hide_password=False), kind == "demo")
+            made[kind] = name
+        yield made
+        with admin.connect() as c:
+            for name in made.values():
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        for kind in ("empty", "demo"):
+            path = _TMP / f"template-{kind}.db"
+            _build_template(f"sqlite:///{path}", kind == "demo")
+            made[kind] = path
+        yield made
+    shutil.rmtree(_TMP, ignore_errors=True)
+
+
+def _fresh_database(templates, kind: str, tmp_path: Path):
+    """(url, cleanup) of a new database cloned from the template."""
+    if PG_URL:
+        name = f"cms_t_{uuid.uuid4().hex[:12]}"
+        admin = _pg_admin()
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{templates[kind]}"'))
+
+        def drop():
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+        return make_url(PG_URL).set(database=name).render_as_string(hide_password=False), drop
+    path = tmp_path / "cms.db"
+    shutil.copyfile(templates[kind], path)
+    return f"sqlite:///{path}", lambda: None
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs outside the test's app context, as a real one would: its own `g`
+    (so its own logged-in user) and its own database session."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def make_app(templates, tmp_path, kind="demo", **config):
+    url, cleanup = _fresh_database(templates, kind, tmp_path)
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **config})
+    app.test_client_class = IsolatedClient
+    app.config["_cleanup"] = cleanup
+    return app
+
+
+def _close(app):
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    app.config["_cleanup"]()
+
+
+@pytest.fixture
+def app(templates, tmp_path):
+    """The app on a fresh database holding the demo company; an app context is pushed."""
+    app = make_app(templates, tmp_path)
+    with app.app_context():
+        yield app
+    _close(app)
+
+
+@pytest.fixture
+def empty_app(templates, tmp_path):
+    """The app on a fresh, migrated, empty database."""
+    app = make_app(templates, tmp_path, kind="empty")
+    with app.app_context():
+        yield app
+    _close(app)
+
+
+@pytest.fixture
+def csrf_app(templates, tmp_path):
+    """The app with CSRF protection on, as in production."""
+    app = make_app(templates, tmp_path, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        yield app
+    _close(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def login(client, username: str, password: str = DEMO_PASSWORD):
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, f"login as {username} failed: {response.status_code}"
+    return client
+
+
+@pytest.fixture
+def client_as(app):
+    """client_as("editor") → a test client logged in as that demo user."""
+    def make(username: str):
+        return login(app.test_client(), username)
+
+    return make
+
+
+@pytest.fixture
+def user(app):
+    """user("editor") → the demo user as the database has it now."""
+    from cms.auth.service import get_by_username
+
+    def fetch(username: str):
+        db.session.expire_all()
+        return get_by_username(username)
+
+    return fetch
+
+
+@pytest.fixture
+def api(app):
+    """api("sysadmin") → a function (method, path, json=None) calling /api/v1 with a bearer token."""
+    from cms.auth.service import create_token, get_by_username
+
+    def make(username: str):
+        token = create_token(get_by_username(username), "test")
+        client = app.test_client()
+
+        def call(method: str, path: str, **kwargs):
+            headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+            return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+        call.token = token
+        return call
+
+    return make
