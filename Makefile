@@ -30,7 +30,8 @@ run: install
 	  CMS_SANDBOX=true $(FLASK) run --host 127.0.0.1 --port 5000 --with-threads
 
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
 lint: install
 	$(BIN)/ruff check .

@@ -79,8 +79,10 @@ class User(UserMixin, db.Model):
         return {r.role for r in self.roles}
 
     def has_permission(self, permission: str, scope: tuple[str, int] | None = None) -> bool:
-        from cms.permissions import role_grants
+        from cms.permissions import SELF, role_grants
 
+        if permission == SELF:  # their own pages: any active user, with or without roles
+            return self.is_active
         return self.is_active and any(
             role_grants(r.role, permission) and r.covers(scope) for r in self.roles
         )
