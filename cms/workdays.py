@@ -133,3 +133,14 @@ def local(dt: datetime) -> datetime:
 def today() -> date:
     """Today's date in CMS_TIMEZONE."""
     return local(now()).date()
+
+
+def working_hours() -> tuple[time, time]:
+    """CMS_WORKING_HOURS ("09:00-18:00") of the running app."""
+    from flask import current_app, has_app_context
+
+    text = current_app.config.get("WORKING_HOURS", "09:00-18:00") if has_app_context() else "09:00-18:00"
+    opens, closes = (time.fromisoformat(part.strip()) for part in text.split("-"))
+    if closes <= opens:
+        raise ValueError(f"CMS_WORKING_HOURS must be HH:MM-HH:MM with the end after the start, not {text!r}")
+    return opens, closes
