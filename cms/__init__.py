@@ -104,6 +104,11 @@ def _blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens only, no cookies: nothing to forge
+    if app.config.get("SANDBOX"):
+        # The platform emulators (WECHAT_API.md), on loopback in `make run` and the tests only.
+        from cms.sandbox import create_sandbox_blueprint
+
+        app.register_blueprint(create_sandbox_blueprint())
 
 
 def _errors(app: Flask) -> None:

@@ -176,10 +176,10 @@ def worker(workers):
 @cms_cli.command("routes-permissions")
 def routes_permissions():
     """List every endpoint with the permission it requires."""
-    from cms.permissions import PUBLIC_ENDPOINTS, endpoint_permission
+    from cms.permissions import endpoint_permission, is_public
 
     for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
-        perm = "public" if rule.endpoint in PUBLIC_ENDPOINTS else endpoint_permission(current_app, rule.endpoint)
+        perm = "public" if is_public(rule.endpoint) else endpoint_permission(current_app, rule.endpoint)
         click.echo(f"{rule.rule:50} {rule.endpoint:35} {perm}")
 
 

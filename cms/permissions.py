@@ -81,6 +81,15 @@ PUBLIC_ENDPOINTS = {
 }
 
 
+# Whole blueprints that answer without a login: the platform sandbox, mounted only when
+# CMS_SANDBOX is on (never in production), speaks the platforms' own token auth.
+PUBLIC_BLUEPRINTS = ("sandbox",)
+
+
+def is_public(endpoint: str) -> bool:
+    return endpoint in PUBLIC_ENDPOINTS or endpoint.partition(".")[0] in PUBLIC_BLUEPRINTS
+
+
 def role_grants(role: str, permission: str) -> bool:
     return permission == SELF or permission in ROLE_PERMISSIONS.get(role, ())
 

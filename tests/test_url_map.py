@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from cms.permissions import PUBLIC_ENDPOINTS, ROLE_PERMISSIONS, SELF, endpoint_permission
+from cms.permissions import ROLE_PERMISSIONS, SELF, endpoint_permission, is_public
 from tests.conftest import login
 
 
@@ -14,7 +14,7 @@ def _url(rule) -> str:
 
 def _routes(app):
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC_ENDPOINTS:
+        if is_public(rule.endpoint):
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule, method
@@ -63,6 +63,17 @@ def test_callers_without_the_permission_get_403(app, api):
         assert r.status_code == 403, (rule.rule, method, username, r.status_code)
         checked += 1
     assert checked >= 10
+
+
+def test_sandbox_is_mounted_only_when_switched_on(app, templates, tmp_path):
+    from tests.conftest import _close, make_app
+
+    assert not any(r.endpoint.startswith("sandbox.") for r in app.url_map.iter_rules())
+    (tmp_path / "s").mkdir()
+    with_sandbox = make_app(templates, tmp_path / "s", SANDBOX=True)
+    endpoints = [r.endpoint for r in with_sandbox.url_map.iter_rules()]
+    assert any(e.startswith("sandbox.") for e in endpoints)
+    _close(with_sandbox)
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/login", "/api/v1/openapi.json"])

@@ -1,0 +1,68 @@
+"""Local emulators of the platforms the CMS publishes to, speaking WECHAT_API.md over real HTTP.
+
+    from cms.sandbox import create_sandbox_blueprint
+    app.register_blueprint(create_sandbox_blueprint())   # at the root: no url_prefix
+
+Paths (the base URLs the adapters are pointed at):
+    /mp/cgi-bin/...            official account (token, stable_token, media/uploadimg, material/add_material,
+                               draft/*, freepublish/*, message/mass/{sendall,get,preview}, comment/*)
+    /toutiao/open/v1/...       Toutiao-style channel (token, image/upload, article/{create,publish,status})
+    /sandbox/                  what the platforms hold: accounts, drafts, published articles
+    /sandbox/articles/<id>     a published article as a phone shows it (?idx=N for article N, 1-based)
+    /sandbox/media/<id>.<ext>  uploaded images served back
+    /sandbox/state.json        the same as JSON
+    POST /sandbox/control      the switches, as JSON (all keys optional, applied in this order):
+        {"reset": true,
+         "appid": "wx..."                 scope of the settings, faults and expiry below (omit: global),
+         "add_account": {"appid", "secret"?, "kind"?: "service"|"subscription", "name"?},
+         "add_toutiao_account": {"app_id", "secret"?, "name"?},
+         "latency_ms": 200, "token_expires_in": 7200, "token_grace": 300, "publish_delay": 0,
+         "review_delay": 0, "push_quota": null, ... (any key of state.DEFAULT_SETTINGS),
+         "clear_faults": true,
+         "faults": [{"path": "draft/add", "errcode": -1, "times": 2},
+                    {"path": "freepublish/submit", "http_status": 500, "times": 1}],
+         "publish_outcome": {"status": 3, "fail_idx": [1], "times": 1},
+         "toutiao_reject": {"reason": "...", "times": 1},
+         "expire_tokens": true, "advance": 3600, "reset_quota": true,
+         "add_comment": {"msg_data_id", "index", "openid", "content"}}
+      → {"ok": true, ...} or HTTP 400 {"ok": false, "error": "..."}
+
+The state is one `SandboxState` (`bp.state`, and `app.extensions["sandbox"]` once registered); tests
+drive the same switches on it directly: `state.inject_fault(...)`, `state.expire_tokens()`,
+`state.configure(...)`, `state.advance(...)`, `state.add_account(...)`, `state.add_comment(...)`.
+Accounts appear on first use of any appid whose secret is "sandbox-secret".
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app
+
+from cms.sandbox import mp, pages, toutiao
+from cms.sandbox.state import SANDBOX_SECRET, ApiError, SandboxState
+
+__all__ = ["create_sandbox_blueprint", "get_state", "SandboxState", "ApiError", "SANDBOX_SECRET"]
+
+
+def create_sandbox_blueprint(state: SandboxState | None = None) -> Blueprint:
+    """The sandbox blueprint (name "sandbox", no url_prefix) with a fresh state unless one is given."""
+    state = state if state is not None else SandboxState()
+    bp = Blueprint("sandbox", __name__, template_folder="templates")
+    bp.state = state
+
+    @bp.record_once
+    def _registered(setup_state) -> None:
+        app = setup_state.app
+        app.extensions["sandbox"] = state
+        csrf = app.extensions.get("csrf")  # Flask-WTF: platform calls carry no CSRF token
+        if csrf is not None:
+            csrf.exempt(bp)
+
+    mp.register(bp, state)
+    toutiao.register(bp, state)
+    pages.register(bp, state)
+    return bp
+
+
+def get_state(app: Flask | None = None) -> SandboxState:
+    """The sandbox state of `app` (default: the current app)."""
+    return (app or current_app).extensions["sandbox"]

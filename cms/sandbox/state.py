@@ -1,0 +1,1511 @@
+"""The sandbox's memory: accounts, tokens, media, drafts, publications, pushes, comments, Toutiao
+articles and the switches (latency, token expiry, injected faults).
+
+Everything lives in one `SandboxState` guarded by one re-entrant lock. The methods that serve an
+API call take plain data, return the JSON body of a success and raise `ApiError` for an error, so
+the HTTP layer (mp.py, toutiao.py) only parses and answers, and tests can drive the same rules
+directly. Codes and limits follow /work/shared/WECHAT_API.md.
+
+Time is `state.now()`: the real clock plus an offset that `advance()` moves, so tests can age
+tokens, quotas and publications without sleeping (time-machine works too).
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import itertools
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+SANDBOX_SECRET = "sandbox-secret"
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+DEFAULT_SETTINGS: dict[str, float | int | None] = {
+    "latency_ms": 0,  # added to every API call (sleep outside the lock, so calls overlap)
+    "token_expires_in": 7200,  # lifetime of a new access token, seconds
+    "token_grace": 300,  # a token superseded by `GET token` keeps working this long
+    "stable_renew_window": 300,  # stable_token renews the live token in its last N seconds
+    "publish_delay": 0,  # freepublish: publishing (1) -> success (0) after N seconds
+    "review_delay": 0,  # toutiao: reviewing -> published after N seconds
+    "push_quota": None,  # None: by kind (subscription 1 per day, service 4 per calendar month)
+    "token_daily_limit": 2000,  # GET token calls per day
+    "force_refresh_daily_limit": 20,
+    "force_refresh_interval": 30,
+    "preview_daily_limit": 100,
+    "toutiao_daily_quota": 100,  # Toutiao publications per day (70005 beyond)
+}
+
+ACCOUNT_KINDS = ("service", "subscription")
+PUBLISH_STATUS_TEXT = {
+    0: "发布成功",
+    1: "发布中",
+    2: "原创失败",
+    3: "常规失败",
+    4: "平台审核不通过",
+    5: "成功后用户删除所有文章",
+    6: "成功后系统封禁所有文章",
+}
+
+# Article limits (WECHAT_API.md 1.3)
+TITLE_MAX, AUTHOR_MAX, DIGEST_MAX, CONTENT_MAX_CHARS = 32, 16, 128, 20000
+CONTENT_MAX_BYTES, SOURCE_URL_MAX_BYTES, DIGEST_DEFAULT_CHARS, ARTICLES_MAX = 1024 * 1024, 1024, 54, 8
+UPLOADIMG_MAX, IMAGE_MAX, THUMB_MAX, TOUTIAO_IMAGE_MAX = (
+    1024 * 1024,
+    10 * 1024 * 1024,
+    64 * 1024,
+    5 * 1024 * 1024,
+)
+CLIENTMSGID_MAX_BYTES = 64
+COMMENT_COUNT_LIMIT = 50  # count must be below this (88010)
+
+_IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(["'])(.*?)\1[^>]*>""", re.I | re.S)
+_SANDBOX_MEDIA = re.compile(r"/sandbox/media/([A-Za-z0-9_-]+)\.[A-Za-z0-9]+(?:$|[?#])")
+_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
+_EVENT_ATTR = re.compile(r"""\s+on[a-z]+\s*=\s*(".*?"|'.*?'|[^\s>]+)""", re.I | re.S)
+_JS_HREF = re.compile(r"""(href\s*=\s*["'])\s*javascript:[^"']*""", re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+class ApiError(Exception):
+    """An error answer: HTTP 200 with {errcode, errmsg, **extra}."""
+
+    def __init__(self, errcode: int, errmsg: str, **extra):
+        super().__init__(f"{errcode} {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+        self.extra = extra
+
+    def payload(self) -> dict:
+        return {"errcode": self.errcode, "errmsg": self.errmsg, **self.extra}
+
+
+@dataclass
+class Token:
+    value: str
+    platform: str  # "mp" | "toutiao"
+    owner: str  # appid / app_id
+    source: str  # "token" | "stable" | "toutiao"
+    issued_at: float
+    expires_at: float
+    revoked_at: float | None = None  # from this moment: 40001
+
+
+@dataclass
+class Media:
+    media_id: str
+    owner: str
+    kind: str  # uploadimg | image | thumb | toutiao
+    data: bytes
+    fmt: str  # jpg | png | gif | bmp
+    url: str
+    created_at: float
+
+    @property
+    def mimetype(self) -> str:
+        return {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "bmp": "image/bmp"}[self.fmt]
+
+
+@dataclass
+class Draft:
+    media_id: str
+    appid: str
+    articles: list[dict]
+    create_time: int
+    update_time: int
+    publishing: str | None = None  # publish_id while a submit is under way
+    base_url: str = ""
+
+
+@dataclass
+class Publish:
+    publish_id: str
+    appid: str
+    draft_media_id: str
+    articles: list[dict]
+    msg_data_id: int
+    submitted_at: float
+    due_at: float
+    outcome: int  # the status it will reach
+    fail_idx: list[int]
+    base_url: str
+    status: int = 1
+    article_id: str | None = None
+
+
+@dataclass
+class Article:
+    """What followers see: one published (freepublish) or mass-sent news message."""
+
+    article_id: str
+    appid: str
+    articles: list[dict]
+    deleted: list[bool]
+    msg_data_id: int
+    published_at: float
+    base_url: str
+    source: str  # "publish" | "mass"
+    publish_id: str | None = None
+    msg_id: int | None = None
+    banned: bool = False
+
+    def url(self, idx: int) -> str:
+        return f"{self.base_url}sandbox/articles/{self.article_id}?idx={idx}"
+
+
+@dataclass
+class Mass:
+    msg_id: int
+    msg_data_id: int
+    appid: str
+    media_id: str
+    clientmsgid: str | None
+    sent_at: float
+    article_id: str
+    status: str = "SEND_SUCCESS"
+
+
+@dataclass
+class Comment:
+    user_comment_id: int
+    openid: str
+    content: str
+    create_time: int
+    comment_type: int = 0  # 1 selected (精选)
+    reply: dict | None = None
+    deleted: bool = False  # by the account (comment/delete)
+    user_deleted: bool = False  # by the follower (88004)
+
+
+@dataclass
+class MsgData:
+    msg_data_id: int
+    appid: str
+    article_id: str
+    open: list[bool]
+    comments: list[list[Comment]]
+
+
+@dataclass
+class Account:
+    appid: str
+    secret: str
+    kind: str = "service"
+    name: str = ""
+    materials: dict[str, Media] = field(default_factory=dict)
+    drafts: dict[str, Draft] = field(default_factory=dict)
+    publishes: dict[str, Publish] = field(default_factory=dict)
+    articles: dict[str, Article] = field(default_factory=dict)
+    masses: dict[int, Mass] = field(default_factory=dict)
+    clientmsgids: dict[str, int] = field(default_factory=dict)
+    pushes: list[float] = field(default_factory=list)
+    previews: list[dict] = field(default_factory=list)
+    token: str | None = None  # the newest `GET token` token
+    stable: str | None = None  # the live stable_token token
+    token_calls: list[float] = field(default_factory=list)
+    force_refreshes: list[float] = field(default_factory=list)
+
+
+@dataclass
+class ToutiaoArticle:
+    article_id: str
+    app_id: str
+    client_id: str | None
+    title: str
+    content: str
+    cover_image_ids: list[str]
+    abstract: str
+    original: bool
+    source_url: str
+    created_at: float
+    status: str = "draft"  # draft | reviewing | published | rejected | deleted
+    publish_id: str | None = None
+    review_due: float | None = None
+    reject_reason: str = ""
+    url: str = ""
+    base_url: str = ""
+
+
+@dataclass
+class ToutiaoAccount:
+    app_id: str
+    secret: str
+    name: str = ""
+    images: dict[str, Media] = field(default_factory=dict)
+    articles: dict[str, ToutiaoArticle] = field(default_factory=dict)
+    client_ids: dict[str, str] = field(default_factory=dict)
+    publishes: list[float] = field(default_factory=list)
+    token: str | None = None
+
+
+@dataclass
+class Fault:
+    path: str
+    times: int
+    errcode: int | None = None
+    errmsg: str | None = None
+    http_status: int | None = None
+    appid: str | None = None
+
+    def matches(self, path: str, owner: str | None) -> bool:
+        if self.times <= 0 or (self.appid is not None and self.appid != owner):
+            return False
+        want = "/" + self.path.strip("/")
+        path = path.rstrip("/")
+        return path == want or path.endswith(want)
+
+
+def sniff_image(data: bytes) -> str | None:
+    """jpg / png / gif / bmp by magic bytes, else None."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "jpg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    if data[:4] in (b"GIF8",):
+        return "gif"
+    if data[:2] == b"BM":
+        return "bmp"
+    return None
+
+
+def text_of(content: str) -> str:
+    return " ".join(html.unescape(_TAG.sub(" ", content)).split())
+
+
+class SandboxState:
+    """All sandbox state. Thread-safe: every public method holds `self.lock`."""
+
+    def __init__(self, clock: Callable[[], float] = time.time):
+        self.lock = threading.RLock()
+        self.clock = clock
+        self.reset()
+
+    # --- housekeeping -------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget everything: accounts, tokens, content, switches, the clock offset."""
+        with self.lock:
+            self.offset = 0.0
+            self.default_kind = "service"
+            self.settings: dict = dict(DEFAULT_SETTINGS)
+            self.overrides: dict[str, dict] = {}  # per appid / app_id
+            self.accounts: dict[str, Account] = {}
+            self.toutiao_accounts: dict[str, ToutiaoAccount] = {}
+            self.tokens: dict[str, Token] = {}
+            self.images: dict[str, Media] = {}
+            self.msg_data: dict[int, MsgData] = {}
+            self.faults: list[Fault] = []
+            self.publish_outcomes: list[dict] = []
+            self.toutiao_rejections: list[dict] = []
+            self.calls: deque[tuple[float, str, str | None]] = deque(maxlen=10000)  # (time, path, owner)
+            self._ids = itertools.count(1)
+            self._msg_ids = itertools.count(1000000001)
+            self._msg_data_ids = itertools.count(2247483647)
+            self._publish_ids = itertools.count(2247483800)
+            self._comment_ids = itertools.count(1)
+
+    def now(self) -> float:
+        return self.clock() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox clock forward (tokens age, quotas roll over, publications finish)."""
+        with self.lock:
+            self.offset += seconds
+
+    def setting(self, name: str, owner: str | None = None):
+        with self.lock:
+            if owner is not None and name in self.overrides.get(owner, {}):
+                return self.overrides[owner][name]
+            return self.settings[name]
+
+    def configure(self, appid: str | None = None, **settings) -> None:
+        """Set switches globally or for one appid / app_id: latency_ms, token_expires_in, token_grace,
+        publish_delay, review_delay, push_quota, ... (see DEFAULT_SETTINGS)."""
+        unknown = set(settings) - set(DEFAULT_SETTINGS)
+        if unknown:
+            raise ValueError(f"unknown sandbox settings: {sorted(unknown)}")
+        with self.lock:
+            target = self.settings if appid is None else self.overrides.setdefault(appid, {})
+            target.update(settings)
+
+    def set_latency(self, ms: float, appid: str | None = None) -> None:
+        self.configure(appid, latency_ms=ms)
+
+    def record_call(self, path: str, owner: str | None) -> None:
+        with self.lock:
+            self.calls.append((self.now(), path, owner))
+
+    def _new_id(self, n: int = 32) -> str:
+        # Real media ids are ~43-64 url-safe characters.
+        return secrets.token_urlsafe(n).replace("-", "A").replace("_", "z")
+
+    # --- accounts -----------------------------------------------------------------------------
+
+    def add_account(
+        self, appid: str, secret: str = SANDBOX_SECRET, kind: str = "service", name: str = ""
+    ) -> Account:
+        """Register an official account (kind "service" or "subscription")."""
+        if kind not in ACCOUNT_KINDS:
+            raise ValueError(f"kind must be one of {ACCOUNT_KINDS}")
+        with self.lock:
+            acct = Account(
+                appid=appid, secret=secret, kind=kind, name=name or f"沙箱{_kind_cn(kind)} {appid}"
+            )
+            self.accounts[appid] = acct
+            return acct
+
+    def add_toutiao_account(
+        self, app_id: str, secret: str = SANDBOX_SECRET, name: str = ""
+    ) -> ToutiaoAccount:
+        with self.lock:
+            acct = ToutiaoAccount(app_id=app_id, secret=secret, name=name or f"沙箱头条号 {app_id}")
+            self.toutiao_accounts[app_id] = acct
+            return acct
+
+    def account(self, appid: str) -> Account:
+        with self.lock:
+            self._tick()
+            return self.accounts[appid]
+
+    def toutiao_account(self, app_id: str) -> ToutiaoAccount:
+        with self.lock:
+            self._tick()
+            return self.toutiao_accounts[app_id]
+
+    def _login(self, appid: str | None, secret: str | None) -> Account:
+        if not appid:
+            raise ApiError(41002, "appid missing")
+        if not secret:
+            raise ApiError(41004, "appsecret missing")
+        acct = self.accounts.get(appid)
+        if acct is None:
+            if secret != SANDBOX_SECRET:
+                raise ApiError(40013, "invalid appid")
+            acct = self.add_account(appid, secret, kind=self.default_kind)
+        if secret != acct.secret:
+            raise ApiError(40125, "invalid appsecret")
+        return acct
+
+    # --- tokens -------------------------------------------------------------------------------
+
+    def _issue(self, platform: str, owner: str, source: str) -> Token:
+        now = self.now()
+        ttl = self.setting("token_expires_in", owner)
+        tok = Token(
+            value=f"SBX_{platform}_{self._new_id(48)}",
+            platform=platform,
+            owner=owner,
+            source=source,
+            issued_at=now,
+            expires_at=now + ttl,
+        )
+        self.tokens[tok.value] = tok
+        return tok
+
+    def _live(self, value: str | None) -> Token | None:
+        tok = self.tokens.get(value) if value else None
+        now = self.now()
+        if tok is None or now >= tok.expires_at or (tok.revoked_at is not None and now >= tok.revoked_at):
+            return None
+        return tok
+
+    def mp_token(self, grant_type: str | None, appid: str | None, secret: str | None) -> dict:
+        """GET token: always a new token; the previous one keeps working `token_grace` seconds."""
+        with self.lock:
+            if grant_type != "client_credential":
+                raise ApiError(40002, "invalid grant_type")
+            acct = self._login(appid, secret)
+            now = self.now()
+            acct.token_calls = [t for t in acct.token_calls if _same_day(t, now)]
+            if len(acct.token_calls) >= self.setting("token_daily_limit", acct.appid):
+                raise ApiError(45009, "reach max api daily quota limit")
+            acct.token_calls.append(now)
+            old = self.tokens.get(acct.token) if acct.token else None
+            if old is not None:
+                end = now + self.setting("token_grace", acct.appid)
+                old.revoked_at = end if old.revoked_at is None else min(old.revoked_at, end)
+            tok = self._issue("mp", acct.appid, "token")
+            acct.token = tok.value
+            return {"access_token": tok.value, "expires_in": int(tok.expires_at - now)}
+
+    def mp_stable_token(self, body: dict) -> dict:
+        """POST stable_token: the live token; renewed in its last 5 minutes (the old one lives on to
+        its expiry) or by force_refresh (the old one dies at once; 20 a day, 30 s apart)."""
+        with self.lock:
+            if body.get("grant_type") != "client_credential":
+                raise ApiError(40002, "invalid grant_type")
+            acct = self._login(body.get("appid"), body.get("secret"))
+            now = self.now()
+            live = self._live(acct.stable)
+            force = body.get("force_refresh") in (True, 1, "true", "1")
+            if force:
+                acct.force_refreshes = [t for t in acct.force_refreshes if _same_day(t, now)]
+                if len(acct.force_refreshes) >= self.setting("force_refresh_daily_limit", acct.appid):
+                    raise ApiError(45009, "reach max api daily quota limit (force_refresh)")
+                recent = acct.force_refreshes and now - acct.force_refreshes[-1] < self.setting(
+                    "force_refresh_interval", acct.appid
+                )
+                if live is not None and recent:
+                    return {"access_token": live.value, "expires_in": int(live.expires_at - now)}
+                acct.force_refreshes.append(now)
+                if live is not None:
+                    live.revoked_at = now
+                live = None
+            elif live is not None and live.expires_at - now <= self.setting(
+                "stable_renew_window", acct.appid
+            ):
+                live = None  # renew; the old token keeps working until it expires
+            if live is None:
+                live = self._issue("mp", acct.appid, "stable")
+                acct.stable = live.value
+            return {"access_token": live.value, "expires_in": int(live.expires_at - now)}
+
+    def check_token(self, value: str | None, platform: str) -> str:
+        """The owner (appid / app_id) of a usable token, else 41001 / 42001 / 40001."""
+        with self.lock:
+            if not value:
+                raise ApiError(41001, "access_token missing")
+            tok = self.tokens.get(value)
+            if tok is None or tok.platform != platform:
+                raise ApiError(40001, "invalid credential, access_token is invalid or not latest")
+            now = self.now()
+            if now >= tok.expires_at:
+                raise ApiError(42001, "access_token expired")
+            if tok.revoked_at is not None and now >= tok.revoked_at:
+                raise ApiError(40001, "invalid credential, access_token is invalid or not latest")
+            return tok.owner
+
+    def token_owner(self, value: str | None) -> str | None:
+        with self.lock:
+            tok = self.tokens.get(value) if value else None
+            return tok.owner if tok else None
+
+    def expire_tokens(self, appid: str | None = None) -> int:
+        """Expire every access token now (of one appid / app_id, or all): the next call gets 42001."""
+        with self.lock:
+            now, n = self.now(), 0
+            for tok in self.tokens.values():
+                if (appid is None or tok.owner == appid) and tok.expires_at > now:
+                    tok.expires_at = now
+                    n += 1
+            return n
+
+    # --- faults -------------------------------------------------------------------------------
+
+    def inject_fault(
+        self,
+        path: str,
+        *,
+        errcode: int | None = None,
+        http_status: int | None = None,
+        times: int = 1,
+        appid: str | None = None,
+        errmsg: str | None = None,
+    ) -> Fault:
+        """The next `times` calls to `path` ("draft/add" or a full path such as "/mp/cgi-bin/draft/add")
+        answer `errcode` (HTTP 200) or HTTP `http_status`."""
+        if (errcode is None) == (http_status is None):
+            raise ValueError("give exactly one of errcode and http_status")
+        with self.lock:
+            fault = Fault(
+                path=path,
+                times=int(times),
+                errcode=errcode,
+                http_status=http_status,
+                appid=appid,
+                errmsg=errmsg or (None if errcode is None else _DEFAULT_ERRMSG.get(errcode)),
+            )
+            self.faults.append(fault)
+            return fault
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self.faults.clear()
+            self.publish_outcomes.clear()
+            self.toutiao_rejections.clear()
+
+    def take_fault(self, path: str, owner: str | None) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(path, owner):
+                    fault.times -= 1
+                    return fault
+            return None
+
+    def fail_next_publish(
+        self, status: int = 3, *, fail_idx: list[int] | None = None, times: int = 1, appid: str | None = None
+    ) -> None:
+        """The next `times` freepublish submissions end in `status` (2 originality, 3 ordinary failure,
+        4 rejected by review) instead of 0."""
+        if status not in (2, 3, 4):
+            raise ValueError("a failed publication ends in status 2, 3 or 4")
+        with self.lock:
+            self.publish_outcomes.append(
+                {"status": status, "fail_idx": fail_idx, "times": times, "appid": appid}
+            )
+
+    def reject_next_toutiao(
+        self, reason: str = "内容不符合平台规范", *, times: int = 1, app_id: str | None = None
+    ) -> None:
+        with self.lock:
+            self.toutiao_rejections.append({"reason": reason, "times": times, "app_id": app_id})
+
+    def reset_quota(self, appid: str | None = None) -> None:
+        with self.lock:
+            for acct in self.accounts.values():
+                if appid is None or acct.appid == appid:
+                    acct.pushes.clear()
+            for tacct in self.toutiao_accounts.values():
+                if appid is None or tacct.app_id == appid:
+                    tacct.publishes.clear()
+
+    # --- background progress ------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        """Finish publications and reviews whose time has come."""
+        now = self.now()
+        for acct in self.accounts.values():
+            for pub in acct.publishes.values():
+                if pub.status == 1 and now >= pub.due_at:
+                    self._finish_publish(acct, pub, now)
+        for tacct in self.toutiao_accounts.values():
+            for art in tacct.articles.values():
+                if art.status == "reviewing" and art.review_due is not None and now >= art.review_due:
+                    self._finish_review(art)
+
+    def tick(self) -> None:
+        with self.lock:
+            self._tick()
+
+    def _finish_publish(self, acct: Account, pub: Publish, now: float) -> None:
+        pub.status = pub.outcome
+        draft = acct.drafts.get(pub.draft_media_id)
+        if pub.outcome != 0:
+            if draft is not None:
+                draft.publishing = None
+            self.msg_data.pop(pub.msg_data_id, None)
+            return
+        art = Article(
+            article_id=self._article_id(),
+            appid=acct.appid,
+            articles=pub.articles,
+            deleted=[False] * len(pub.articles),
+            msg_data_id=pub.msg_data_id,
+            published_at=now,
+            base_url=pub.base_url,
+            source="publish",
+            publish_id=pub.publish_id,
+        )
+        acct.articles[art.article_id] = art
+        pub.article_id = art.article_id
+        if pub.msg_data_id in self.msg_data:
+            self.msg_data[pub.msg_data_id].article_id = art.article_id
+        acct.drafts.pop(pub.draft_media_id, None)  # a published draft leaves the box
+
+    def _article_id(self) -> str:
+        return f"SBX_{self._new_id(24)}"
+
+    # --- images -------------------------------------------------------------------------------
+
+    def _store_image(self, owner: str, kind: str, data: bytes, fmt: str, base_url: str) -> Media:
+        media_id = self._new_id(32)
+        media = Media(
+            media_id=media_id,
+            owner=owner,
+            kind=kind,
+            data=data,
+            fmt=fmt,
+            url=f"{base_url}sandbox/media/{media_id}.{fmt}",
+            created_at=self.now(),
+        )
+        self.images[media_id] = media
+        return media
+
+    def image(self, media_id: str) -> Media | None:
+        with self.lock:
+            return self.images.get(media_id)
+
+    def upload_image(self, appid: str, data: bytes | None, base_url: str) -> dict:
+        """media/uploadimg: jpg/png under 1 MB -> url (the only image URLs article HTML may use)."""
+        with self.lock:
+            if not data:
+                raise ApiError(41005, "media data missing")
+            fmt = sniff_image(data)
+            if fmt not in ("jpg", "png"):
+                raise ApiError(40005, "invalid file type (uploadimg takes jpg/png)")
+            if len(data) >= UPLOADIMG_MAX:
+                raise ApiError(40009, "invalid image size (uploadimg takes less than 1MB)")
+            media = self._store_image(appid, "uploadimg", data, fmt, base_url)
+            return {"url": media.url}
+
+    def add_material(self, appid: str, media_type: str | None, data: bytes | None, base_url: str) -> dict:
+        """material/add_material?type=image|thumb: a permanent media_id (covers need one)."""
+        with self.lock:
+            if media_type not in ("image", "thumb"):
+                raise ApiError(40004, "invalid media type (the sandbox keeps image and thumb)")
+            if not data:
+                raise ApiError(41005, "media data missing")
+            fmt = sniff_image(data)
+            if media_type == "thumb":
+                if fmt != "jpg":
+                    raise ApiError(40005, "invalid file type (thumb takes jpg)")
+                if len(data) > THUMB_MAX:
+                    raise ApiError(40009, "invalid image size (thumb at most 64KB)")
+            else:
+                if fmt is None:
+                    raise ApiError(40005, "invalid file type (image takes bmp/png/jpeg/jpg/gif)")
+                if len(data) > IMAGE_MAX:
+                    raise ApiError(40009, "invalid image size (image at most 10MB)")
+            media = self._store_image(appid, media_type, data, fmt, base_url)
+            self.accounts[appid].materials[media.media_id] = media
+            result = {"media_id": media.media_id}
+            if media_type == "image":
+                result["url"] = media.url
+            return result
+
+    # --- drafts -------------------------------------------------------------------------------
+
+    def _clean_article(self, acct: Account, raw, *, single: bool) -> dict:
+        if not isinstance(raw, dict):
+            raise ApiError(47001, "data format error hint: an article must be a JSON object")
+        title = _str(raw.get("title"))
+        content = _str(raw.get("content"))
+        author = _str(raw.get("author"))
+        digest = _str(raw.get("digest"))
+        source_url = _str(raw.get("content_source_url"))
+        article_type = _str(raw.get("article_type")) or "news"
+        if not title:
+            raise ApiError(44003, "empty news data hint: title missing")
+        if not content:
+            raise ApiError(44003, "empty news data hint: content missing")
+        if len(title) > TITLE_MAX:
+            raise ApiError(45003, "title size out of limit")
+        if len(author) > AUTHOR_MAX:
+            raise ApiError(45110, "author size out of limit")
+        if len(digest) > DIGEST_MAX:
+            raise ApiError(45004, "description size out of limit")
+        if len(content) >= CONTENT_MAX_CHARS or len(content.encode("utf-8")) >= CONTENT_MAX_BYTES:
+            raise ApiError(45002, "content size out of limit")
+        if len(source_url.encode("utf-8")) > SOURCE_URL_MAX_BYTES:
+            raise ApiError(45005, "url size out of limit")
+        thumb_id = _str(raw.get("thumb_media_id"))
+        thumb = acct.materials.get(thumb_id) if thumb_id else None
+        if article_type == "news" and thumb is None:
+            raise ApiError(40007, "invalid media_id" + ("" if thumb_id else " hint: thumb_media_id missing"))
+        content = self._strip_content(content)
+        if single and not digest:
+            digest = text_of(content)[:DIGEST_DEFAULT_CHARS]
+        return {
+            "article_type": article_type,
+            "title": title,
+            "author": author,
+            "digest": digest,
+            "content": content,
+            "content_source_url": source_url,
+            "thumb_media_id": thumb_id,
+            "thumb_url": thumb.url if thumb else "",
+            "need_open_comment": 1 if raw.get("need_open_comment") in (1, True, "1") else 0,
+            "only_fans_can_comment": 1 if raw.get("only_fans_can_comment") in (1, True, "1") else 0,
+        }
+
+    def _strip_content(self, content: str) -> str:
+        """What the platform does to article HTML: scripts and foreign images go."""
+        content = _SCRIPT.sub("", content)
+        content = _EVENT_ATTR.sub("", content)
+        content = _JS_HREF.sub(r"\1#", content)
+
+        def keep_own(m: re.Match) -> str:
+            own = _SANDBOX_MEDIA.search(m.group(2))
+            return m.group(0) if own and own.group(1) in self.images else ""
+
+        return _IMG_SRC.sub(keep_own, content)
+
+    def _draft(self, acct: Account, media_id) -> Draft:
+        draft = acct.drafts.get(media_id) if isinstance(media_id, str) else None
+        if draft is None:
+            raise ApiError(40007, "invalid media_id")
+        return draft
+
+    def draft_add(self, appid: str, body: dict, base_url: str) -> dict:
+        with self.lock:
+            self._tick()
+            acct = self.accounts[appid]
+            articles = body.get("articles")
+            if isinstance(articles, dict):
+                articles = [articles]
+            if not isinstance(articles, list) or not articles:
+                raise ApiError(44003, "empty news data")
+            if len(articles) > ARTICLES_MAX:
+                raise ApiError(45008, "article size out of limit")
+            cleaned = [self._clean_article(acct, a, single=len(articles) == 1) for a in articles]
+            now = int(self.now())
+            draft = Draft(
+                media_id=self._new_id(32),
+                appid=appid,
+                articles=cleaned,
+                create_time=now,
+                update_time=now,
+                base_url=base_url,
+            )
+            acct.drafts[draft.media_id] = draft
+            return {"media_id": draft.media_id}
+
+    def draft_update(self, appid: str, body: dict) -> dict:
+        with self.lock:
+            self._tick()
+            acct = self.accounts[appid]
+            draft = self._draft(acct, body.get("media_id"))
+            article = body.get("articles")
+            if not isinstance(article, dict):
+                raise ApiError(47001, "data format error hint: articles must be one object, not a list")
+            index = body.get("index")
+            if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(draft.articles):
+                raise ApiError(40007, "invalid media_id hint: index out of range")
+            if draft.publishing:
+                raise ApiError(53501, "draft is being published")
+            draft.articles[index] = self._clean_article(acct, article, single=len(draft.articles) == 1)
+            draft.update_time = int(self.now())
+            return {}
+
+    def _news_item(self, art: dict, *, url: str, no_content: bool = False, **extra) -> dict:
+        item = {k: v for k, v in art.items() if k != "article_type"}
+        if no_content:
+            item.pop("content")
+        item["url"] = url
+        item.update(extra)
+        return item
+
+    def draft_get(self, appid: str, body: dict) -> dict:
+        with self.lock:
+            self._tick()
+            draft = self._draft(self.accounts[appid], body.get("media_id"))
+            return {"news_item": self._draft_items(draft)}
+
+    def _draft_items(self, draft: Draft, no_content: bool = False) -> list[dict]:
+        return [
+            self._news_item(
+                a, url=f"{draft.base_url}sandbox/drafts/{draft.media_id}?idx={i}", no_content=no_content
+            )
+            for i, a in enumerate(draft.articles, 1)
+        ]
+
+    def draft_delete(self, appid: str, body: dict) -> dict:
+        with self.lock:
+            self._tick()
+            acct = self.accounts[appid]
+            draft = self._draft(acct, body.get("media_id"))
+            if draft.publishing:
+                raise ApiError(53501, "draft is being published")
+            del acct.drafts[draft.media_id]
+            return {}
+
+    def draft_batchget(self, appid: str, body: dict) -> dict:
+        with self.lock:
+            self._tick()
+            offset, count = body.get("offset", 0), body.get("count", 20)
+            if (
+                not isinstance(offset, int)
+                or offset < 0
+                or not isinstance(count, int)
+                or not 1 <= count <= 20
+            ):
+                raise ApiError(47001, "data format error hint: offset >= 0, count 1-20")
+            no_content = bool(body.get("no_content"))
+            drafts = sorted(self.accounts[appid].drafts.values(), key=lambda d: d.update_time, reverse=True)
+            page = drafts[offset : offset + count]
+            return {
+                "total_count": len(drafts),
+                "item_count": len(page),
+                "item": [
+                    {
+                        "media_id": d.media_id,
+                        "content": {"news_item": self._draft_items(d, no_content)},
+                        "update_time": d.update_time,
+                    }
+                    for d in page
+                ],
+            }
+
+    def draft_count(self, appid: str) -> dict:
+        with self.lock:
+            self._tick()
+            return {"total_count": len(self.accounts[appid].drafts)}
+
+    # --- freepublish --------------------------------------------------------------------------
+
+    def freepublish_submit(self, appid: str, body: dict, base_url: str) -> dict:
+        with self.lock:
+            self._tick()
+            acct = self.accounts[appid]
+            draft = self._draft(acct, body.get("media_id"))
+            if draft.publishing:
+                raise ApiError(53501, "publishing too frequently hint: this draft is being published")
+            now = self.now()
+            outcome, fail_idx = 0, []
+            for plan in self.publish_outcomes:
+                if plan["times"] > 0 and plan["appid"] in (None, appid):
+                    plan["times"] -= 1
+                    outcome, fail_idx = plan["status"], plan["fail_idx"] or [1]
+                    break
+            pub = Publish(
+                publish_id=str(next(self._publish_ids)),
+                appid=appid,
+                draft_media_id=draft.media_id,
+                articles=copy.deepcopy(draft.articles),
+                msg_data_id=next(self._msg_data_ids),
+                submitted_at=now,
+                due_at=now + self.setting("publish_delay", appid),
+                outcome=outcome,
+                fail_idx=fail_idx,
+                base_url=base_url,
+            )
+            acct.publishes[pub.publish_id] = pub
+            draft.publishing = pub.publish_id
+            self.msg_data[pub.msg_data_id] = MsgData(
+                msg_data_id=pub.msg_data_id,
+                appid=appid,
+                article_id="",
+                open=[bool(a["need_open_comment"]) for a in pub.articles],
+                comments=[[] for _ in pub.articles],
+            )
+            return {"publish_id": pub.publish_id, "msg_data_id": pub.msg_data_id}
+
+    def freepublish_get(self, appid: str, body: dict) -> dict:
+        with self.lock:
+            self._tick()
+            acct = self.accounts[appid]
+            pub = acct.publishes.get(str(body.get("publish_id", "")))
+            if pub is None:
+                raise ApiError(53502, "invalid publish_id")
+            result = {
+                "publish_id": pub.publish_id,
+                "publish_status": pub.status,
+                "fail_idx": pub.fail_idx if pub.status in (2, 3, 4) else [],
+            }
+            if pub.article_id:
+                art = acct.articles[pub.article_id]
+                result["article_id"] = art.article_id
+                result["article_detail"] = {
+                    "count": len(art.articles),
+                    "item": [{"idx": i, "article_url": art.url(i)} for i in range(1, len(art.articles) + 1)],
+                }
+            return result
+
+    def _article(self, acct: Account, article_id) -> Article:
+        art = acct.articles.get(article_id) if isinstance(article_id, str) else None
+        if art is None or art.source != "publish":
+            raise ApiError(53600, "invalid article_id")
+        return art
+
+    def freepublish_getarticle(self, appid: str, body: dict) -> dict:
+        with self.lock:
+            self._tick()
+            art = self._article(self.accounts[appid], body.get("article_id"))
+            return {"news_item": self._article_items(art)}
+
+    def _article_items(self, art: Article, no_content: bool = False) -> list[dict]:
+        return [
+            self._news_item(a, url=art.url(i), no_content=no_content, is_deleted=art.deleted[i - 1])
+            for i, a in enumerate(art.articles, 1)
+        ]
+
+    def freepublish_delete(self, appid: str, body: dict) -> dict:
+        with self.lock:
+            self._tick()
+            acct = self.accounts[appid]
+            art = self._article(acct, body.get("article_id"))
+            index = body.get("index", 0)
+            if not isinstance(index, int) or not 0 <= index <= len(art.articles):
+                raise ApiError(47001, "data format error hint: index is 1-based, 0 deletes all")
+            if index == 0:
+                art.deleted = [True] * len(art.articles)
+            else:
+                art.deleted[index - 1] = True
+            if all(art.deleted) and art.publish_id in acct.publishes:
+                acct.publishes[art.publish_id].status = 5
+            return {}
+
+    def freepublish_batchget(self, appid: str, body: dict) -> dict:
+        with self.lock:
+            self._tick()
+            offset, count = body.get("offset", 0), body.get("count", 20)
+            if (
+                not isinstance(offset, int)
+                or offset < 0
+                or not isinstance(count, int)
+                or not 1 <= count <= 20
+            ):
+                raise ApiError(47001, "data format error hint: offset >= 0, count 1-20")
+            arts = [a for a in self.accounts[appid].articles.values() if a.source == "publish"]
+            arts.sort(key=lambda a: a.published_at, reverse=True)
+            page = arts[offset : offset + count]
+            no_content = bool(body.get("no_content"))
+            return {
+                "total_count": len(arts),
+                "item_count": len(page),
+                "item": [
+                    {
+                        "article_id": a.article_id,
+                        "content": {"news_item": self._article_items(a, no_content)},
+                        "update_time": int(a.published_at),
+                    }
+                    for a in page
+                ],
+            }
+
+    def set_publish_status(self, appid: str, publish_id: str, status: int) -> None:
+        """Test helper: a published article later deleted by the user (5) or banned (6)."""
+        with self.lock:
+            self._tick()
+            acct = self.accounts[appid]
+            pub = acct.publishes[publish_id]
+            pub.status = status
+            if pub.article_id and status in (5, 6):
+                art = acct.articles[pub.article_id]
+                art.deleted = [True] * len(art.articles) if status == 5 else art.deleted
+                art.banned = status == 6
+
+    # --- mass send ----------------------------------------------------------------------------
+
+    def push_quota(self, appid: str) -> int:
+        with self.lock:
+            quota = self.setting("push_quota", appid)
+            if quota is None:
+                quota = 1 if self.accounts[appid].kind == "subscription" else 4
+            return quota
+
+    def pushes_used(self, appid: str) -> int:
+        """Pushes in the current quota period (Beijing day for subscription, calendar month for service)."""
+        with self.lock:
+            acct = self.accounts[appid]
+            now = self.now()
+            same = _same_day if acct.kind == "subscription" else _same_month
+            return sum(1 for t in acct.pushes if same(t, now))
+
+    def _news_body(self, body: dict) -> str:
+        if body.get("msgtype") != "mpnews":
+            raise ApiError(40008, "invalid message type hint: the sandbox sends mpnews")
+        mpnews = body.get("mpnews")
+        media_id = mpnews.get("media_id") if isinstance(mpnews, dict) else None
+        if not media_id:
+            raise ApiError(40007, "invalid media_id")
+        return media_id
+
+    def mass_sendall(self, appid: str, body: dict, base_url: str) -> dict:
+        with self.lock:
+            self._tick()
+            acct = self.accounts[appid]
+            filt = body.get("filter")
+            if not isinstance(filt, dict):
+                raise ApiError(47001, "data format error hint: filter missing")
+            if not filt.get("is_to_all") and filt.get("tag_id") in (None, ""):
+                raise ApiError(40050, "invalid tag id")
+            media_id = self._news_body(body)
+            clientmsgid = body.get("clientmsgid")
+            if clientmsgid is not None:
+                clientmsgid = str(clientmsgid)
+                if len(clientmsgid.encode("utf-8")) > CLIENTMSGID_MAX_BYTES:
+                    raise ApiError(45067, "clientmsgid size out of limit")
+                if clientmsgid in acct.clientmsgids:
+                    msg_id = acct.clientmsgids[clientmsgid]
+                    raise ApiError(
+                        45065, "clientmsgid exist", msg_id=msg_id, msg_data_id=acct.masses[msg_id].msg_data_id
+                    )
+            draft = self._draft(acct, media_id)
+            if draft.publishing:
+                raise ApiError(53501, "draft is being published")
+            if self.pushes_used(appid) >= self.push_quota(appid):
+                raise ApiError(45028, "has no masssend quota")
+            now = self.now()
+            msg_id, msg_data_id = next(self._msg_ids), next(self._msg_data_ids)
+            art = Article(
+                article_id=self._article_id(),
+                appid=appid,
+                articles=copy.deepcopy(draft.articles),
+                deleted=[False] * len(draft.articles),
+                msg_data_id=msg_data_id,
+                published_at=now,
+                base_url=base_url,
+                source="mass",
+                msg_id=msg_id,
+            )
+            acct.articles[art.article_id] = art
+            acct.masses[msg_id] = Mass(
+                msg_id=msg_id,
+                msg_data_id=msg_data_id,
+                appid=appid,
+                media_id=media_id,
+                clientmsgid=clientmsgid,
+                sent_at=now,
+                article_id=art.article_id,
+            )
+            if clientmsgid is not None:
+                acct.clientmsgids[clientmsgid] = msg_id
+            acct.pushes.append(now)
+            self.msg_data[msg_data_id] = MsgData(
+                msg_data_id=msg_data_id,
+                appid=appid,
+                article_id=art.article_id,
+                open=[bool(a["need_open_comment"]) for a in art.articles],
+                comments=[[] for _ in art.articles],
+            )
+            del acct.drafts[media_id]  # a mass-sent draft leaves the box
+            return {"errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_data_id}
+
+    def mass_get(self, appid: str, body: dict) -> dict:
+        with self.lock:
+            mass = self.accounts[appid].masses.get(_int(body.get("msg_id")))
+            if mass is None:
+                raise ApiError(40059, "invalid msg id")
+            return {"msg_id": mass.msg_id, "msg_status": mass.status}
+
+    def mass_preview(self, appid: str, body: dict) -> dict:
+        with self.lock:
+            self._tick()
+            acct = self.accounts[appid]
+            to = body.get("touser") or body.get("towxname")
+            if not to:
+                raise ApiError(40003, "invalid openid")
+            draft = self._draft(acct, self._news_body(body))
+            now = self.now()
+            today = [p for p in acct.previews if _same_day(p["sent_at"], now)]
+            if len(today) >= self.setting("preview_daily_limit", appid):
+                raise ApiError(45009, "reach max api daily quota limit (preview)")
+            msg_id = next(self._msg_ids)
+            acct.previews.append(
+                {
+                    "msg_id": msg_id,
+                    "to": to,
+                    "media_id": draft.media_id,
+                    "sent_at": now,
+                    "titles": [a["title"] for a in draft.articles],
+                }
+            )
+            return {"errmsg": "preview success", "msg_id": msg_id}
+
+    # --- comments -----------------------------------------------------------------------------
+
+    def _msg(self, appid: str, body: dict) -> tuple[MsgData, int]:
+        md = self.msg_data.get(_int(body.get("msg_data_id")))
+        if md is None or md.appid != appid or not md.article_id:
+            raise ApiError(88001, "msg_data is not exists")
+        index = body.get("index", 0)
+        if not isinstance(index, int) or not 0 <= index < len(md.open):
+            raise ApiError(88001, "msg_data is not exists hint: index is 0-based")
+        return md, index
+
+    def _comment(self, md: MsgData, index: int, body: dict) -> Comment:
+        ucid = _int(body.get("user_comment_id"))
+        for c in md.comments[index]:
+            if c.user_comment_id == ucid and not c.deleted:
+                if c.user_deleted:
+                    raise ApiError(88004, "comment was deleted by user")
+                return c
+        raise ApiError(88008, "comment is not exists")
+
+    def add_comment(self, msg_data_id: int, index: int, openid: str, content: str) -> int:
+        """Test helper: a follower comments on article `index` (0-based). Returns user_comment_id."""
+        with self.lock:
+            self._tick()
+            md = self.msg_data.get(int(msg_data_id))
+            if md is None or not md.article_id:
+                raise ValueError(f"no published article with msg_data_id {msg_data_id}")
+            if not md.open[index]:
+                raise ValueError("comments are closed on this article (need_open_comment=0; comment/open)")
+            c = Comment(
+                user_comment_id=next(self._comment_ids),
+                openid=openid,
+                content=content,
+                create_time=int(self.now()),
+            )
+            md.comments[index].append(c)
+            return c.user_comment_id
+
+    def user_delete_comment(self, msg_data_id: int, index: int, user_comment_id: int) -> None:
+        """Test helper: the follower deletes their comment (later operations: 88004)."""
+        with self.lock:
+            for c in self.msg_data[int(msg_data_id)].comments[index]:
+                if c.user_comment_id == user_comment_id:
+                    c.user_deleted = True
+
+    def comment_open(self, appid: str, body: dict, is_open: bool) -> dict:
+        with self.lock:
+            self._tick()
+            md, index = self._msg(appid, body)
+            md.open[index] = is_open
+            return {}
+
+    def comment_list(self, appid: str, body: dict) -> dict:
+        with self.lock:
+            self._tick()
+            md, index = self._msg(appid, body)
+            begin, count, ctype = body.get("begin", 0), body.get("count"), body.get("type", 0)
+            if not isinstance(count, int) or not 0 < count < COMMENT_COUNT_LIMIT:
+                raise ApiError(88010, "count range error. cout <= 0 or count > 50")
+            if not isinstance(begin, int) or begin < 0 or ctype not in (0, 1, 2):
+                raise ApiError(47001, "data format error hint: begin >= 0, type 0/1/2")
+            visible = [c for c in md.comments[index] if not c.deleted and not c.user_deleted]
+            if ctype == 1:
+                visible = [c for c in visible if c.comment_type == 0]
+            elif ctype == 2:
+                visible = [c for c in visible if c.comment_type == 1]
+            page = visible[begin : begin + count]
+            return {"total": len(visible), "comment": [_comment_json(c) for c in page]}
+
+    def comment_elect(self, appid: str, body: dict, elect: bool) -> dict:
+        with self.lock:
+            self._tick()
+            md, index = self._msg(appid, body)
+            self._comment(md, index, body).comment_type = 1 if elect else 0
+            return {}
+
+    def comment_delete(self, appid: str, body: dict) -> dict:
+        with self.lock:
+            self._tick()
+            md, index = self._msg(appid, body)
+            self._comment(md, index, body).deleted = True
+            return {}
+
+    def comment_reply(self, appid: str, body: dict) -> dict:
+        with self.lock:
+            self._tick()
+            md, index = self._msg(appid, body)
+            c = self._comment(md, index, body)
+            content = _str(body.get("content"))
+            if not content.strip():
+                raise ApiError(88007, "reply content length out of range")
+            if c.reply is not None:
+                raise ApiError(88005, "already reply")
+            c.reply = {"content": content, "create_time": int(self.now())}
+            return {}
+
+    def comment_reply_delete(self, appid: str, body: dict) -> dict:
+        with self.lock:
+            self._tick()
+            md, index = self._msg(appid, body)
+            c = self._comment(md, index, body)
+            if c.reply is None:
+                raise ApiError(88009, "reply is not exists")
+            c.reply = None
+            return {}
+
+    # --- Toutiao-style channel (WECHAT_API.md 7) ------------------------------------------------
+
+    def tt_token(self, body: dict) -> dict:
+        with self.lock:
+            app_id, secret = _str(body.get("app_id")), _str(body.get("app_secret"))
+            if not app_id or not secret:
+                raise ApiError(41001, "bad parameter: app_id and app_secret required")
+            acct = self.toutiao_accounts.get(app_id)
+            if acct is None and secret == SANDBOX_SECRET:
+                acct = self.add_toutiao_account(app_id, secret)
+            if acct is None or acct.secret != secret:
+                raise ApiError(41001, "bad parameter: invalid app_id or app_secret")
+            tok = self._issue("toutiao", app_id, "toutiao")
+            acct.token = tok.value
+            return {"access_token": tok.value, "expires_in": int(tok.expires_at - tok.issued_at)}
+
+    def tt_image_upload(self, app_id: str, data: bytes | None, base_url: str) -> dict:
+        with self.lock:
+            if not data:
+                raise ApiError(41001, "bad parameter: media missing")
+            fmt = sniff_image(data)
+            if fmt not in ("jpg", "png"):
+                raise ApiError(70001, "image error: jpg or png only")
+            if len(data) > TOUTIAO_IMAGE_MAX:
+                raise ApiError(70001, "image error: at most 5MB")
+            media = self._store_image(app_id, "toutiao", data, fmt, base_url)
+            self.toutiao_accounts[app_id].images[media.media_id] = media
+            return {"image_id": media.media_id, "url": media.url}
+
+    def tt_article_create(self, app_id: str, body: dict) -> dict:
+        with self.lock:
+            self._tick()
+            acct = self.toutiao_accounts[app_id]
+            client_id = body.get("client_id")
+            if client_id is not None:
+                client_id = _str(client_id)
+                if not client_id or len(client_id) > 64:
+                    raise ApiError(41001, "bad parameter: client_id 1-64 characters")
+                if client_id in acct.client_ids:
+                    raise ApiError(70006, "client_id reused", article_id=acct.client_ids[client_id])
+            title, content = _str(body.get("title")), _str(body.get("content"))
+            abstract, source_url = _str(body.get("abstract")), _str(body.get("source_url"))
+            if not 2 <= len(title) <= 30:
+                raise ApiError(70002, "title length must be 2-30 characters")
+            if not content.strip():
+                raise ApiError(41001, "bad parameter: content missing")
+            if len(abstract) > 120:
+                raise ApiError(41001, "bad parameter: abstract at most 120 characters")
+            covers = body.get("cover_image_ids")
+            if not isinstance(covers, list) or len(covers) not in (1, 3):
+                raise ApiError(41001, "bad parameter: cover_image_ids takes 1 or 3 image ids")
+            for cover in covers:
+                if cover not in acct.images:
+                    raise ApiError(70001, f"image error: unknown cover image {cover}")
+            for m in _IMG_SRC.finditer(content):
+                own = _SANDBOX_MEDIA.search(m.group(2))
+                if not own or own.group(1) not in acct.images:
+                    raise ApiError(70001, f"image error: upload {m.group(2)[:80]} through image/upload first")
+            art = ToutiaoArticle(
+                article_id=str(next(self._ids) + 7300000000000000000),
+                app_id=app_id,
+                client_id=client_id,
+                title=title,
+                content=_SCRIPT.sub("", content),
+                cover_image_ids=list(covers),
+                abstract=abstract,
+                original=bool(body.get("original")),
+                source_url=source_url,
+                created_at=self.now(),
+            )
+            acct.articles[art.article_id] = art
+            if client_id is not None:
+                acct.client_ids[client_id] = art.article_id
+            return {"article_id": art.article_id}
+
+    def _tt_article(self, acct: ToutiaoAccount, article_id) -> ToutiaoArticle:
+        art = acct.articles.get(str(article_id)) if article_id not in (None, "") else None
+        if art is None or art.status == "deleted":
+            raise ApiError(70004, "article not found")
+        return art
+
+    def tt_article_publish(self, app_id: str, body: dict, base_url: str) -> dict:
+        with self.lock:
+            self._tick()
+            acct = self.toutiao_accounts[app_id]
+            art = self._tt_article(acct, body.get("article_id"))
+            if art.publish_id and art.status in ("reviewing", "published"):
+                return {"publish_id": art.publish_id}  # publishing twice is harmless
+            now = self.now()
+            acct.publishes = [t for t in acct.publishes if _same_day(t, now)]
+            if len(acct.publishes) >= self.setting("toutiao_daily_quota", app_id):
+                raise ApiError(70005, "daily publish quota used up")
+            publish_at = _timestamp(body.get("publish_at"))
+            if body.get("publish_at") not in (None, "") and publish_at is None:
+                raise ApiError(41001, "bad parameter: publish_at is a unix timestamp or ISO-8601 time")
+            acct.publishes.append(now)
+            art.publish_id = str(next(self._publish_ids))
+            art.status, art.reject_reason, art.base_url = "reviewing", "", base_url
+            art.review_due = max(now, publish_at or now) + self.setting("review_delay", app_id)
+            self._tick()
+            return {"publish_id": art.publish_id}
+
+    def _finish_review(self, art: ToutiaoArticle) -> None:
+        for plan in self.toutiao_rejections:
+            if plan["times"] > 0 and plan["app_id"] in (None, art.app_id):
+                plan["times"] -= 1
+                art.status, art.reject_reason = "rejected", plan["reason"]
+                return
+        art.status = "published"
+        art.url = f"{art.base_url}sandbox/toutiao/articles/{art.article_id}"
+
+    def tt_article_status(self, app_id: str, body: dict) -> dict:
+        with self.lock:
+            self._tick()
+            art = self._tt_article(self.toutiao_accounts[app_id], body.get("article_id"))
+            return {
+                "article_id": art.article_id,
+                "status": art.status,
+                "url": art.url,
+                "reject_reason": art.reject_reason,
+            }
+
+    def set_toutiao_status(self, app_id: str, article_id: str, status: str, reason: str = "") -> None:
+        """Test helper: e.g. the platform deletes an article later."""
+        with self.lock:
+            art = self.toutiao_accounts[app_id].articles[article_id]
+            art.status, art.reject_reason = status, reason
+
+    # --- views for the page and tests ------------------------------------------------------------
+
+    def published(self, appid: str) -> list[Article]:
+        with self.lock:
+            self._tick()
+            return sorted(self.accounts[appid].articles.values(), key=lambda a: a.published_at, reverse=True)
+
+    def find_article(self, article_id: str) -> Article | None:
+        with self.lock:
+            self._tick()
+            for acct in self.accounts.values():
+                if article_id in acct.articles:
+                    return acct.articles[article_id]
+            return None
+
+    def find_draft(self, media_id: str) -> Draft | None:
+        with self.lock:
+            for acct in self.accounts.values():
+                if media_id in acct.drafts:
+                    return acct.drafts[media_id]
+            return None
+
+    def find_toutiao_article(self, article_id: str) -> ToutiaoArticle | None:
+        with self.lock:
+            self._tick()
+            for acct in self.toutiao_accounts.values():
+                if article_id in acct.articles:
+                    return acct.articles[article_id]
+            return None
+
+    def comments_of(self, msg_data_id: int) -> list[list[Comment]]:
+        with self.lock:
+            return self.msg_data[int(msg_data_id)].comments
+
+    def snapshot(self) -> dict:
+        """A JSON-able summary (GET /sandbox/state.json)."""
+        with self.lock:
+            self._tick()
+            return {
+                "now": self.now(),
+                "settings": dict(self.settings),
+                "overrides": copy.deepcopy(self.overrides),
+                "faults": [vars(f).copy() for f in self.faults if f.times > 0],
+                "accounts": [
+                    {
+                        "appid": a.appid,
+                        "kind": a.kind,
+                        "name": a.name,
+                        "push_quota": self.push_quota(a.appid),
+                        "pushes_used": self.pushes_used(a.appid),
+                        "drafts": [
+                            {
+                                "media_id": d.media_id,
+                                "titles": [x["title"] for x in d.articles],
+                                "publishing": d.publishing,
+                            }
+                            for d in a.drafts.values()
+                        ],
+                        "publishes": [
+                            {
+                                "publish_id": p.publish_id,
+                                "status": p.status,
+                                "article_id": p.article_id,
+                                "msg_data_id": p.msg_data_id,
+                            }
+                            for p in a.publishes.values()
+                        ],
+                        "masses": [
+                            {
+                                "msg_id": m.msg_id,
+                                "msg_data_id": m.msg_data_id,
+                                "clientmsgid": m.clientmsgid,
+                                "status": m.status,
+                                "article_id": m.article_id,
+                            }
+                            for m in a.masses.values()
+                        ],
+                        "articles": [
+                            {
+                                "article_id": x.article_id,
+                                "source": x.source,
+                                "url": x.url(1),
+                                "titles": [y["title"] for y in x.articles],
+                                "deleted": x.deleted,
+                            }
+                            for x in a.articles.values()
+                        ],
+                        "previews": [{k: v for k, v in p.items()} for p in a.previews],
+                    }
+                    for a in self.accounts.values()
+                ],
+                "toutiao_accounts": [
+                    {
+                        "app_id": t.app_id,
+                        "name": t.name,
+                        "articles": [
+                            {
+                                "article_id": x.article_id,
+                                "client_id": x.client_id,
+                                "title": x.title,
+                                "status": x.status,
+                                "url": x.url,
+                                "reject_reason": x.reject_reason,
+                            }
+                            for x in t.articles.values()
+                        ],
+                    }
+                    for t in self.toutiao_accounts.values()
+                ],
+            }
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+_DEFAULT_ERRMSG = {
+    -1: "system error",
+    40001: "invalid credential, access_token is invalid or not latest",
+    42001: "access_token expired",
+    45009: "reach max api daily quota limit",
+    45011: "api minute-quota reach limit, mustslower retry next minute",
+    45028: "has no masssend quota",
+    45066: "clientmsgid retry too fast, retry after 1 minute",
+    48001: "api unauthorized",
+    53500: "publish page is banned",
+    53501: "publishing too frequently",
+    53503: "this draft failed the publish check",
+    53504: "please use this draft in the mp console",
+    53505: "please save the draft manually first",
+    70003: "rejected",
+}
+
+
+def _kind_cn(kind: str) -> str:
+    return "订阅号" if kind == "subscription" else "服务号"
+
+
+def _str(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _beijing(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC).astimezone(BEIJING)
+
+
+def _same_day(a: float, b: float) -> bool:
+    return _beijing(a).date() == _beijing(b).date()
+
+
+def _same_month(a: float, b: float) -> bool:
+    da, db = _beijing(a), _beijing(b)
+    return (da.year, da.month) == (db.year, db.month)
+
+
+def _timestamp(value) -> float | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    try:
+        dt = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=BEIJING)
+    return dt.timestamp()
+
+
+def _comment_json(c: Comment) -> dict:
+    item = {
+        "user_comment_id": c.user_comment_id,
+        "openid": c.openid,
+        "create_time": c.create_time,
+        "content": c.content,
+        "comment_type": c.comment_type,
+    }
+    if c.reply is not None:
+        item["reply"] = dict(c.reply)
+    return item
