@@ -70,6 +70,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def _import_models() -> None:
     import cms.audit.models  # noqa: F401
     import cms.auth.models  # noqa: F401
+    import cms.content.models  # noqa: F401
+    import cms.publishing.models  # noqa: F401
 
 
 def _login(app: Flask) -> None:

@@ -4,11 +4,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from cms.extensions import db
+from cms.search_schema import include_object
 
 
 def test_migrations_match_the_models(empty_app):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 
@@ -19,3 +20,11 @@ def test_sqlite_enforces_foreign_keys_and_wal(empty_app):
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_search_index_exists(empty_app):
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE name='post_fts'").scalar() == "post_fts"
+        else:
+            assert conn.exec_driver_sql("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'trgm_%'").scalar() == 2
