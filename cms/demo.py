@@ -42,6 +42,31 @@ PEOPLE = [
 ]
 
 
+# (name, platform, type, audience, level, account kind): C1 C2
+CHANNELS = [
+    ("星海集团", "wechat", "brand", "public", "group", "service"),
+    ("星海科技", "wechat", "sales", "public", "subsidiary", "subscription"),
+    ("星海头条号", "toutiao", "brand", "public", "group", "service"),
+    ("星海官网", "website", "brand", "public", "group", "service"),
+]
+
+
+def load_channels_and_words() -> None:
+    from cms.content import checks
+    from cms.content.models import ForbiddenWord
+    from cms.content.service import set_words
+    from cms.publishing.models import Channel
+
+    for name, platform, kind, audience, level, account_kind in CHANNELS:
+        if not db.session.scalar(select(Channel.id).where(Channel.name == name)):
+            db.session.add(Channel(name=name, platform=platform, channel_type=kind, audience=audience,
+                                   level=level, account_kind=account_kind, theme={}))
+    db.session.commit()
+    if not db.session.scalar(select(ForbiddenWord.id).limit(1)):
+        for category, terms in checks.load_seed_terms().items():
+            set_words(category, terms)
+
+
 def load() -> list[tuple[str, str]]:
     """Create what is missing; return the demo logins (username, password)."""
     units: dict[str, Department] = {}
@@ -63,4 +88,5 @@ def load() -> list[tuple[str, str]]:
         service.create_user(username=username, real_name=real_name, department_id=dep.id, title=title,
                             phone="", hire_date=date(2020, 3, 1), roles=parsed, password=DEMO_PASSWORD,
                             must_change=False)
+    load_channels_and_words()
     return [(p[0], DEMO_PASSWORD) for p in PEOPLE]

@@ -1,0 +1,485 @@
+"""What the content feature does: drafts as immutable revisions, rendering from the target
+channel's theme, checks, fixes, search, images and autosave. Views and the API both call these."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, or_, select
+
+from cms import workdays
+from cms.audit.service import record
+from cms.content import checks, images
+from cms.content.models import (
+    CATEGORIES,
+    IMAGE_SOURCES,
+    SOURCE_KINDS,
+    STATUSES,
+    Asset,
+    Blob,
+    DraftBuffer,
+    ForbiddenWord,
+    Post,
+    PostSearch,
+    Revision,
+    post_channel,
+)
+from cms.content.policy import can_edit, visible_posts
+from cms.content.render import plain_text, render_article
+from cms.content.themes import Theme
+from cms.errors import Conflict, NotFound, Refused
+from cms.extensions import db
+from cms.publishing.models import Channel
+
+TEXT_FIELDS = {"title": 200, "author": 64, "digest": 400}
+EDITABLE_STATES = ("draft", "rejected")
+ASSET_URL = re.compile(r"/assets/(\d+)")
+
+
+# --- input ---------------------------------------------------------------------------------------
+
+def parse_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Validate post fields (API.md "Post fields"); Refused names every bad field at once."""
+    out: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+
+    def bad(name, message):
+        errors.setdefault(name, []).append(message)
+
+    for name, limit in TEXT_FIELDS.items():
+        if name in data:
+            value = data[name]
+            if not isinstance(value, str):
+                bad(name, _("Must be text."))
+            elif len(value) > limit:
+                bad(name, _("At most %(n)d characters.", n=limit))
+            else:
+                out[name] = value.strip()
+    if not partial and not out.get("title"):
+        bad("title", _("A title is required."))
+    if "body" in data:
+        body = data["body"]
+        if not isinstance(body, dict) or body.get("format") not in ("markdown", "html") \
+                or not isinstance(body.get("text"), str):
+            bad("body", _("body is {format: markdown|html, text}."))
+        else:
+            out["body_format"], out["body_source"] = body["format"], body["text"]
+    elif not partial:
+        out["body_format"], out["body_source"] = "markdown", ""
+    if "category" in data or not partial:
+        if data.get("category") not in CATEGORIES:
+            bad("category", _("Choose a category (C3)."))
+        else:
+            out["category"] = data["category"]
+    if "source" in data:
+        source = data["source"] or {}
+        if not isinstance(source, dict) or source.get("kind", "") not in ("", *SOURCE_KINDS):
+            bad("source", _("source.kind is original or reprint."))
+        else:
+            url = (source.get("url") or "").strip()
+            if url and not re.match(r"^https?://[^\s]+$", url):
+                bad("source", _("The source URL must start with http:// or https://."))
+            out.update(source_kind=source.get("kind", ""), source_name=(source.get("name") or "").strip()[:200],
+                       source_url=url[:1000], source_author=(source.get("author") or "").strip()[:64])
+    if "channels" in data:
+        ids = data["channels"]
+        if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            bad("channels", _("A list of channel ids."))
+        else:
+            found = db.session.scalars(select(Channel).where(Channel.id.in_(ids), Channel.active)).all()
+            if len(found) != len(set(ids)):
+                bad("channels", _("Unknown channel."))
+            out["channels"] = sorted(set(ids))
+    if "planned_date" in data:
+        value = data["planned_date"]
+        try:
+            out["planned_date"] = date.fromisoformat(value) if value else None
+        except (TypeError, ValueError):
+            bad("planned_date", _("A date YYYY-MM-DD."))
+    if "urgency" in data:
+        if data["urgency"] not in ("regular", "urgent"):
+            bad("urgency", _("regular or urgent."))
+        else:
+            out["urgency"] = data["urgency"]
+    for flag in ("important", "open_comments", "confidential"):
+        if flag in data:
+            if not isinstance(data[flag], bool):
+                bad(flag, _("true or false."))
+            else:
+                out[flag] = data[flag]
+    if "cover_asset_id" in data:
+        value = data["cover_asset_id"]
+        if value is not None and (not isinstance(value, int) or db.session.get(Asset, value) is None):
+            bad("cover_asset_id", _("No such image."))
+        else:
+            out["cover_asset_id"] = value
+    if errors:
+        raise Refused(_("Please correct: %(fields)s", fields="、".join(errors)), code="invalid", status=400,
+                      fields=errors)
+    return out
+
+
+# --- revisions -----------------------------------------------------------------------------------
+
+def _revision_fields(rev: Revision | None) -> dict[str, Any]:
+    if rev is None:
+        return {"title": "", "author": "", "digest": "", "body_format": "markdown", "body_source": "",
+                "source_kind": "", "source_name": "", "source_url": "", "source_author": "", "cover_asset_id": None}
+    return {k: getattr(rev, k) for k in ("title", "author", "digest", "body_format", "body_source", "source_kind",
+                                          "source_name", "source_url", "source_author", "cover_asset_id")}
+
+
+def post_meta(post: Post) -> dict[str, Any]:
+    return {"category": post.category, "channels": [c.id for c in post.channels], "urgency": post.urgency,
+            "important": post.important, "confidential": post.confidential, "open_comments": post.open_comments,
+            "planned_date": post.planned_date.isoformat() if post.planned_date else None}
+
+
+def theme_for(post: Post) -> Theme:
+    """The theme of the first target WeChat channel (then any channel), else the default (C10)."""
+    ordered = sorted(post.channels, key=lambda c: (c.platform != "wechat", c.id))
+    return ordered[0].theme_obj() if ordered else Theme()
+
+
+def _content_hash(fields: dict, meta: dict) -> str:
+    text = json.dumps({**fields, "meta": meta}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _attribution(fields: dict) -> dict | None:
+    if fields["source_kind"] != "reprint":
+        return None
+    return {"kind": "reprint", "name": fields["source_name"], "url": fields["source_url"],
+            "author": fields["source_author"]}
+
+
+def _new_revision(user, post: Post, fields: dict, *, based_on: int | None, note: str = "") -> Revision:
+    html = render_article(fields["body_source"], fields["body_format"], theme_for(post),
+                          attribution=_attribution(fields))
+    meta = post_meta(post)
+    rev = Revision(post=post, number=post.revision_count + 1, based_on=based_on, written_by_id=user.id,
+                   note=note[:200], html=html, meta=meta, content_hash=_content_hash(fields, meta),
+                   simhash=_signed(checks.article_simhash(html)), **fields)
+    post.revision_count = rev.number
+    post.title = fields["title"]
+    post.updated_at = workdays.now()
+    db.session.add(rev)
+    _index(post, fields["title"], html)
+    return rev
+
+
+def _signed(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _index(post: Post, title: str, html: str) -> None:
+    db.session.flush()
+    row = db.session.get(PostSearch, post.id)
+    body = plain_text(html)
+    if row is None:
+        db.session.add(PostSearch(post_id=post.id, title=title, body=body))
+    else:
+        row.title, row.body = title, body
+
+
+def _apply_post_fields(post: Post, fields: dict) -> dict:
+    """Move post-level fields onto the post; return the revision fields."""
+    for name in ("category", "urgency", "important", "open_comments", "planned_date", "confidential"):
+        if name in fields:
+            setattr(post, name, fields.pop(name))
+    if "channels" in fields:
+        post.channels = list(db.session.scalars(select(Channel).where(Channel.id.in_(fields.pop("channels")))))
+    return fields
+
+
+def create_post(user, data: dict) -> Post:
+    fields = parse_fields(data)
+    if not user.has_permission("post.create", ("department", user.department_id)):
+        raise Refused(_("Only contributors of a department file posts."), code="forbidden", status=403)
+    post = Post(department_id=user.department_id, created_by_id=user.id, category=fields["category"])
+    # C9: a recommended article (文章推荐及其他消息) starts as a reprint.
+    if fields["category"] == "recommended" and not fields.get("source_kind"):
+        fields["source_kind"] = "reprint"
+    db.session.add(post)
+    rev_fields = {**_revision_fields(None), **_apply_post_fields(post, fields)}
+    rev = _new_revision(user, post, rev_fields, based_on=None)
+    db.session.flush()
+    record("post.created", post, after={"revision": rev.number, "title": rev.title, "hash": rev.content_hash})
+    db.session.query(DraftBuffer).filter_by(user_id=user.id, post_id=None).delete()
+    db.session.commit()
+    return post
+
+
+def get_post(user, post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None or not db.session.scalar(visible_posts(user, select(Post.id).where(Post.id == post_id))):
+        raise NotFound(_("No such post."), code="not_found")
+    return post
+
+
+def save(user, post: Post, data: dict, base_revision: int | None, note: str = "") -> Revision:
+    """An edit: a new revision. Saving over a newer revision than the one the edit started from is
+    refused with both versions, so nothing is overwritten."""
+    if not can_edit(user, post):
+        raise Refused(_("You may not edit this post in its current state."), code="forbidden", status=403)
+    if not isinstance(base_revision, int) or isinstance(base_revision, bool):
+        raise Refused(_("base_revision (the revision number the edit started from) is required."),
+                      code="invalid", status=400, fields={"base_revision": [_("Required.")]})
+    fields = parse_fields(data, partial=True)
+    current = post.current
+    if base_revision != current.number:
+        raise Conflict(_("Revision %(n)d was saved by %(who)s after you started editing revision %(b)d.",
+                         n=current.number, who=current.written_by.real_name, b=base_revision),
+                       code="stale_revision", extra={"current": revision_json(current), "yours": data})
+    rev_fields = {**_revision_fields(current), **_apply_post_fields(post, fields)}
+    if _content_hash(rev_fields, post_meta(post)) == current.content_hash:
+        db.session.rollback()
+        return current  # nothing changed: no new revision
+    rev = _new_revision(user, post, rev_fields, based_on=base_revision, note=note)
+    db.session.flush()
+    record("post.revised", post, before={"revision": current.number, "hash": current.content_hash},
+           after={"revision": rev.number, "hash": rev.content_hash, "note": note})
+    db.session.query(DraftBuffer).filter_by(user_id=user.id, post_id=post.id).delete()
+    db.session.commit()
+    return rev
+
+
+def restore(user, post: Post, number: int) -> Revision:
+    """An old revision's words become a new revision; history stays as it was."""
+    old = revision(post, number)
+    data = {"title": old.title, "author": old.author, "digest": old.digest,
+            "body": {"format": old.body_format, "text": old.body_source},
+            "source": {"kind": old.source_kind, "name": old.source_name, "url": old.source_url,
+                       "author": old.source_author}, "cover_asset_id": old.cover_asset_id}
+    return save(user, post, data, post.current.number, note=_("Restored from revision %(n)d", n=number))
+
+
+def revision(post: Post, number: int) -> Revision:
+    rev = db.session.scalar(select(Revision).where(Revision.post_id == post.id, Revision.number == number))
+    if rev is None:
+        raise NotFound(_("No revision %(n)d.", n=number), code="not_found")
+    return rev
+
+
+def diff(post: Post, a: int, b: int):
+    """Per changed field, the side-by-side rows between revisions a and b."""
+    from cms.content.diff import revision_diff
+
+    return revision_diff(_revision_fields(revision(post, a)), _revision_fields(revision(post, b)))
+
+
+# --- checks and fixes ----------------------------------------------------------------------------
+
+_wordlist_cache: dict[str, Any] = {"key": None, "list": None}
+
+
+def wordlist() -> checks.WordList:
+    """The compiled forbidden-word list (C15), rebuilt only when the table changed."""
+    key = db.session.execute(select(func.count(ForbiddenWord.id), func.max(ForbiddenWord.id))).one()
+    key = (tuple(key), _wordlist_cache.get("generation"))
+    if _wordlist_cache["key"] != key:
+        terms: dict[str, list[str]] = {}
+        for category, term in db.session.execute(select(ForbiddenWord.category, ForbiddenWord.term)):
+            terms.setdefault(category, []).append(term)
+        _wordlist_cache.update(key=key, list=checks.WordList(terms))
+    return _wordlist_cache["list"]
+
+
+def set_words(category: str, terms: list[str]) -> int:
+    """Replace one category's forbidden words (administrators, C15)."""
+    clean = sorted({t.strip() for t in terms if t.strip()})
+    if not re.match(r"^[a-z_]{1,32}$", category):
+        raise Refused(_("Unknown word category."), code="invalid", status=400)
+    if any(len(t) > 100 for t in clean):
+        raise Refused(_("A term is at most 100 characters."), code="invalid", status=400)
+    before = db.session.scalar(select(func.count(ForbiddenWord.id)).where(ForbiddenWord.category == category))
+    db.session.execute(delete(ForbiddenWord).where(ForbiddenWord.category == category))
+    db.session.add_all(ForbiddenWord(category=category, term=t) for t in clean)
+    _wordlist_cache["generation"] = (_wordlist_cache.get("generation") or 0) + 1
+    record("words.replaced", ("word_category", category), before={"count": before}, after={"count": len(clean)})
+    db.session.commit()
+    return len(clean)
+
+
+def _image_infos(html: str) -> tuple[checks.ImageInfo, ...]:
+    infos = []
+    for index, m in enumerate(re.finditer(r"<img\b[^>]*>", html), start=1):
+        tag = m.group(0)
+        src = re.search(r'src="([^"]*)"', tag)
+        alt = re.search(r'alt="([^"]*)"', tag)
+        found = ASSET_URL.search(src.group(1)) if src else None
+        asset = db.session.get(Asset, int(found.group(1))) if found else None
+        if asset is None:
+            # a foreign image: its source is unknown, so it counts as a reprint without credit (C14)
+            infos.append(checks.ImageInfo(index=index, source="reprint", caption=alt.group(1) if alt else ""))
+        else:
+            infos.append(checks.ImageInfo(index=index, source=asset.source, credit=asset.credit,
+                                          width=asset.blob.width, height=asset.blob.height,
+                                          caption=alt.group(1) if alt else ""))
+    return tuple(infos)
+
+
+def article_for(post: Post, rev: Revision) -> checks.Article:
+    return checks.Article(
+        title=rev.title, author=rev.author, digest=rev.digest, body_format=rev.body_format,
+        body_source=rev.body_source, html=rev.html, category=post.category, source_kind=rev.source_kind,
+        source_name=rev.source_name, source_url=rev.source_url, source_author=rev.source_author,
+        images=_image_infos(rev.html), planned_date=post.planned_date, urgency=post.urgency)
+
+
+def check_context(post: Post) -> checks.CheckContext:
+    archive = db.session.execute(
+        select(Revision.post_id, Revision.simhash).join(Post).where(
+            Post.status == "published", Post.id != post.id, Revision.number == Post.revision_count)).all()
+    return checks.CheckContext(
+        theme=theme_for(post), words=wordlist(), archive=[(pid, h & (2**64 - 1)) for pid, h in archive],
+        today=workdays.today(), notice_days=current_app.config.get("NOTICE_DAYS", 7),
+        is_workday=workdays.is_workday)
+
+
+def findings(post: Post) -> list[checks.Finding]:
+    return checks.run_checks(article_for(post, post.current), check_context(post))
+
+
+def apply_fix(user, post: Post, fix: str, base_revision: int) -> Revision:
+    """One click: the fix applied as a new revision."""
+    if fix not in checks.FIXES:
+        raise Refused(_("Unknown fix."), code="invalid", status=400)
+    current = post.current
+    fixed = checks.apply_fix({"title": current.title, "author": current.author, "digest": current.digest,
+                              "body_source": current.body_source, "body_format": current.body_format}, fix)
+    data = {"title": fixed["title"], "author": fixed["author"], "digest": fixed["digest"],
+            "body": {"format": fixed["body_format"], "text": fixed["body_source"]}}
+    return save(user, post, data, base_revision, note=_("Automatic fix: %(fix)s", fix=fix))
+
+
+# --- listing and search --------------------------------------------------------------------------
+
+def search_ids(q: str):
+    """Post ids matching q in titles and bodies (Chinese: trigrams; 1-2 characters scan titles)."""
+    q = q.strip()
+    if len(q) < 3:
+        return select(PostSearch.post_id).where(PostSearch.title.contains(q, autoescape=True))
+    if db.engine.dialect.name == "sqlite":
+        from sqlalchemy import text
+
+        phrase = '"' + q.replace('"', '""') + '"'
+        return select(text("rowid")).select_from(text("post_fts")).where(text("post_fts MATCH :q")).params(q=phrase)
+    return select(PostSearch.post_id).where(or_(PostSearch.title.contains(q, autoescape=True),
+                                                PostSearch.body.contains(q, autoescape=True)))
+
+
+def list_posts(user, *, status=None, channel=None, category=None, author=None, department=None, q=None):
+    query = visible_posts(user, select(Post)).order_by(Post.created_at.desc(), Post.id.desc())
+    if status:
+        if status not in STATUSES:
+            raise Refused(_("Unknown status: %(s)s", s=status), code="invalid", status=400)
+        query = query.where(Post.status == status)
+    if category:
+        query = query.where(Post.category == category)
+    if channel:
+        query = query.where(Post.id.in_(select(post_channel.c.post_id).where(post_channel.c.channel_id == channel)))
+    if author:
+        query = query.where(Post.created_by_id == author)
+    if department:
+        query = query.where(Post.department_id == department)
+    if q:
+        query = query.where(Post.id.in_(search_ids(q)))
+    return query
+
+
+# --- images --------------------------------------------------------------------------------------
+
+def upload_asset(user, data: bytes, source: str, credit: str = "") -> Asset:
+    """An image, sniffed, cleaned (EXIF and GPS gone) and stored once by content (C14 source)."""
+    if source not in IMAGE_SOURCES:
+        raise Refused(_("Declare the image's source: own, licensed or reprint (C14)."), code="C14",
+                      fields={"source": [_("Required.")]})
+    if source == "reprint" and not credit.strip():
+        raise Refused(_("A reprinted image needs its credit (C14)."), code="C14", fields={"credit": [_("Required.")]})
+    try:
+        img = images.load_image(data)
+    except images.ImageRejected as e:
+        raise Refused(str(e), code="invalid_image", fields={"file": [str(e)]}) from None
+    blob = db.session.scalar(select(Blob).where(Blob.sha256 == img.sha256))
+    if blob is None:
+        blob = Blob(sha256=img.sha256, format=img.format, width=img.width, height=img.height, bytes=img.bytes,
+                    data=img.data)
+        db.session.add(blob)
+        db.session.flush()
+    asset = Asset(blob=blob, source=source, credit=credit.strip()[:200], uploaded_by_id=user.id)
+    db.session.add(asset)
+    db.session.flush()
+    record("asset.uploaded", asset, after={"sha256": img.sha256, "source": source, "credit": credit})
+    db.session.commit()
+    return asset
+
+
+def quality_warning(asset: Asset) -> str | None:
+    return images.quality_warning(images.StoredImage(
+        data=b"", format=asset.blob.format, width=asset.blob.width, height=asset.blob.height,
+        bytes=asset.blob.bytes, sha256=asset.blob.sha256))
+
+
+# --- autosave ------------------------------------------------------------------------------------
+
+def autosave(user, post: Post | None, data: dict, base_revision: int | None) -> DraftBuffer:
+    if post is not None and not can_edit(user, post):
+        raise Refused(_("You may not edit this post in its current state."), code="forbidden", status=403)
+    if len(json.dumps(data, ensure_ascii=False)) > 1_000_000:
+        raise Refused(_("The draft is too large."), code="too_large", status=413)
+    post_id = post.id if post else None
+    buffer = db.session.scalar(select(DraftBuffer).where(DraftBuffer.user_id == user.id,
+                                                         DraftBuffer.post_id.is_(None) if post_id is None
+                                                         else DraftBuffer.post_id == post_id))
+    if buffer is None:
+        buffer = DraftBuffer(user_id=user.id, post_id=post_id, data=data, base_revision=base_revision)
+        db.session.add(buffer)
+    else:
+        buffer.data, buffer.base_revision, buffer.updated_at = data, base_revision, workdays.now()
+    db.session.commit()
+    return buffer
+
+
+def autosaved(user, post: Post | None) -> DraftBuffer | None:
+    post_id = post.id if post else None
+    return db.session.scalar(select(DraftBuffer).where(
+        DraftBuffer.user_id == user.id,
+        DraftBuffer.post_id.is_(None) if post_id is None else DraftBuffer.post_id == post_id))
+
+
+# --- serialisation -------------------------------------------------------------------------------
+
+def revision_json(rev: Revision) -> dict:
+    return {"number": rev.number, "hash": rev.content_hash, "title": rev.title, "author": rev.author,
+            "digest": rev.digest, "body": {"format": rev.body_format, "text": rev.body_source}, "html": rev.html,
+            "source": {"kind": rev.source_kind, "name": rev.source_name, "url": rev.source_url,
+                       "author": rev.source_author},
+            "cover_asset_id": rev.cover_asset_id, "written_by": rev.written_by.username,
+            "created_at": rev.created_at.isoformat(), "based_on": rev.based_on, "note": rev.note}
+
+
+def finding_json(f: checks.Finding) -> dict:
+    return {"id": f.id, "check": f.check, "severity": f.severity, "policy": f.policy, "where": f.where,
+            "message": f.message, "fix": f.fix}
+
+
+def post_json(post: Post, *, full: bool = True) -> dict:
+    out = {"id": post.id, "status": post.status, "title": post.title, "category": post.category,
+           "department": post.department.name, "author": post.created_by.username,
+           "channels": [c.id for c in post.channels], "urgency": post.urgency, "important": post.important,
+           "confidential": post.confidential, "open_comments": post.open_comments,
+           "planned_date": post.planned_date.isoformat() if post.planned_date else None,
+           "created_at": post.created_at.isoformat(), "updated_at": post.updated_at.isoformat()}
+    if full:
+        out["revision"] = revision_json(post.current)
+        out["checks"] = [finding_json(f) for f in findings(post)]
+        out["workflow"] = None
+        out["reviews"] = []
+        out["publications"] = []
+    return out
