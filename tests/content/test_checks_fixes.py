@@ -103,6 +103,12 @@ CASES = [
     ),
     (
         "remove_empty_paragraphs",
+        "html",
+        "<p>正文<div>说明</div></p><p/><p>结尾</p>",  # a stray </p> and <p/> are empty paragraphs to a parser
+        "<p>正文<div>说明</div><p>结尾</p>",
+    ),
+    (
+        "remove_empty_paragraphs",
         "markdown",
         "第一段\n\n&nbsp;\n\n\u3000\u3000\n\n第二段\n\n```\n&nbsp;\n```\n",
         "第一段\n\n\n\n第二段\n\n```\n&nbsp;\n```\n",

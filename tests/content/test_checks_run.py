@@ -102,3 +102,31 @@ def test_ids_of_one_article_are_unique():
     findings = run_checks(make(html=body, body_source=body), full_context())
     assert len(findings) == 6
     assert len({f.id for f in findings}) == len(findings)
+
+
+def test_a_post_rendered_with_the_channel_theme_passes_the_format_checks():
+    # The renderer (cms/content/render.py) writes only the theme's fonts, sizes and colours (C10), and
+    # adds the source line of a reprint (C9), which the typography checks leave alone.
+    from cms.content.render import render_article
+    from cms.content.themes import Theme
+
+    source = (
+        "## 一、活动概况\n\n6月14日，公司工会组织员工开展包粽子活动，共120余名员工参加。\n\n"
+        "> 安全生产，人人有责。\n\n- 第一项：分组\n- 第二项：评比\n\n| 部门 | 人数 |\n|---|---|\n| 生产部 | 30人 |\n\n"
+        "使用 `git` 管理文档，详见[通知](https://www.example.com/notice)。\n\n![现场](https://mmbiz.qpic.cn/a/640)\n"
+    )
+    html = render_article(
+        source,
+        "markdown",
+        Theme(),
+        attribution={"kind": "reprint", "name": "新华网Xinhua", "url": "https://www.news.cn/"},
+    )
+    article = make(
+        body_format="markdown",
+        body_source=source,
+        html=html,
+        source_kind="reprint",
+        source_name="新华网Xinhua",
+        source_url="https://www.news.cn/",
+    )
+    assert run_checks(article, full_context()) == []

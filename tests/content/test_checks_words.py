@@ -77,3 +77,8 @@ def test_seed_list_loads_with_known_categories():
     assert words.find("严禁赌博") == [("赌博", "gambling", 2)]
     assert category_label("gambling") == "赌博"
     assert category_label("自定义") == "自定义"
+
+
+def test_a_term_does_not_run_across_a_paragraph_break():
+    words = WordList({"gambling": ["赌博"]})
+    assert words.find("第一段最后一个字是赌\n博物馆在第二段") == []

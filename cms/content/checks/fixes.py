@@ -65,6 +65,9 @@ def remove_empty_paragraphs(source: str, body_format: str) -> str:
     return _remove_empty_markdown(source)
 
 
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
 def _is_blank_text(text: str) -> bool:
     return not html_lib.unescape(text).strip(WS)
 
@@ -95,20 +98,25 @@ def _remove_empty_html(source: str) -> str:
                     start, empty = open_p.pop()
                     if empty:
                         spans.append((start, m.end()))
+                else:  # a stray </p> (its <p> was closed by a block): a parser makes an empty <p> of it
+                    spans.append((m.start(), m.end()))
             else:
                 open_p.clear()  # a <p> closes an open one implicitly: that one has no end tag to cut to
-                if not token.endswith("/>"):
+                if token.endswith("/>"):
+                    spans.append((m.start(), m.end()))  # <p/>: an empty paragraph to a parser
+                else:
                     open_p.append([m.start(), True])
         elif closing:
             continue
         elif name in SKIP_TAGS or name in OPAQUE_TAGS:
             end = re.compile(rf"</{re.escape(name)}\s*>", re.I).search(source, m.end())
             pos = end.end() if end else size
-            if name in OPAQUE_TAGS and open_p:
-                open_p[-1][1] = False
+            inner = _TAG_RE.sub("", source[m.end() : end.start() if end else size])
+            if name in OPAQUE_TAGS and open_p and not _is_blank_text(inner):
+                open_p[-1][1] = False  # code with text in it is content; script and style are not
             if name in _CLOSES_P:
                 open_p.clear()
-        elif name in _CLOSES_P:
+        elif name in _CLOSES_P or name == "hr":
             open_p.clear()
         elif name in MEDIA_TAGS and open_p:
             open_p[-1][1] = False

@@ -59,7 +59,7 @@ def check_lengths(article: Article, ctx: CheckContext) -> list[Finding]:
                     where,
                     f"{where_label(where)}共 {len(text)} 个字，超过微信公众平台上限 {limit} 个字，"
                     f"平台会拒收（错误码 {code}）。请精简到 {limit} 个字以内（C10：文字简明）。",
-                    subject=str(len(text)),
+                    subject=text,
                 )
             )
     size = len(article.html)

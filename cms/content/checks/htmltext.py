@@ -187,6 +187,11 @@ class _Parser(HTMLParser):
                     self.styles.append(Style(prop, f"<font>{value}" if name == "size" else value, tag))
         if tag in BLOCK_TAGS:
             self._open_block(tag)
+        elif tag == "hr":  # a rule ends the run of text (and an open <p>) like a block would
+            if self.blocks[-1].tag == "p":
+                self._close_to("p")
+            self.blocks[-1].para = None
+            return
         if tag == "br":
             para = self.blocks[-1].para
             if para is not None:

@@ -85,9 +85,8 @@ def punctuation_edits(stream: str) -> Edits:
     """Half-width , ; : ? ! ( ) inside Chinese text become full-width, and the spaces around them go.
 
     A mark counts as inside Chinese text when a Chinese character (or a closing Chinese quote or
-    bracket) precedes it and a Chinese character,
-    Chinese punctuation or the end of the line follows it; a pair of parentheses when it encloses
-    Chinese text or sits between Chinese characters.
+    bracket) precedes it and a Chinese character, Chinese punctuation or the end of the line follows
+    it; a pair of parentheses when it encloses Chinese text or sits between Chinese characters.
     """
     text = mask_urls(stream)
     edits = Edits()

@@ -48,7 +48,8 @@ _FOLD = str.maketrans(
         **{chr(0x41 + i): chr(0x61 + i) for i in range(26)},  # A-Z
     }
 )
-_DROP_RE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff\u00ad]+")
+# Spaces and invisible characters inside a line; a line break (paragraph end) still separates words.
+_DROP_RE = re.compile(r"(?:(?!\n)[\s\u200b-\u200d\u2060\ufeff\u00ad])+")
 
 
 def normalise(text: str) -> tuple[str, list[int], list[int]]:
