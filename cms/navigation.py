@@ -5,9 +5,11 @@ from flask_babel import lazy_gettext as _l
 # (label, endpoint, permission)
 ITEMS = [
     (_l("My work"), "main.home", "self"),
+    (_l("Posts"), "content.posts", "self"),
     (_l("Users"), "admin.users", "user.manage"),
     (_l("Departments"), "admin.departments", "user.manage"),
     (_l("Audit trail"), "audit.index", "audit.read"),
+    (_l("Forbidden words"), "content.words", "settings.manage"),
 ]
 
 

@@ -361,10 +361,8 @@ def apply_fix(user, post: Post, fix: str, base_revision: int) -> Revision:
 # --- listing and search --------------------------------------------------------------------------
 
 def search_ids(q: str):
-    """Post ids matching q in titles and bodies (Chinese: trigrams; 1-2 characters scan titles)."""
+    """Post ids matching q (3 characters or more) in titles and bodies, by trigram index."""
     q = q.strip()
-    if len(q) < 3:
-        return select(PostSearch.post_id).where(PostSearch.title.contains(q, autoescape=True))
     if db.engine.dialect.name == "sqlite":
         from sqlalchemy import text
 
@@ -389,7 +387,10 @@ def list_posts(user, *, status=None, channel=None, category=None, author=None, d
     if department:
         query = query.where(Post.department_id == department)
     if q:
-        query = query.where(Post.id.in_(search_ids(q)))
+        q = q.strip()
+        # One or two characters are shorter than a trigram: filter the titles on the post itself,
+        # so the newest-first index is walked and the scan stops at a page's worth.
+        query = query.where(Post.title.contains(q, autoescape=True) if len(q) < 3 else Post.id.in_(search_ids(q)))
     return query
 
 

@@ -1,0 +1,336 @@
+"""Posts in the browser: list, editor with autosave and merge on conflict, checks with one-click
+fixes, history and diff, phone preview, the C11 request form, images and the C15 word list.
+Thin views: every rule lives in cms.content.service and cms.content.policy."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from cms.auth.service import department_tree
+from cms.content import checks, service
+from cms.content.diff import revision_diff
+from cms.content.forms import (
+    CATEGORY_LABELS,
+    FIELD_MAP,
+    STATUS_LABELS,
+    ActionForm,
+    PostForm,
+    UploadForm,
+    WordsForm,
+    content_label,
+)
+from cms.content.models import STATUSES, Asset, ForbiddenWord
+from cms.content.policy import can_edit
+from cms.content.render import wrap_for_preview
+from cms.errors import Conflict, Refused
+from cms.extensions import db
+from cms.permissions import SELF, requires
+from cms.publishing.models import Channel
+from cms.web import flash_refusal
+
+bp = Blueprint("content", __name__)
+
+PREVIEW_CSP = ("default-src 'none'; img-src 'self' https: data:; style-src 'unsafe-inline' 'self'; "
+               "script-src 'none'")
+
+
+@bp.app_template_filter("content_label")
+def _content_label(code, kind="category"):
+    return content_label(code, kind)
+
+
+@bp.app_template_filter("where_label")
+def _where_label(where):
+    return checks.where_label(where)
+
+
+def _channels():
+    return db.session.scalars(select(Channel).where(Channel.active).order_by(Channel.id)).all()
+
+
+def _my_assets():
+    return db.session.scalars(select(Asset).where(Asset.uploaded_by_id == current_user.id)
+                              .order_by(Asset.id.desc())).all()
+
+
+def _editor(post=None) -> PostForm:
+    form = PostForm()
+    form.fill(_channels(), _my_assets())
+    return form
+
+
+def _draft_offer(post):
+    """The autosaved draft if it is newer than the current revision (else None)."""
+    buffer = service.autosaved(current_user, post)
+    if buffer is None:
+        return None
+    if post is not None and (buffer.base_revision != post.current.number
+                             or buffer.updated_at <= post.current.created_at):
+        return None
+    return buffer
+
+
+# --- list ----------------------------------------------------------------------------------------
+
+@bp.route("/posts")
+@requires(SELF)
+def posts():
+    a = request.args
+    status = a.get("status") or None
+    if status not in (None, *STATUSES):
+        status = None
+    category = a.get("category") or None
+    if category not in (None, *CATEGORY_LABELS):
+        category = None
+    filters = {"status": status, "channel": a.get("channel", type=int), "category": category,
+               "department": a.get("department", type=int), "q": (a.get("q") or "").strip()[:100] or None}
+    page = db.paginate(service.list_posts(current_user, **filters), per_page=50, error_out=False)
+    return render_template("content/posts.html", page=page, filters=filters, statuses=STATUS_LABELS,
+                           categories=CATEGORY_LABELS, channels=_channels(), tree=department_tree())
+
+
+# --- editor --------------------------------------------------------------------------------------
+
+@bp.route("/posts/new", methods=["GET", "POST"])
+@requires("post.create")
+def post_new():
+    form = _editor()
+    if form.validate_on_submit():
+        try:
+            post = service.create_post(current_user, form.to_data())
+        except Refused as e:
+            db.session.rollback()
+            flash_refusal(e, form, FIELD_MAP)
+        else:
+            flash(_("Draft saved as revision 1. The checks below run on every save."), "success")
+            return redirect(url_for("content.post_view", post_id=post.id))
+    return render_template("content/edit.html", form=form, post=None, draft=_draft_offer(None)), \
+        400 if form.errors or request.method == "POST" else 200
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@requires(SELF)
+def post_edit(post_id: int):
+    post = service.get_post(current_user, post_id)
+    if not can_edit(current_user, post):
+        raise Refused(_("You may not edit this post in its current state."), code="forbidden", status=403)
+    form = _editor(post)
+    if request.method == "GET":
+        form.load(post)
+    elif form.validate_on_submit():
+        base = form.base_revision.data
+        try:
+            service.save(current_user, post, form.to_data(), int(base) if str(base).isdigit() else None,
+                         note=form.note.data or "")
+        except Conflict as e:
+            db.session.rollback()
+            return _merge(post, form, e)
+        except Refused as e:
+            db.session.rollback()
+            flash_refusal(e, form, FIELD_MAP)
+        else:
+            flash(_("Saved as revision %(n)d.", n=post.current.number), "success")
+            return redirect(url_for("content.post_view", post_id=post.id))
+    return render_template("content/edit.html", form=form, post=post,
+                           draft=_draft_offer(post) if request.method == "GET" else None), \
+        400 if request.method == "POST" else 200
+
+
+def _merge(post, form: PostForm, conflict: Conflict):
+    """Someone saved meanwhile: both versions side by side; re-submitting goes on top of the current
+    revision, and everything typed stays in the form."""
+    db.session.expire_all()
+    post = service.get_post(current_user, post.id)
+    current = post.current
+    yours = form.to_data()
+    your_fields = {"title": yours["title"], "author": yours["author"], "digest": yours["digest"],
+                   "body_source": yours["body"]["text"], "source_kind": yours["source"]["kind"],
+                   "source_name": yours["source"]["name"], "source_url": yours["source"]["url"],
+                   "source_author": yours["source"]["author"]}
+    current_fields = {k: getattr(current, k) for k in your_fields}
+    rows = revision_diff(current_fields, your_fields)
+    typed_base = form.base_revision.data
+    form.base_revision.data = str(current.number)
+    form.base_revision.raw_data = None
+    return render_template("content/merge.html", form=form, post=post, current=current, rows=rows,
+                           message=conflict.message, typed_base=typed_base), 409
+
+
+@bp.route("/posts/new/autosave", methods=["POST"])
+@requires("post.create")
+def autosave_new():
+    return _autosave(None)
+
+
+@bp.route("/posts/<int:post_id>/autosave", methods=["POST"])
+@requires(SELF)
+def autosave(post_id: int):
+    return _autosave(service.get_post(current_user, post_id))
+
+
+def _autosave(post):
+    """JSON {data, base_revision} from editor.js (CSRF token in the X-CSRFToken header)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+        return jsonify({"error": _("Send JSON {data, base_revision}.")}), 400
+    base = body.get("base_revision")
+    base = base if isinstance(base, int) and not isinstance(base, bool) else None
+    try:
+        buffer = service.autosave(current_user, post, body["data"], base)
+    except Refused as e:
+        db.session.rollback()
+        return jsonify({"error": e.message}), e.status
+    return jsonify({"saved_at": buffer.updated_at.isoformat()})
+
+
+# --- one post ------------------------------------------------------------------------------------
+
+@bp.route("/posts/<int:post_id>")
+@requires(SELF)
+def post_view(post_id: int):
+    post = service.get_post(current_user, post_id)
+    rev = post.current
+    findings = service.findings(post)
+    return render_template("content/post.html", post=post, rev=rev, findings=findings,
+                           errors=sum(f.severity == checks.ERROR for f in findings),
+                           editable=can_edit(current_user, post), action=ActionForm(),
+                           theme=service.theme_for(post))
+
+
+@bp.route("/posts/<int:post_id>/fix", methods=["POST"])
+@requires(SELF)
+def post_fix(post_id: int):
+    post = service.get_post(current_user, post_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    base = form.base_revision.data
+    try:
+        rev = service.apply_fix(current_user, post, form.fix.data or "", int(base) if str(base).isdigit() else None)
+    except Refused as e:
+        db.session.rollback()
+        flash(e.message, "danger")
+    else:
+        flash(_("Fixed: saved as revision %(n)d.", n=rev.number), "success")
+    return redirect(url_for("content.post_view", post_id=post_id))
+
+
+@bp.route("/posts/<int:post_id>/revisions/<int:number>/restore", methods=["POST"])
+@requires(SELF)
+def post_restore(post_id: int, number: int):
+    post = service.get_post(current_user, post_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        rev = service.restore(current_user, post, number)
+    except Refused as e:
+        db.session.rollback()
+        flash(e.message, "danger")
+    else:
+        flash(_("Revision %(old)d restored as revision %(n)d.", old=number, n=rev.number), "success")
+    return redirect(url_for("content.post_view", post_id=post_id))
+
+
+@bp.route("/posts/<int:post_id>/revisions/<int:a>/diff/<int:b>")
+@requires(SELF)
+def post_diff(post_id: int, a: int, b: int):
+    post = service.get_post(current_user, post_id)
+    rows = service.diff(post, a, b)
+    return render_template("content/diff.html", post=post, a=a, b=b, rows=rows)
+
+
+@bp.route("/posts/<int:post_id>/preview")
+@requires(SELF)
+def post_preview(post_id: int):
+    post = service.get_post(current_user, post_id)
+    rev = post.current
+    html = wrap_for_preview(rev.html, rev.title, rev.author, service.theme_for(post))
+    response = Response(render_template("content/preview.html", post=post, rev=rev, html=html))
+    response.headers["Content-Security-Policy"] = PREVIEW_CSP
+    return response
+
+
+@bp.route("/posts/<int:post_id>/request-form")
+@requires(SELF)
+def post_request_form(post_id: int):
+    post = service.get_post(current_user, post_id)
+    return render_template("content/request_form.html", post=post, rev=post.current)
+
+
+# --- images --------------------------------------------------------------------------------------
+
+@bp.route("/assets/<int:asset_id>")
+@requires(SELF)
+def asset(asset_id: int):
+    found = db.session.get(Asset, asset_id)
+    if found is None:
+        abort(404)
+    blob = found.blob
+    mimetype = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "gif": "image/gif",
+                "webp": "image/webp"}.get(blob.format.lower(), "application/octet-stream")
+    response = Response(blob.data, mimetype=mimetype)
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    response.headers["Content-Disposition"] = "inline"
+    response.set_etag(blob.sha256)
+    return response.make_conditional(request)
+
+
+@bp.route("/assets/upload", methods=["GET", "POST"])
+@requires("post.create")
+def asset_upload():
+    form = UploadForm()
+    form.fill()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            if upload is None or not getattr(upload, "filename", ""):
+                raise Refused(_("Choose an image file."), code="invalid", fields={"file": [_("Required.")]})
+            found = service.upload_asset(current_user, upload.read(), form.source.data or "", form.credit.data or "")
+        except Refused as e:
+            db.session.rollback()
+            flash_refusal(e, form)
+        else:
+            flash(_("Image uploaded. Paste this into the body: %(md)s",
+                    md=f"![]({url_for('content.asset', asset_id=found.id)})"), "success")
+            warning = service.quality_warning(found)
+            if warning:
+                flash(warning, "warning")
+            return redirect(url_for("content.asset_upload"))
+    return render_template("content/upload.html", form=form, assets=_my_assets()), \
+        400 if request.method == "POST" else 200
+
+
+# --- forbidden words (C15) -----------------------------------------------------------------------
+
+@bp.route("/admin/words", methods=["GET", "POST"])
+@requires("settings.manage")
+def words():
+    form = WordsForm()
+    current: dict[str, list[str]] = {}
+    for category, term in db.session.execute(select(ForbiddenWord.category, ForbiddenWord.term)
+                                             .order_by(ForbiddenWord.category, ForbiddenWord.term)):
+        current.setdefault(category, []).append(term)
+    categories = sorted(set(current) | set(checks.load_seed_terms()))
+    if form.validate_on_submit():
+        wanted = list(categories)
+        new = (form.new_category.data or "").strip()
+        if new and new not in wanted:
+            wanted.append(new)
+        changed = 0
+        try:
+            for category in wanted:
+                field = f"words-{category}" if category != new or category in categories else "new_terms"
+                lines = request.form.get(field, "").splitlines()
+                if sorted({t.strip() for t in lines if t.strip()}) != sorted(current.get(category, [])):
+                    service.set_words(category, lines)
+                    changed += 1
+        except Refused as e:
+            db.session.rollback()
+            flash(e.message, "danger")
+        else:
+            flash(_("Saved: %(n)d lists changed.", n=changed), "success")
+            return redirect(url_for("content.words"))
+    return render_template("content/words.html", form=form, categories=categories, current=current), \
+        400 if request.method == "POST" else 200

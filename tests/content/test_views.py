@@ -1,0 +1,225 @@
+"""The content pages through the test client on a real database (C9 C10 C11 C12 C14 C15)."""
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from cms.auth.models import Department
+from cms.content.models import Post, Revision
+from cms.extensions import db
+from cms.publishing.models import Channel
+
+
+def _channel_id(name="星海集团"):
+    return db.session.scalar(select(Channel.id).where(Channel.name == name))
+
+
+def _form(**over):
+    data = {"title": "春季运动会圆满落幕", "author": "市场部", "digest": "", "body_format": "markdown",
+            "body": "公司春季运动会在体育中心举行。", "category": "internal_activity",
+            "channels": [str(_channel_id())], "source_kind": "original", "source_name": "", "source_url": "",
+            "source_author": "", "urgency": "regular", "planned_date": "", "open_comments": "y",
+            "cover_asset_id": "0", "note": ""}
+    data.update(over)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _create(client, **over) -> int:
+    r = client.post("/posts/new", data=_form(**over))
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    return int(re.search(r"/posts/(\d+)$", r.location).group(1))
+
+
+def _js(text):
+    """How tojson writes Chinese into an attribute."""
+    return text.encode("unicode_escape").decode()
+
+
+def _revisions(post_id):
+    db.session.expire_all()
+    return db.session.scalars(select(Revision.number).where(Revision.post_id == post_id)
+                              .order_by(Revision.number)).all()
+
+
+@pytest.fixture
+def other_contributor(app):
+    """A contributor of another department (信息技术部)."""
+    from cms.auth import service
+
+    dep = db.session.scalar(select(Department).where(Department.name == "信息技术部"))
+    service.create_user(username="it_writer", real_name="高远", department_id=dep.id, title="信息员", phone="",
+                        hire_date=None, roles=[("contributor", "department", dep.id)], password="Demo-Pass-2026",
+                        must_change=False)
+    return "it_writer"
+
+
+def test_create_shows_rendered_html_and_a_c15_error(client_as):
+    c = client_as("contributor")
+    post_id = _create(c, body="欢迎咨询**报名热线**：13812345678")
+    page = c.get(f"/posts/{post_id}").get_data(as_text=True)
+    assert "<strong>报名热线</strong>" in page
+    assert "C15" in page and "finding-error" in page
+    assert "13812345678" not in page.split("findings")[-1]  # the finding masks the number
+    assert "phone-frame" in page and "修订历史" in page
+
+
+def test_spacing_warning_is_fixed_in_one_click(client_as):
+    c = client_as("contributor")
+    post_id = _create(c, body="我们使用WeChat发布通知。")
+    page = c.get(f"/posts/{post_id}").get_data(as_text=True)
+    assert "C10" in page and 'value="space_cjk_latin"' in page and "自动修复" in page
+    r = c.post(f"/posts/{post_id}/fix", data={"fix": "space_cjk_latin", "base_revision": "1"})
+    assert r.status_code == 302
+    assert _revisions(post_id) == [1, 2]
+    page = c.get(f"/posts/{post_id}").get_data(as_text=True)
+    assert 'value="space_cjk_latin"' not in page
+    assert "使用 WeChat 发布" in page and "修订 2" in page
+
+
+def test_bad_input_is_400_and_keeps_what_was_typed(client_as):
+    c = client_as("contributor")
+    r = c.post("/posts/new", data=_form(title="", category="", body="我写了很长的一段正文"))
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    assert "我写了很长的一段正文" in page and "is-invalid" in page
+    r = c.post("/posts/new", data=_form(title="好标题", source_kind="reprint", source_url="ftp://x",
+                                        body="正文保留"))
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    assert "正文保留" in page and "好标题" in page and "http://" in page
+
+
+def test_stale_base_revision_shows_the_merge_page(client_as):
+    c = client_as("contributor")
+    post_id = _create(c, body="第一版正文")
+    head = client_as("department_head")
+    assert head.post(f"/posts/{post_id}/edit", data=_form(body="部门负责人改过的正文", base_revision="1")).status_code == 302
+    r = c.post(f"/posts/{post_id}/edit", data=_form(body="我自己改的正文", base_revision="1"))
+    assert r.status_code == 409
+    page = r.get_data(as_text=True)
+    assert "部门负责人改过的正文" in page and "我自己改的正文" in page
+    assert 'name="base_revision" type="hidden" value="2"' in page
+    assert _revisions(post_id) == [1, 2]
+    # re-submitting on top of the current revision works
+    r = c.post(f"/posts/{post_id}/edit", data=_form(body="合并后的正文", base_revision="2"))
+    assert r.status_code == 302 and _revisions(post_id) == [1, 2, 3]
+
+
+def test_edit_page_loads_the_current_revision(client_as):
+    c = client_as("contributor")
+    post_id = _create(c, body="可编辑的正文")
+    page = c.get(f"/posts/{post_id}/edit").get_data(as_text=True)
+    assert "可编辑的正文" in page and 'name="base_revision" type="hidden" value="1"' in page
+    assert "editor.js" in page and "<script>" not in page
+
+
+def test_another_department_gets_404(client_as, other_contributor):
+    c = client_as("contributor")
+    post_id = _create(c)
+    other = client_as(other_contributor)
+    for path in (f"/posts/{post_id}", f"/posts/{post_id}/edit", f"/posts/{post_id}/revisions/1/diff/1",
+                 f"/posts/{post_id}/preview", f"/posts/{post_id}/request-form"):
+        assert other.get(path).status_code == 404, path
+    assert other.post(f"/posts/{post_id}/revisions/1/restore").status_code == 404
+    assert other.post(f"/posts/{post_id}/fix", data={"fix": "space_cjk_latin"}).status_code == 404
+    assert "春季运动会" not in other.get("/posts").get_data(as_text=True)
+    assert "春季运动会" in client_as("editor").get("/posts").get_data(as_text=True)  # post.read_all
+
+
+def test_preview_has_the_csp_header(client_as):
+    c = client_as("contributor")
+    post_id = _create(c, body="正文<script>alert(1)</script>")
+    r = c.get(f"/posts/{post_id}/preview")
+    assert r.status_code == 200
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'none'" in csp and "default-src 'none'" in csp
+    page = r.get_data(as_text=True)
+    assert "春季运动会圆满落幕" in page and "max-width:375px" in page and "<script" not in page
+
+
+def test_diff_shows_del_and_ins_and_restore_makes_a_new_revision(client_as):
+    c = client_as("contributor")
+    post_id = _create(c, body="今天天气很好")
+    assert c.post(f"/posts/{post_id}/edit", data=_form(body="今天天气不好", base_revision="1")).status_code == 302
+    page = c.get(f"/posts/{post_id}/revisions/1/diff/2").get_data(as_text=True)
+    assert "<del>很</del>" in page and "<ins>不</ins>" in page
+    r = c.post(f"/posts/{post_id}/revisions/1/restore")
+    assert r.status_code == 302 and _revisions(post_id) == [1, 2, 3]
+    rev = db.session.scalar(select(Revision).where(Revision.post_id == post_id, Revision.number == 3))
+    assert rev.body_source == "今天天气很好" and "1" in rev.note
+
+
+def test_request_form_is_printable(client_as):
+    c = client_as("contributor")
+    post_id = _create(c)
+    page = c.get(f"/posts/{post_id}/request-form").get_data(as_text=True)
+    assert "信息发布申请表" in page and "<th>标题</th>" in page and "职务" not in page and "张晓雯" in page and "市场部" in page and "星海集团" in page
+    assert "审核流程启用后自动填写" in page
+
+
+def test_list_filters_and_search(client_as):
+    c = client_as("contributor")
+    _create(c, title="运动会通知")
+    _create(c, title="产品发布会", category="promotion", body="新品上市。")
+    page = c.get("/posts?category=promotion").get_data(as_text=True)
+    assert "产品发布会" in page and "运动会通知" not in page
+    page = c.get("/posts?q=运动会").get_data(as_text=True)
+    assert "运动会通知" in page and "产品发布会" not in page
+    assert c.get("/posts?status=bogus").status_code == 200
+
+
+def test_words_admin_saves_and_a_post_shows_the_new_word(client_as):
+    admin = client_as("sysadmin")
+    page = admin.get("/admin/words").get_data(as_text=True)
+    assert "赌博" in page and "标题" in page
+    r = admin.post("/admin/words", data={"words-gambling": "赌博\n老虎机", "new_category": "", "new_terms": ""})
+    assert r.status_code == 302
+    c = client_as("contributor")
+    post_id = _create(c, body="公司年会上没有老虎机。")
+    page = c.get(f"/posts/{post_id}").get_data(as_text=True)
+    assert "finding-error" in page and "老虎机" in page and "C15" in page
+    assert client_as("contributor").get("/admin/words").status_code == 403
+
+
+def test_autosave_and_restore_offer(client_as):
+    c = client_as("contributor")
+    post_id = _create(c, body="已保存的正文")
+    r = c.post(f"/posts/{post_id}/autosave", json={"data": {"body": "还没保存的正文"}, "base_revision": 1})
+    assert r.status_code == 200 and "saved_at" in r.json
+    page = c.get(f"/posts/{post_id}/edit").get_data(as_text=True)
+    assert "恢复未保存的草稿" in page and "data-draft=" in page and _js("还没保存的正文") in page
+    assert c.post("/posts/new/autosave", json={"data": {"title": "新稿"}, "base_revision": None}).status_code == 200
+    assert _js("新稿") in c.get("/posts/new").get_data(as_text=True)
+    assert c.post(f"/posts/{post_id}/autosave", data="x").status_code == 400
+
+
+def test_upload_rejects_a_non_image_and_accepts_a_png(client_as):
+    from PIL import Image
+
+    c = client_as("contributor")
+    r = c.post("/assets/upload", data={"file": (io.BytesIO(b"not an image at all"), "x.png"), "source": "own",
+                                       "credit": ""}, content_type="multipart/form-data")
+    assert r.status_code == 400
+    assert re.search(r"[\u4e00-\u9fff]", r.get_data(as_text=True).split("invalid-feedback")[1][:200])
+    buf = io.BytesIO()
+    Image.new("RGB", (900, 600), (30, 120, 200)).save(buf, "PNG")
+    r = c.post("/assets/upload", data={"file": (io.BytesIO(buf.getvalue()), "blue.png"), "source": "own",
+                                       "credit": ""}, content_type="multipart/form-data")
+    assert r.status_code == 302
+    page = c.get(r.location).get_data(as_text=True)
+    m = re.search(r"!\[\]\(/assets/(\d+)\)", page)
+    assert m
+    image = c.get(f"/assets/{m.group(1)}")
+    assert image.status_code == 200 and image.mimetype == "image/png" and image.data.startswith(b"\x89PNG")
+    assert "max-age" in image.headers["Cache-Control"]
+    # a reprint without credit is refused (C14)
+    r = c.post("/assets/upload", data={"file": (io.BytesIO(buf.getvalue()), "blue.png"), "source": "reprint",
+                                       "credit": ""}, content_type="multipart/form-data")
+    assert r.status_code == 400
+
+
+def test_only_contributors_create(client_as):
+    assert client_as("editor").get("/posts/new").status_code == 403
+    assert client_as("editor").get("/posts").status_code == 200
+    assert db.session.scalar(select(Post.id)) is None
