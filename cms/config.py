@@ -7,6 +7,7 @@ SQLALCHEMY_DATABASE_URI = None  # filled in create_app: sqlite:///<instance>/cms
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
 TIMEZONE = "Asia/Shanghai"
+NOTICE_DAYS = 7  # C12: regular posts are requested about a week ahead
 WORKING_HOURS = "09:00-18:00"
 
 # Login and passwords (policies U2 U3)

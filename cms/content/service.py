@@ -338,7 +338,7 @@ def check_context(post: Post) -> checks.CheckContext:
             Post.status == "published", Post.id != post.id, Revision.number == Post.revision_count)).all()
     return checks.CheckContext(
         theme=theme_for(post), words=wordlist(), archive=[(pid, h & (2**64 - 1)) for pid, h in archive],
-        today=workdays.today(), notice_days=current_app.config.get("NOTICE_DAYS", 7),
+        today=workdays.today(), notice_days=current_app.config["NOTICE_DAYS"],
         is_workday=workdays.is_workday)
 
 
