@@ -36,7 +36,7 @@ def test_only_contributors_create(api):
     assert r.status_code == 403
 
 
-def test_bad_fields_are_named(api):
+def test_bad_fields_are_named(api):  # policy C3: a category is one of five
     call = api("contributor")
     r = call("POST", "/posts", json={"title": "", "category": "gossip", "body": {"format": "doc", "text": 1},
                                      "channels": [9999], "planned_date": "next week"})

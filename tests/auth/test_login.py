@@ -23,7 +23,7 @@ def test_login_page_is_chinese_and_home_needs_login(client):
     assert "登录" in page and "用户名" in page and 'lang="zh-CN"' in page
 
 
-def test_every_demo_login_works(app):
+def test_every_demo_login_works(app):  # policy U5: the real name is what others see
     from cms.demo import PEOPLE
 
     for username, real_name, *_ in PEOPLE:
