@@ -809,14 +809,7 @@ class SandboxState:
     def draft_batchget(self, appid: str, body: dict) -> dict:
         with self.lock:
             self._tick()
-            offset, count = body.get("offset", 0), body.get("count", 20)
-            if (
-                not isinstance(offset, int)
-                or offset < 0
-                or not isinstance(count, int)
-                or not 1 <= count <= 20
-            ):
-                raise ApiError(47001, "data format error hint: offset >= 0, count 1-20")
+            offset, count = _page(body)
             no_content = bool(body.get("no_content"))
             drafts = sorted(self.accounts[appid].drafts.values(), key=lambda d: d.update_time, reverse=True)
             page = drafts[offset : offset + count]
@@ -935,14 +928,7 @@ class SandboxState:
     def freepublish_batchget(self, appid: str, body: dict) -> dict:
         with self.lock:
             self._tick()
-            offset, count = body.get("offset", 0), body.get("count", 20)
-            if (
-                not isinstance(offset, int)
-                or offset < 0
-                or not isinstance(count, int)
-                or not 1 <= count <= 20
-            ):
-                raise ApiError(47001, "data format error hint: offset >= 0, count 1-20")
+            offset, count = _page(body)
             arts = [a for a in self.accounts[appid].articles.values() if a.source == "publish"]
             arts.sort(key=lambda a: a.published_at, reverse=True)
             page = arts[offset : offset + count]
@@ -1509,3 +1495,11 @@ def _comment_json(c: Comment) -> dict:
     if c.reply is not None:
         item["reply"] = dict(c.reply)
     return item
+
+
+def _page(body: dict) -> tuple[int, int]:
+    """offset and count of a batchget call (draft and freepublish share the rule: count 1-20)."""
+    offset, count = body.get("offset", 0), body.get("count", 20)
+    if not isinstance(offset, int) or offset < 0 or not isinstance(count, int) or not 1 <= count <= 20:
+        raise ApiError(47001, "data format error hint: offset >= 0, count 1-20")
+    return offset, count

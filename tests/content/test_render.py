@@ -5,35 +5,18 @@ from __future__ import annotations
 
 import re
 import threading
-from html.parser import HTMLParser
 
 import pytest
 
 from cms.content.render import plain_text, render_article, wrap_for_preview
 from cms.content.themes import DEFAULT_THEME, Theme, theme_from_dict, theme_to_dict
 
+from .html_elements import elements
 from .xss_vectors import HTML_VECTORS, MARKDOWN_VECTORS, assert_inert
 
 THEME = Theme()
 
 
-class _Elements(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.elements: list[tuple[str, dict[str, str]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements.append((tag, {name: value or "" for name, value in attrs}))
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-
-
-def elements(html_text: str) -> list[tuple[str, dict[str, str]]]:
-    parser = _Elements()
-    parser.feed(html_text)
-    parser.close()
-    return parser.elements
 
 
 def styles(html_text: str, tag: str) -> list[dict[str, str]]:
