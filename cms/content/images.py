@@ -52,7 +52,7 @@ _ACCEPTED: dict[str, str | None] = {
     "WEBP": None,
     "BMP": None,
 }
-_MIME = {"jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif"}
+MIME = {"jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif"}
 _EXTENSION = {"jpeg": "jpg", "png": "png", "gif": "gif"}
 # ISO-BMFF brands of HEIF/HEIC (iPhone photos). Pillow cannot read them; name them instead of "broken".
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
@@ -76,7 +76,7 @@ class StoredImage:
     @property
     def mime(self) -> str:
         """MIME type for multipart uploads, e.g. ``("a.jpg", img.data, img.mime)``."""
-        return _MIME[self.format]
+        return MIME[self.format]
 
     @property
     def extension(self) -> str:

@@ -201,7 +201,8 @@ def create_post(user, data: dict) -> Post:
     fields = parse_fields(data)
     if not user.has_permission("post.create", ("department", user.department_id)):
         raise Refused(_("Only contributors of a department file posts."), code="forbidden", status=403)
-    post = Post(department_id=user.department_id, created_by_id=user.id, category=fields["category"])
+    post = Post(department_id=user.department_id, created_by_id=user.id, category=fields["category"],
+                revision_count=0)
     # C9: a recommended article (文章推荐及其他消息) starts as a reprint.
     if fields["category"] == "recommended" and not fields.get("source_kind"):
         fields["source_kind"] = "reprint"
@@ -418,6 +419,21 @@ def upload_asset(user, data: bytes, source: str, credit: str = "") -> Asset:
     db.session.flush()
     record("asset.uploaded", asset, after={"sha256": img.sha256, "source": source, "credit": credit})
     db.session.commit()
+    return asset
+
+
+def get_asset(user, asset_id: int) -> Asset:
+    """An image the user may see: their own upload, or one used (in the body or as cover) by a post
+    they may see. Others get 404, as for the post itself (an image can belong to a C5 post)."""
+    asset = db.session.get(Asset, asset_id)
+    if asset is None:
+        raise NotFound(_("No such image."), code="not_found")
+    if asset.uploaded_by_id == user.id or user.has_permission("post.read_all"):
+        return asset
+    used = visible_posts(user, select(Post.id)).join(Revision, Revision.post_id == Post.id).where(
+        or_(Revision.cover_asset_id == asset_id, Revision.html.contains(f'/assets/{asset_id}"'))).limit(1)
+    if db.session.scalar(used) is None:
+        raise NotFound(_("No such image."), code="not_found")
     return asset
 
 

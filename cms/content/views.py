@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from cms.auth.service import department_tree
-from cms.content import checks, service
+from cms.content import checks, images, service
 from cms.content.diff import revision_diff
 from cms.content.forms import (
     CATEGORY_LABELS,
@@ -264,12 +264,8 @@ def post_request_form(post_id: int):
 @bp.route("/assets/<int:asset_id>")
 @requires(SELF)
 def asset(asset_id: int):
-    found = db.session.get(Asset, asset_id)
-    if found is None:
-        abort(404)
-    blob = found.blob
-    mimetype = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "gif": "image/gif",
-                "webp": "image/webp"}.get(blob.format.lower(), "application/octet-stream")
+    blob = service.get_asset(current_user, asset_id).blob
+    mimetype = images.MIME.get(blob.format, "application/octet-stream")
     response = Response(blob.data, mimetype=mimetype)
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     response.headers["Content-Disposition"] = "inline"

@@ -31,6 +31,11 @@ def test_create_renders_themed_html_and_checks(api):
     assert post["checks"] == []  # a clean article has no findings
 
 
+def test_a_post_without_channels_or_body(api):
+    r = api("contributor")("POST", "/posts", json={"title": "先占个位", "category": "news"})
+    assert r.status_code == 201 and r.json["channels"] == [] and r.json["revision"]["number"] == 1
+
+
 def test_only_contributors_create(api):
     r = api("editor")("POST", "/posts", json={"title": "x", "category": "news"})
     assert r.status_code == 403

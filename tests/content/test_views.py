@@ -223,3 +223,27 @@ def test_only_contributors_create(client_as):
     assert client_as("editor").get("/posts/new").status_code == 403
     assert client_as("editor").get("/posts").status_code == 200
     assert db.session.scalar(select(Post.id)) is None
+
+
+def test_images_are_seen_only_with_a_post_that_uses_them(app, client_as):  # DESIGN: per-object checks; C5
+    import io
+
+    from PIL import Image
+
+    from cms.auth.service import get_by_username
+    from cms.content import service as content
+
+    buf = io.BytesIO()
+    Image.new("RGB", (700, 400), (10, 120, 200)).save(buf, "PNG")
+    asset = content.upload_asset(get_by_username("contributor"), buf.getvalue(), "own")
+    url = f"/assets/{asset.id}"
+    assert client_as("contributor").get(url).status_code == 200          # the uploader
+    assert client_as("department_head").get(url).status_code == 404      # not used in any post yet
+    assert client_as("finance").get(url).status_code == 404
+    content.create_post(get_by_username("contributor"), {
+        "title": "展厅照片", "category": "news", "source": {"kind": "original"},
+        "body": {"format": "markdown", "text": f"![展厅]({url})"}})
+    r = client_as("department_head").get(url)                            # sees the post, so the image
+    assert r.status_code == 200 and r.mimetype == "image/png"
+    assert client_as("finance").get(url).status_code == 404              # another department: still not
+    assert client_as("editor").get(url).status_code == 200               # reviewers read all posts
