@@ -30,7 +30,7 @@ from cms.content.models import (
     post_channel,
 )
 from cms.content.policy import can_edit, visible_posts
-from cms.content.render import plain_text, render_article
+from cms.content.render import plain_text, render_article, wrap_for_preview
 from cms.content.themes import Theme
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
@@ -142,8 +142,23 @@ def post_meta(post: Post) -> dict[str, Any]:
 
 def theme_for(post: Post) -> Theme:
     """The theme of the first target WeChat channel (then any channel), else the default (C10)."""
-    ordered = sorted(post.channels, key=lambda c: (c.platform != "wechat", c.id))
+    return _theme_of(post.channels)
+
+
+def _theme_of(channels) -> Theme:
+    ordered = sorted(channels, key=lambda c: (c.platform != "wechat", c.id))
     return ordered[0].theme_obj() if ordered else Theme()
+
+
+def preview_html(data: dict) -> str:
+    """The article as a phone shows it, from what the editor holds now: nothing is saved."""
+    rendered = ("title", "author", "digest", "body", "source", "channels")  # the rest does not show
+    fields = parse_fields({k: data[k] for k in rendered if k in data}, partial=True)
+    channels = db.session.scalars(select(Channel).where(Channel.id.in_(fields.get("channels", [])))).all()
+    theme = _theme_of(channels)
+    rev = {k: v for k, v in {**_revision_fields(None), **fields}.items() if k in _revision_fields(None)}
+    html = render_article(rev["body_source"], rev["body_format"], theme, attribution=_attribution(rev))
+    return wrap_for_preview(html, rev["title"], rev["author"], theme)
 
 
 def _content_hash(fields: dict, meta: dict) -> str:

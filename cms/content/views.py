@@ -158,6 +158,19 @@ def _merge(post, form: PostForm, conflict: Conflict):
                            message=conflict.message, typed_base=typed_base), 409
 
 
+@bp.route("/posts/live-preview", methods=["POST"])
+@requires(SELF)
+def live_preview():
+    """The phone preview of what the editor holds now (editor.js posts the form after a pause)."""
+    form = _editor()
+    form.validate()  # binds and coerces the fields; the preview shows whatever is there
+    try:
+        return jsonify({"html": service.preview_html(form.to_data())})
+    except Refused as e:
+        detail = "；".join(str(m) for messages in e.fields.values() for m in messages)
+        return jsonify({"error": detail or e.message}), 400
+
+
 @bp.route("/posts/new/autosave", methods=["POST"])
 @requires("post.create")
 def autosave_new():

@@ -113,6 +113,29 @@
     }
   }
 
+  /* The live phone preview: the server renders what the form holds (theme, sanitiser and all)
+     after a pause in typing; nothing is saved. */
+  var preview = document.getElementById("live-preview");
+  var previewTimer = null;
+  function refreshPreview() {
+    if (!preview || !form.dataset.previewUrl) { return; }
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.dataset.previewUrl);
+    xhr.onload = function () {
+      try {
+        var body = JSON.parse(xhr.responseText);
+        if (body.html) { preview.innerHTML = body.html; } /* sanitised by the server */
+        else if (body.error) { preview.textContent = body.error; }
+      } catch (e) { /* keep the last preview */ }
+    };
+    xhr.send(new FormData(form));
+  }
+  form.addEventListener("input", function () {
+    window.clearTimeout(previewTimer);
+    previewTimer = window.setTimeout(refreshPreview, 700);
+  });
+  refreshPreview();
+
   form.addEventListener("submit", function () {
     try { localStorage.removeItem(key); } catch (e) { /* ignore */ }
     window.clearInterval(timer);

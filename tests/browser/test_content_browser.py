@@ -14,6 +14,13 @@ def test_contributor_drafts_fixes_and_previews(page, live_app):
     page.fill("#title", "春季运动会圆满落幕")
     page.fill("#author", "市场部 张晓雯")
     page.fill("#body", "本周五我们使用WeChat发布运动会的精彩瞬间。\n\n欢迎大家踊跃参与。")
+    # the phone preview follows the typing before anything is saved
+    live = page.locator("#live-preview")
+    live.locator("h1", has_text="春季运动会圆满落幕").wait_for()
+    assert "欢迎大家踊跃参与" in live.inner_text()
+    page.fill("#body", "## 赛程\n\n上午田赛，下午径赛。")
+    live.locator("h2", has_text="赛程").wait_for()
+    page.fill("#body", "本周五我们使用WeChat发布运动会的精彩瞬间。\n\n欢迎大家踊跃参与。")
     page.select_option("#category", value="internal_activity")
     channel_id = db.session.scalar(select(Channel.id).where(Channel.name == "星海集团"))
     page.check(f"input[name=channels][value='{channel_id}']")

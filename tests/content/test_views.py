@@ -247,3 +247,25 @@ def test_images_are_seen_only_with_a_post_that_uses_them(app, client_as):  # DES
     assert r.status_code == 200 and r.mimetype == "image/png"
     assert client_as("finance").get(url).status_code == 404              # another department: still not
     assert client_as("editor").get(url).status_code == 200               # reviewers read all posts
+
+
+def test_live_preview_renders_without_saving(app, client_as):  # C10 theme, sanitised, nothing stored
+    from sqlalchemy import func, select
+
+    from cms.content.models import Post, Revision
+    from cms.extensions import db
+
+    client = client_as("contributor")
+    r = client.post("/posts/live-preview", data={
+        "title": "预览标题", "author": "张晓雯", "body_format": "html", "category": "news", "source_kind": "reprint",
+        "source_name": "人民日报", "source_url": "https://example.com/a",
+        "body": '<p onclick="alert(1)">正文</p><script>alert(2)</script>'})
+    html = r.json["html"]
+    assert r.status_code == 200 and "预览标题" in html and "正文" in html
+    assert "onclick" not in html and "<script" not in html and "alert(2)" not in html
+    assert "本文转载自：人民日报" in html and "max-width:375px" in html
+    assert db.session.scalar(select(func.count(Post.id))) == 0
+    assert db.session.scalar(select(func.count(Revision.id))) == 0
+    bad = client.post("/posts/live-preview", data={"title": "x", "body_format": "html", "source_kind": "reprint",
+                                                   "source_url": "javascript:alert(1)"})
+    assert bad.status_code == 400 and "http" in bad.json["error"]
