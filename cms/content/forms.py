@@ -8,13 +8,14 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 # C3: the five categories, in Chinese through the catalogue.
@@ -86,6 +87,10 @@ class PostForm(FlaskForm):
     planned_date = DateField(_l("Planned publication date"), validators=[Optional()])
     open_comments = BooleanField(_l("Open comments"), default=True)
     cover_asset_id = SelectField(_l("Cover image"), coerce=int, choices=[])
+    cover_focus_x = IntegerField(_l("Cover focus, left to right (%)"), default=50, validators=[
+        Optional(), NumberRange(0, 100, _l("Between 0 and 100."))])
+    cover_focus_y = IntegerField(_l("Cover focus, top to bottom (%)"), default=50, validators=[
+        Optional(), NumberRange(0, 100, _l("Between 0 and 100."))])
     note = StringField(_l("Note on this revision"), validators=[Length(max=200)])
     base_revision = HiddenField()
     submit = SubmitField(_l("Save"))
@@ -115,6 +120,7 @@ class PostForm(FlaskForm):
             "open_comments": bool(self.open_comments.data),
             "planned_date": self.planned_date.data.isoformat() if self.planned_date.data else None,
             "cover_asset_id": self.cover_asset_id.data or None,
+            "cover_focus": {"x": _percent(self.cover_focus_x.data), "y": _percent(self.cover_focus_y.data)},
         }
 
     def load(self, post) -> None:
@@ -130,11 +136,18 @@ class PostForm(FlaskForm):
         self.confidential.data, self.open_comments.data = post.confidential, post.open_comments
         self.planned_date.data = post.planned_date
         self.cover_asset_id.data = rev.cover_asset_id or 0
+        self.cover_focus_x.data = round(rev.cover_focus_x * 100)
+        self.cover_focus_y.data = round(rev.cover_focus_y * 100)
         self.base_revision.data = str(rev.number)
 
 
+def _percent(value) -> float:
+    """A 0-100 form value as the fraction the service stores (an empty or bad field: the middle)."""
+    return value / 100 if isinstance(value, int) and 0 <= value <= 100 else 0.5
+
+
 # Service field names → form field names, for flash_refusal.
-FIELD_MAP = {"body": "body", "source": "source_kind", "cover_asset_id": "cover_asset_id"}
+FIELD_MAP = {"body": "body", "source": "source_kind", "cover_asset_id": "cover_asset_id", "cover_focus": "cover_focus_x"}
 
 
 class ActionForm(FlaskForm):

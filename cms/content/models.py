@@ -79,6 +79,9 @@ class Revision(db.Model):
     body_source: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)  # rendered from the target channel's theme and sanitised
     cover_asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id"))
+    # Where the 2.35:1 and 1:1 cover crops centre, as fractions of the image (0.5, 0.5 = middle).
+    cover_focus_x: Mapped[float] = mapped_column(default=0.5, server_default="0.5")
+    cover_focus_y: Mapped[float] = mapped_column(default=0.5, server_default="0.5")
     source_kind: Mapped[str] = mapped_column(String(8), default="")
     source_name: Mapped[str] = mapped_column(String(200), default="")
     source_url: Mapped[str] = mapped_column(String(1000), default="")

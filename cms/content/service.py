@@ -112,6 +112,16 @@ def parse_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, An
                 bad(flag, _("true or false."))
             else:
                 out[flag] = data[flag]
+    if "cover_focus" in data:
+        focus = data["cover_focus"]
+        try:
+            x, y = float(focus["x"]), float(focus["y"])
+            if not (0 <= x <= 1 and 0 <= y <= 1):
+                raise ValueError
+        except (TypeError, KeyError, ValueError):
+            bad("cover_focus", _("cover_focus is {x, y}, each between 0 and 1."))
+        else:
+            out["cover_focus_x"], out["cover_focus_y"] = x, y
     if "cover_asset_id" in data:
         value = data["cover_asset_id"]
         if value is not None and (not isinstance(value, int) or db.session.get(Asset, value) is None):
@@ -129,9 +139,11 @@ def parse_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, An
 def _revision_fields(rev: Revision | None) -> dict[str, Any]:
     if rev is None:
         return {"title": "", "author": "", "digest": "", "body_format": "markdown", "body_source": "",
-                "source_kind": "", "source_name": "", "source_url": "", "source_author": "", "cover_asset_id": None}
+                "source_kind": "", "source_name": "", "source_url": "", "source_author": "", "cover_asset_id": None,
+                "cover_focus_x": 0.5, "cover_focus_y": 0.5}
     return {k: getattr(rev, k) for k in ("title", "author", "digest", "body_format", "body_source", "source_kind",
-                                          "source_name", "source_url", "source_author", "cover_asset_id")}
+                                          "source_name", "source_url", "source_author", "cover_asset_id",
+                                          "cover_focus_x", "cover_focus_y")}
 
 
 def post_meta(post: Post) -> dict[str, Any]:
@@ -452,6 +464,25 @@ def get_asset(user, asset_id: int) -> Asset:
     return asset
 
 
+COVER_RATIOS = ("2.35:1", "1:1")
+
+
+def cover_crop(post: Post, ratio: str, focus: tuple[float, float] | None = None) -> images.StoredImage:
+    """The current revision's cover cropped at `ratio` around its focus (or a focus being tried)."""
+    rev = post.current
+    if rev.cover_asset_id is None:
+        raise NotFound(_("This post has no cover image."), code="not_found")
+    if ratio not in COVER_RATIOS:
+        raise NotFound(_("Covers are cropped at 2.35:1 or 1:1."), code="not_found")
+    blob = db.session.get(Asset, rev.cover_asset_id).blob
+    stored = images.StoredImage(data=blob.data, format=blob.format, width=blob.width, height=blob.height,
+                                bytes=blob.bytes, sha256=blob.sha256)
+    try:
+        return images.crop_cover(stored, ratio, focus or (rev.cover_focus_x, rev.cover_focus_y))
+    except ValueError as e:
+        raise Refused(str(e), code="invalid", status=400) from None
+
+
 def quality_warning(asset: Asset) -> str | None:
     return images.quality_warning(images.StoredImage(
         data=b"", format=asset.blob.format, width=asset.blob.width, height=asset.blob.height,
@@ -492,7 +523,8 @@ def revision_json(rev: Revision) -> dict:
             "digest": rev.digest, "body": {"format": rev.body_format, "text": rev.body_source}, "html": rev.html,
             "source": {"kind": rev.source_kind, "name": rev.source_name, "url": rev.source_url,
                        "author": rev.source_author},
-            "cover_asset_id": rev.cover_asset_id, "written_by": rev.written_by.username,
+            "cover_asset_id": rev.cover_asset_id, "cover_focus": {"x": rev.cover_focus_x, "y": rev.cover_focus_y},
+            "written_by": rev.written_by.username,
             "created_at": rev.created_at.isoformat(), "based_on": rev.based_on, "note": rev.note}
 
 

@@ -286,6 +286,19 @@ def asset(asset_id: int):
     return response.make_conditional(request)
 
 
+@bp.route("/posts/<int:post_id>/cover/<any('2.35:1', '1:1'):ratio>")
+@requires(SELF)
+def post_cover(post_id: int, ratio: str):
+    """The cover as WeChat will crop it; ?x=&y= (percent) tries another focus without saving."""
+    post = service.get_post(current_user, post_id)
+    x, y = request.args.get("x", type=int), request.args.get("y", type=int)
+    focus = (x / 100, y / 100) if x is not None and y is not None else None
+    img = service.cover_crop(post, ratio, focus)
+    response = Response(img.data, mimetype=img.mime)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
 @bp.route("/assets/upload", methods=["GET", "POST"])
 @requires("post.create")
 def asset_upload():

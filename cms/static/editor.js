@@ -136,6 +136,20 @@
   });
   refreshPreview();
 
+  /* Cover crops follow the focus fields (the saved cover, a new focus tried without saving). */
+  var crops = document.querySelectorAll("#cover-crops img");
+  function refreshCrops() {
+    var x = form.elements.namedItem("cover_focus_x"), y = form.elements.namedItem("cover_focus_y");
+    if (!x || !y || x.value === "" || y.value === "") { return; }
+    crops.forEach(function (img) {
+      img.src = img.dataset.base + "?x=" + encodeURIComponent(x.value) + "&y=" + encodeURIComponent(y.value);
+    });
+  }
+  ["cover_focus_x", "cover_focus_y"].forEach(function (name) {
+    var el = form.elements.namedItem(name);
+    if (el) { el.addEventListener("change", refreshCrops); }
+  });
+
   form.addEventListener("submit", function () {
     try { localStorage.removeItem(key); } catch (e) { /* ignore */ }
     window.clearInterval(timer);

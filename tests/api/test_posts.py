@@ -183,3 +183,45 @@ def test_reprinted_image_without_credit_in_body_is_an_error(api):  # policy C14
 def test_post_count_in_db(api):
     _post(api("contributor"))
     assert db.session.scalar(select(db.func.count(Post.id))) == 1
+
+
+def _stripes_png():
+    """800x400: the left half black, the right half white, so where a crop sits shows in its pixels."""
+    img = Image.new("RGB", (800, 400), (255, 255, 255))
+    img.paste((0, 0, 0), (0, 0, 400, 400))
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_cover_crops_at_both_ratios_around_the_focus(api, client_as):  # WeChat covers: 2.35:1 and 1:1
+    call = api("contributor")
+    cover = call("POST", "/assets", data={"file": (io.BytesIO(_stripes_png()), "c.png"), "source": "own"},
+                 content_type="multipart/form-data").json["id"]
+    post = _post(call, cover_asset_id=cover)
+    assert post["revision"]["cover_focus"] == {"x": 0.5, "y": 0.5}   # centre by default
+    browser = client_as("contributor")
+
+    def crop(ratio, query=""):
+        r = browser.get(f"/posts/{post['id']}/cover/{ratio}{query}")
+        assert r.status_code == 200 and r.mimetype == "image/png"
+        return Image.open(io.BytesIO(r.data)).convert("RGB")
+
+    wide, square = crop("2.35:1"), crop("1:1")
+    assert abs(wide.width / wide.height - 2.35) < 0.01 and wide.width == 800
+    assert square.size == (400, 400)
+    assert square.getpixel((10, 200)) == (0, 0, 0) and square.getpixel((390, 200)) == (255, 255, 255)
+    # the author moves the focus to the right edge: the square crop shows the white half only
+    r = call("PATCH", f"/posts/{post['id']}", json={"base_revision": 1, "cover_focus": {"x": 1.0, "y": 0.5}})
+    assert r.json["revision"]["cover_focus"] == {"x": 1.0, "y": 0.5} and r.json["revision"]["number"] == 2
+    assert crop("1:1").getpixel((10, 200)) == (255, 255, 255)
+    assert crop("1:1", "?x=0&y=50").getpixel((390, 200)) == (0, 0, 0)   # trying a focus without saving
+    bad = call("PATCH", f"/posts/{post['id']}", json={"base_revision": 2, "cover_focus": {"x": 2, "y": 0}})
+    assert bad.status_code == 400 and "cover_focus" in bad.json["error"]["fields"]
+    assert browser.get(f"/posts/{post['id']}/cover/4:3").status_code == 404
+    assert client_as("finance").get(f"/posts/{post['id']}/cover/1:1").status_code == 404
+
+
+def test_a_post_without_cover_has_no_crop(api, client_as):
+    post = _post(api("contributor"))
+    assert client_as("contributor").get(f"/posts/{post['id']}/cover/1:1").status_code == 404
