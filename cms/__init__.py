@@ -100,11 +100,13 @@ def _blueprints(app: Flask) -> None:
     from cms.auth.views import bp as auth_bp
     from cms.content.views import bp as content_bp
     from cms.main.views import bp as main_bp
+    from cms.publishing.views import bp as channels_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(audit_bp, url_prefix="/audit")
+    app.register_blueprint(channels_bp, url_prefix="/channels")
     app.register_blueprint(content_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens only, no cookies: nothing to forge

@@ -8,6 +8,7 @@ ITEMS = [
     (_l("Posts"), "content.posts", "self"),
     (_l("Users"), "admin.users", "user.manage"),
     (_l("Departments"), "admin.departments", "user.manage"),
+    (_l("Channels"), "channels.index", "channel.manage"),
     (_l("Audit trail"), "audit.index", "audit.read"),
     (_l("Forbidden words"), "content.words", "settings.manage"),
 ]
