@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, or_, select
 
 from cms import workdays
 from cms.audit.service import record
-from cms.content import checks, images
+from cms.content import checks, images, rules
 from cms.content.models import (
     CATEGORIES,
     IMAGE_SOURCES,
@@ -259,6 +259,10 @@ def save(user, post: Post, data: dict, base_revision: int | None, note: str = ""
         raise Refused(_("base_revision (the revision number the edit started from) is required."),
                       code="invalid", status=400, fields={"base_revision": [_("Required.")]})
     fields = parse_fields(data, partial=True)
+    refusal = rules.confidential_change(post.confidential, fields.get("confidential", post.confidential),
+                                        user.has_permission("post.clear_confidential"))
+    if refusal:
+        raise Refused(_(refusal), code="C5", fields={"confidential": [_(refusal)]})
     current = post.current
     if base_revision != current.number:
         raise Conflict(_("Revision %(n)d was saved by %(who)s after you started editing revision %(b)d.",
@@ -275,6 +279,21 @@ def save(user, post: Post, data: dict, base_revision: int | None, note: str = ""
     db.session.query(DraftBuffer).filter_by(user_id=user.id, post_id=post.id).delete()
     db.session.commit()
     return rev
+
+
+def clear_confidential(user, post: Post, reason: str) -> Post:
+    """The platform supervisor clears C5's flag, with a reason kept in the audit trail."""
+    if not user.has_permission("post.clear_confidential"):
+        raise Refused(_("Only the platform supervisor clears the confidential flag (C5)."), code="C5", status=403)
+    if not post.confidential:
+        raise Refused(_("The post is not marked confidential."), code="conflict", status=409)
+    if not reason.strip():
+        raise Refused(_("Give the reason for clearing the flag (C5)."), code="C5", fields={"reason": [_("Required.")]})
+    post.confidential = False
+    record("post.confidential_cleared", post, before={"confidential": True},
+           after={"confidential": False, "reason": reason.strip()[:500]})
+    db.session.commit()
+    return post
 
 
 def restore(user, post: Post, number: int) -> Revision:
@@ -420,6 +439,14 @@ def list_posts(user, *, status=None, channel=None, category=None, author=None, d
         # so the newest-first index is walked and the scan stops at a page's worth.
         query = query.where(Post.title.contains(q, autoescape=True) if len(q) < 3 else Post.id.in_(search_ids(q)))
     return query
+
+
+def post_authors(user) -> list:
+    """The people who filed posts this user may see (the list's author filter)."""
+    from cms.auth.models import User
+
+    ids = visible_posts(user, select(Post.created_by_id)).distinct()
+    return list(db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
 
 
 # --- images --------------------------------------------------------------------------------------

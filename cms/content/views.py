@@ -85,10 +85,12 @@ def posts():
     if category not in (None, *CATEGORY_LABELS):
         category = None
     filters = {"status": status, "channel": a.get("channel", type=int), "category": category,
-               "department": a.get("department", type=int), "q": (a.get("q") or "").strip()[:100] or None}
+               "department": a.get("department", type=int), "author": a.get("author", type=int),
+               "q": (a.get("q") or "").strip()[:100] or None}
     page = db.paginate(service.list_posts(current_user, **filters), per_page=50, error_out=False)
     return render_template("content/posts.html", page=page, filters=filters, statuses=STATUS_LABELS,
-                           categories=CATEGORY_LABELS, channels=_channels(), tree=department_tree())
+                           categories=CATEGORY_LABELS, channels=_channels(), tree=department_tree(),
+                           authors=service.post_authors(current_user))
 
 
 # --- editor --------------------------------------------------------------------------------------
@@ -227,6 +229,22 @@ def post_fix(post_id: int):
         flash(e.message, "danger")
     else:
         flash(_("Fixed: saved as revision %(n)d.", n=rev.number), "success")
+    return redirect(url_for("content.post_view", post_id=post_id))
+
+
+@bp.route("/posts/<int:post_id>/clear-confidential", methods=["POST"])
+@requires("post.clear_confidential")
+def post_clear_confidential(post_id: int):
+    post = service.get_post(current_user, post_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        service.clear_confidential(current_user, post, request.form.get("reason", ""))
+    except Refused as e:
+        db.session.rollback()
+        flash(e.message, "danger")
+    else:
+        flash(_("The confidential flag is cleared (C5)."), "success")
     return redirect(url_for("content.post_view", post_id=post_id))
 
 

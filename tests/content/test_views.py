@@ -269,3 +269,44 @@ def test_live_preview_renders_without_saving(app, client_as):  # C10 theme, sani
     bad = client.post("/posts/live-preview", data={"title": "x", "body_format": "html", "source_kind": "reprint",
                                                    "source_url": "javascript:alert(1)"})
     assert bad.status_code == 400 and "http" in bad.json["error"]
+
+
+def test_only_the_supervisor_clears_the_confidential_flag(app, client_as, api):  # policy C5
+    from sqlalchemy import select
+
+    from cms.audit.models import AuditEntry
+    from cms.content.models import Post
+    from cms.content.rules import publishing_blockers
+    from cms.extensions import db
+
+    call = api("contributor")
+    post = call("POST", "/posts", json={"title": "未公开的薪酬改革方案", "category": "news", "confidential": True,
+                                        "source": {"kind": "original"}}).json
+    assert post["confidential"] is True
+    r = call("PATCH", f"/posts/{post['id']}", json={"base_revision": 1, "confidential": False})
+    assert r.status_code == 422 and r.json["error"]["code"] == "C5"
+    assert publishing_blockers(True) == ["C5"] and publishing_blockers(False) == []
+    url = f"/posts/{post['id']}/clear-confidential"
+    assert client_as("contributor").post(url, data={"reason": "x"}).status_code == 403
+    supervisor = client_as("supervisor")
+    page = supervisor.get(f"/posts/{post['id']}").get_data(as_text=True)
+    assert 'id="clear-confidential"' in page
+    r = supervisor.post(url, data={"reason": ""}, follow_redirects=True)
+    assert "请说明解除原因" in r.get_data(as_text=True)
+    r = supervisor.post(url, data={"reason": "方案已于今日正式发布"}, follow_redirects=True)
+    assert "已解除涉密标记" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Post, post["id"]).confidential is False
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "post.confidential_cleared")).one()
+    assert entry.actor_name == "supervisor" and entry.after["reason"] == "方案已于今日正式发布"
+
+
+def test_list_filters_by_author(client_as, api):
+    from cms.auth.service import get_by_username
+
+    api("contributor")("POST", "/posts", json={"title": "张晓雯的稿件", "category": "news"})
+    api("department_head")("POST", "/posts", json={"title": "李建国的稿件", "category": "news"})
+    head = get_by_username("department_head")
+    page = client_as("editor").get(f"/posts?author={head.id}").get_data(as_text=True)
+    assert "李建国的稿件" in page and "张晓雯的稿件" not in page
+    assert f'<option value="{head.id}" selected>李建国</option>' in page
