@@ -71,7 +71,9 @@ def _import_models() -> None:
     import cms.audit.models  # noqa: F401
     import cms.auth.models  # noqa: F401
     import cms.content.models  # noqa: F401
+    import cms.notify.models  # noqa: F401
     import cms.publishing.models  # noqa: F401
+    import cms.workflow.models  # noqa: F401
 
 
 def _login(app: Flask) -> None:
@@ -100,7 +102,9 @@ def _blueprints(app: Flask) -> None:
     from cms.auth.views import bp as auth_bp
     from cms.content.views import bp as content_bp
     from cms.main.views import bp as main_bp
+    from cms.notify.views import bp as notify_bp
     from cms.publishing.views import bp as channels_bp
+    from cms.workflow.views import bp as workflow_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -108,6 +112,8 @@ def _blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(channels_bp, url_prefix="/channels")
     app.register_blueprint(content_bp)
+    app.register_blueprint(notify_bp, url_prefix="/notifications")
+    app.register_blueprint(workflow_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens only, no cookies: nothing to forge
     if app.config.get("SANDBOX"):
@@ -192,7 +198,19 @@ def _templates(app: Flask) -> None:
     from cms.labels import label
 
     app.add_template_filter(label, "label")
+    from cms.permissions import role_label
+
+    app.add_template_filter(role_label, "role_label")
     app.add_template_filter(lambda args: {k: v for k, v in args.items() if k != "page"}, "reject_page")
+
+    @app.context_processor
+    def notifications():
+        """The bell's unread count: one COUNT, only for a logged-in user."""
+        if not current_user.is_authenticated:
+            return {"unread_count": 0}
+        from cms.notify.service import unread_count
+
+        return {"unread_count": unread_count(current_user)}
 
     @app.context_processor
     def inject():

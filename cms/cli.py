@@ -1,4 +1,4 @@
-"""`flask cms ...`: init, demo, user, token, audit-verify, worker."""
+"""`flask cms ...`: init, demo, user, token, audit-verify, worker, channel."""
 from __future__ import annotations
 
 import sys
@@ -183,3 +183,94 @@ def routes_permissions():
         click.echo(f"{rule.rule:50} {rule.endpoint:35} {perm}")
 
 
+
+
+channel_cli = AppGroup("channel", help="Manage channels (secrets are read from a prompt or stdin, never printed).")
+cms_cli.add_command(channel_cli)
+
+
+def _read_secret(from_stdin: bool, prompt: str) -> str:
+    if from_stdin:
+        return click.get_text_stream("stdin").readline().strip()
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True).strip()
+
+
+@channel_cli.command("add")
+@click.option("--name", required=True)
+@click.option("--platform", type=click.Choice(["wechat", "toutiao", "website"]), required=True)
+@click.option("--appid", "app_id", default="", help="WeChat AppID or Toutiao-style app_id.")
+@click.option("--secret", "secret", default=None,
+              help="The AppSecret (prefer --secret-stdin or the prompt: options end up in shell history).")
+@click.option("--secret-stdin", is_flag=True, help="Read the AppSecret from the first line of stdin.")
+@click.option("--callback-token", default="", help="WeChat server configuration token (optional).")
+@click.option("--encoding-aes-key", default="", help="WeChat EncodingAESKey (optional).")
+@click.option("--account-kind", type=click.Choice(["service", "subscription"]), default="service", show_default=True)
+@click.option("--type", "channel_type", type=click.Choice(["brand", "sales", "employee_tools", "other"]),
+              default="brand", show_default=True, help="C1")
+@click.option("--audience", type=click.Choice(["employees", "partners", "public"]), default="public",
+              show_default=True, help="C1")
+@click.option("--level", type=click.Choice(["group", "subsidiary", "employee_interactive", "department"]),
+              default="group", show_default=True, help="C2")
+@click.option("--manager", default="", help="Username of the designated manager (C17; an account administrator).")
+@click.option("--base-url", "api_base_url", default="", help="This channel's API base URL (default: the setting).")
+@click.option("--slug", default="", help="Website channels: the feed name.")
+@click.option("--push-quota", default="", help="Pushes per period (C18; default: the platform's).")
+@click.option("--rotation-days", default="", help="Days between AppSecret changes (C17; default: the setting).")
+def channel_add(name, platform, app_id, secret, secret_stdin, callback_token, encoding_aes_key, account_kind,
+                channel_type, audience, level, manager, api_base_url, slug, push_quota, rotation_days):
+    """Add a channel. The AppSecret is prompted for unless given."""
+    from cms.auth import service as people
+    from cms.publishing import service
+
+    if platform != "website" and secret is None:
+        secret = _read_secret(secret_stdin, "AppSecret")
+    try:
+        manager_id = people.get_by_username(manager).id if manager else ""
+        channel = service.create_channel({
+            "name": name, "platform": platform, "app_id": app_id, "app_secret": secret or "",
+            "callback_token": callback_token, "encoding_aes_key": encoding_aes_key, "account_kind": account_kind,
+            "channel_type": channel_type, "audience": audience, "level": level, "manager_id": manager_id,
+            "api_base_url": api_base_url, "slug": slug, "push_quota": push_quota, "rotation_days": rotation_days,
+        })
+    except Refused as e:
+        _fail(e)
+    click.echo(f"Added channel {channel.id} {channel.name} ({channel.platform}); secrets stored encrypted.")
+
+
+@channel_cli.command("list")
+def channel_list():
+    """List channels with their AppSecret's age (C17); never a secret."""
+    from cms.publishing import service
+
+    click.echo("ID\tNAME\tPLATFORM\tKIND\tTYPE\tAUDIENCE\tLEVEL\tAPPID\tMANAGER\tSECRET AGE\tBASE URL")
+    for c in service.channels():
+        age = service.secret_age_days(c)
+        if c.platform == "website":
+            secret_age = "-"
+        elif not c.has_secret:
+            secret_age = "NONE"
+        else:
+            secret_age = f"{age} days" if age is not None else "undated"
+            if service.secret_overdue(c):
+                secret_age += " OVERDUE (C17)"
+        click.echo("\t".join(str(v) for v in (
+            c.id, c.name, c.platform, c.account_kind if c.platform == "wechat" else "-", c.channel_type,
+            c.audience, c.level, c.app_id or "-", c.manager.username if c.manager else "-", secret_age,
+            service.api_base_url(c) or "-") + (("inactive",) if not c.active else ())))
+
+
+@channel_cli.command("rotate-secret")
+@click.argument("name")
+@click.option("--secret-stdin", is_flag=True, help="Read the new AppSecret from the first line of stdin.")
+def channel_rotate_secret(name, secret_stdin):
+    """Store NAME's new AppSecret (changed on the platform first) and restart its rotation date (C17)."""
+    from cms import workdays
+    from cms.publishing import service
+
+    try:
+        channel = service.get_channel_by_name(name)
+        service.rotate_secret(channel, _read_secret(secret_stdin, "New AppSecret"))
+    except Refused as e:
+        _fail(e)
+    due = service.secret_due_at(channel)
+    click.echo(f"AppSecret of {channel.name} rotated; next rotation due {workdays.local(due):%Y-%m-%d}.")

@@ -34,6 +34,23 @@ WECHAT_API_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
 WECOM_API_BASE_URL = "https://qyapi.weixin.qq.com/cgi-bin/"
 WECHATPAY_API_BASE_URL = "https://api.mch.weixin.qq.com/"
 TOUTIAO_API_BASE_URL = ""
+# WeCom application messages for notifications (cms/notify): sent only when all three are set.
+# A user's WeCom userid is their CMS username.
+WECOM_CORP_ID = ""
+WECOM_SECRET = ""  # the Secret of the WeCom application (自建应用) that sends
+WECOM_AGENT_ID = None  # that application's AgentId, e.g. 1000002
+# The CMS's address as users' browsers reach it: links sent outside the CMS (WeCom) start with it.
+PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+# With SANDBOX on, channels without their own base URL talk to the sandbox served here (make run's
+# address), never to a real platform.
+SANDBOX_URL = "http://127.0.0.1:5000/"
+PLATFORM_TIMEOUT = 10  # seconds for one platform HTTP call
+# Where access tokens are shared by every process: "" = the database; redis://host:6379/1 = Redis.
+TOKEN_STORAGE_URL = ""
+
+# Channel credentials (C17): changed regularly, with a reminder ahead of the date.
+CHANNEL_SECRET_MAX_AGE_DAYS = 90
+CHANNEL_SECRET_REMIND_DAYS = 14
 
 # Keys: generated once into instance/ on one machine; from CMS_SECRET_KEY and
 # CMS_ENCRYPTION_KEYS (a JSON list, newest first) when scaled out.

@@ -49,18 +49,40 @@ CHANNELS = [
     ("星海头条号", "toutiao", "brand", "public", "group", "service"),
     ("星海官网", "website", "brand", "public", "group", "service"),
 ]
+# Sandbox credentials (the sandbox's own secret, cms.sandbox.SANDBOX_SECRET): with CMS_SANDBOX on,
+# `make run` mounts the sandbox and these accounts answer there (publishing.service
+# register_sandbox_accounts gives each its kind). Website channels have a feed name instead.
+DEMO_CREDENTIALS = {
+    "星海集团": {"app_id": "wxdemo000000group"},
+    "星海科技": {"app_id": "wxdemo00000subsid"},
+    "星海头条号": {"app_id": "tt_demo_xinghai"},
+    "星海官网": {"slug": "xinghai"},
+}
+DEMO_CHANNEL_MANAGER = "account_admin"
 
 
 def load_channels_and_words() -> None:
     from cms.content import checks
     from cms.content.models import ForbiddenWord
     from cms.content.service import set_words
+    from cms.publishing import service as channels
     from cms.publishing.models import Channel
+    from cms.sandbox.state import SANDBOX_SECRET
 
+    manager_id = db.session.scalar(select(User.id).where(User.username == DEMO_CHANNEL_MANAGER))
     for name, platform, kind, audience, level, account_kind in CHANNELS:
-        if not db.session.scalar(select(Channel.id).where(Channel.name == name)):
-            db.session.add(Channel(name=name, platform=platform, channel_type=kind, audience=audience,
-                                   level=level, account_kind=account_kind, theme={}))
+        extra = DEMO_CREDENTIALS[name]
+        values = {"name": name, "platform": platform, "channel_type": kind, "audience": audience, "level": level,
+                  "account_kind": account_kind, "manager_id": manager_id or "", **extra}
+        if platform != "website":
+            values["app_secret"] = SANDBOX_SECRET
+        channel = db.session.scalar(select(Channel).where(Channel.name == name))
+        if channel is None:
+            channels.create_channel(values)
+        elif platform != "website" and not channel.app_id:  # made before channels had credentials
+            channels.update_channel(channel, {k: values[k] for k in ("app_id", "app_secret", "manager_id")})
+        elif platform == "website" and not channel.slug:
+            channels.update_channel(channel, {"slug": extra["slug"]})
     db.session.commit()
     if not db.session.scalar(select(ForbiddenWord.id).limit(1)):
         for category, terms in checks.load_seed_terms().items():
@@ -89,4 +111,19 @@ def load() -> list[tuple[str, str]]:
                             phone="", hire_date=date(2020, 3, 1), roles=parsed, password=DEMO_PASSWORD,
                             must_change=False)
     load_channels_and_words()
+    load_chains()
     return [(p[0], DEMO_PASSWORD) for p in PEOPLE]
+
+
+def load_chains() -> None:
+    """The three chains of the seeds (C7); promotions on the sales account follow §14's."""
+    from cms.publishing.models import Channel
+    from cms.workflow import service as workflow
+    from cms.workflow.models import WorkflowRule, WorkflowTemplate
+
+    workflow.ensure_templates()
+    sales = db.session.scalar(select(Channel).where(Channel.name == "星海科技"))
+    marketing = db.session.scalar(select(WorkflowTemplate).where(WorkflowTemplate.key == "marketing"))
+    if sales and not db.session.scalar(select(WorkflowRule.id).where(WorkflowRule.channel_id == sales.id)):
+        db.session.add(WorkflowRule(channel_id=sales.id, category="promotion", template_id=marketing.id))
+        db.session.commit()

@@ -67,7 +67,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     "finance": {"payment.finance"},
     "payment_custodian": {"payment.pay"},
     "auditor": {"audit.read", "post.read_all"},
-    "sysadmin": {"user.manage", "settings.manage", "audit.read"},
+    "sysadmin": {"user.manage", "settings.manage", "audit.read", "workflow.manage", "post.read_all"},
 }
 PERMISSIONS = sorted(set().union(*ROLE_PERMISSIONS.values()) | {SELF})
 

@@ -35,10 +35,18 @@ def make_huey(url: str | None = None, *, immediate: bool = False):
 huey = make_huey()
 
 
+# Feature modules that declare tasks: the consumer imports them so it knows every task.
+TASK_MODULES = ("cms.workflow.tasks", "cms.notify.tasks")
+
+
 def bind_app(app) -> None:
     """The worker (or a test) names the app whose context tasks run in."""
     global _app
     _app = app
+    import importlib
+
+    for name in TASK_MODULES:
+        importlib.import_module(name)
 
 
 def in_app_context(fn):

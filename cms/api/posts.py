@@ -73,3 +73,41 @@ def assets_create():
     return jsonify({"id": asset.id, "width": blob.width, "height": blob.height, "format": blob.format,
                     "bytes": blob.bytes, "sha256": blob.sha256, "url": f"/assets/{asset.id}",
                     "warning": service.quality_warning(asset)}), 201
+
+
+@bp.post("/posts/<int:post_id>/submit")
+@requires(SELF)
+def posts_submit(post_id: int):
+    """Into review (C4): checks without errors; `reasons: {finding_id: text}` for every warning."""
+    from cms.workflow import service as workflow
+
+    data = json_body()
+    reasons = data.get("reasons") or {}
+    if not isinstance(reasons, dict):
+        raise Refused(_("reasons maps finding ids to text."), code="invalid", status=400)
+    post = service.get_post(current_user, post_id)
+    workflow.submit(current_user, post, reasons)
+    return jsonify(service.post_json(post))
+
+
+@bp.post("/posts/<int:post_id>/reviews")
+@requires("post.review")
+def posts_review(post_id: int):
+    """A decision at the current step on revision N (409 if N or its hash is not current);
+    `push: {channel_id: bool}` at the step deciding push (C18), `escalate` where allowed."""
+    from cms.workflow import service as workflow
+
+    post = service.get_post(current_user, post_id)
+    review = workflow.decide(current_user, post, json_body())
+    return jsonify({**service.post_json(post), "review": workflow.review_json(review)}), 201
+
+
+@bp.post("/posts/<int:post_id>/withdraw")
+@requires(SELF)
+def posts_withdraw(post_id: int):
+    """The author's side takes a post out of review: it is a draft again."""
+    from cms.workflow import service as workflow
+
+    post = service.get_post(current_user, post_id)
+    workflow.withdraw(current_user, post, str(json_body().get("reason", "")))
+    return jsonify(service.post_json(post))

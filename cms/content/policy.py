@@ -30,8 +30,13 @@ def can_view(user, post: Post) -> bool:
 
 
 def can_edit(user, post: Post) -> bool:
-    """Before review: the author, or a contributor or head of the post's department. (Reviewers
-    at may-edit steps edit through the workflow.)"""
+    """Before review: the author, or a contributor or head of the post's department. In review
+    (or approved and not yet out) the workflow decides: a may-edit step's holder, or the author's
+    side, whose edit restarts the chain."""
     if post.status not in EDITABLE_STATES:
+        if post.status in ("in_review", "approved"):
+            from cms.workflow.service import may_edit
+
+            return may_edit(user, post)
         return False
     return post.created_by_id == user.id or user.has_permission("post.create", ("department", post.department_id))

@@ -274,6 +274,9 @@ def save(user, post: Post, data: dict, base_revision: int | None, note: str = ""
         return current  # nothing changed: no new revision
     rev = _new_revision(user, post, rev_fields, based_on=base_revision, note=note)
     db.session.flush()
+    from cms.workflow.service import after_revision
+
+    after_revision(user, post, rev, current)  # C7: a may-edit step goes on; the author's edit restarts
     record("post.revised", post, before={"revision": current.number, "hash": current.content_hash},
            after={"revision": rev.number, "hash": rev.content_hash, "note": note})
     db.session.query(DraftBuffer).filter_by(user_id=user.id, post_id=post.id).delete()
@@ -570,7 +573,9 @@ def post_json(post: Post, *, full: bool = True) -> dict:
     if full:
         out["revision"] = revision_json(post.current)
         out["checks"] = [finding_json(f) for f in findings(post)]
-        out["workflow"] = None
-        out["reviews"] = []
+        from cms.workflow import service as workflow
+
+        out["workflow"] = workflow.workflow_json(post)
+        out["reviews"] = [workflow.review_json(r) for r in workflow.timeline(post)]
         out["publications"] = []
     return out

@@ -3,9 +3,12 @@
 wechat.make_mp_client(appid, secret, base_url=..., session=..., timeout=10)  official accounts
 toutiao.ToutiaoClient(app_id, app_secret, base_url, session=None)             Toutiao-style channel
 errors.classify(errcode) / describe(errcode, errmsg)                          what to do, what to say
+storage.storage_for(url) / DatabaseStorage / RedisStorage / share_refresh     the shared token storage
+wecom.make_wecom_client(corp_id, secret, base_url=..., session=...) / send_text_card   WeCom app messages
 """
 
 from cms.platforms.errors import classify, classify_toutiao, describe, describe_toutiao, retry_delay
+from cms.platforms.storage import DatabaseStorage, RedisStorage, share_refresh, storage_for
 from cms.platforms.toutiao import ToutiaoClient, ToutiaoError
 from cms.platforms.wechat import (
     APILimitedException,
@@ -15,10 +18,13 @@ from cms.platforms.wechat import (
     WeChatClientException,
     make_mp_client,
 )
+from cms.platforms.wecom import WeComClient, classify_wecom, make_wecom_client, send_text_card
 
 __all__ = [
     "APILimitedException",
+    "DatabaseStorage",
     "MemoryStorage",
+    "RedisStorage",
     "SessionStorage",
     "WeChatClientException",
     "MPClient",
@@ -30,4 +36,10 @@ __all__ = [
     "describe_toutiao",
     "make_mp_client",
     "retry_delay",
+    "WeComClient",
+    "classify_wecom",
+    "make_wecom_client",
+    "send_text_card",
+    "share_refresh",
+    "storage_for",
 ]

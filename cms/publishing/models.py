@@ -1,20 +1,48 @@
-"""Channels: one WeChat official account, Toutiao-style account or website feed (C1 C2).
-Credentials, quotas and publications come with the publishing feature."""
+"""Channels: one WeChat official account, Toutiao-style account or website feed (C1 C2), with its
+encrypted credentials and their rotation date (C17) and its push quota (C18).
+
+Secrets (the AppSecret, the callback token, the EncodingAESKey) are stored only as Fernet tokens
+made with the app's ENCRYPTION_KEYS (cms/keys.py). They are decrypted by `secret()` and friends,
+which only the client factory (`publishing.service.mp_client` / `toutiao_client`) and the callback
+endpoint call: no page, API answer, log line or audit entry ever carries them."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cms import workdays
 from cms.dbtypes import UTCDateTime
 from cms.extensions import db
+from cms.platforms.storage import platform_token  # noqa: F401  (the shared token table: registered with the models)
+
+if TYPE_CHECKING:
+    from cms.auth.models import User
 
 PLATFORMS = ("wechat", "toutiao", "website")
 CHANNEL_TYPES = ("brand", "sales", "employee_tools", "other")           # C1
 AUDIENCES = ("employees", "partners", "public")                          # C1
 LEVELS = ("group", "subsidiary", "employee_interactive", "department")   # C2
+ACCOUNT_KINDS = ("service", "subscription")                              # WECHAT_API.md 4
+CREDENTIAL_PLATFORMS = ("wechat", "toutiao")                             # the ones with an AppSecret
+
+
+def _fernet():
+    from flask import current_app
+
+    from cms.keys import fernet
+
+    return fernet(current_app.config["ENCRYPTION_KEYS"])
+
+
+def encrypt(value: str) -> str:
+    return _fernet().encrypt(value.encode("utf-8")).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
 
 
 class Channel(db.Model):
@@ -29,7 +57,65 @@ class Channel(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=workdays.now)
 
+    # Credentials (C17). app_id: the WeChat AppID or the Toutiao-style app_id; the *_enc columns hold
+    # Fernet tokens, never the values.
+    app_id: Mapped[str | None] = mapped_column(String(64))
+    app_secret_enc: Mapped[str | None] = mapped_column(Text)
+    callback_token_enc: Mapped[str | None] = mapped_column(Text)
+    encoding_aes_key_enc: Mapped[str | None] = mapped_column(Text)
+    secret_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Days between rotations; None: CHANNEL_SECRET_MAX_AGE_DAYS (C17).
+    rotation_days: Mapped[int | None]
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    # The API root for this channel; None: CMS_WECHAT_API_BASE_URL / CMS_TOUTIAO_API_BASE_URL.
+    api_base_url: Mapped[str | None] = mapped_column(String(255))
+    # Pushes per period (C18); None: by account kind (service 4 a month, subscription 1 a day).
+    push_quota: Mapped[int | None]
+    # Website channels: the feed's name (/feeds/<slug>.xml).
+    slug: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
+
     def theme_obj(self):
         from cms.content.themes import theme_from_dict
 
         return theme_from_dict(self.theme or {})
+
+    # --- credentials ----------------------------------------------------------------------------
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.app_secret_enc)
+
+    @property
+    def has_callback_token(self) -> bool:
+        return bool(self.callback_token_enc)
+
+    @property
+    def has_encoding_aes_key(self) -> bool:
+        return bool(self.encoding_aes_key_enc)
+
+    def secret(self) -> str | None:
+        """The AppSecret in clear: for the client factory only."""
+        return decrypt(self.app_secret_enc) if self.app_secret_enc else None
+
+    def callback_token(self) -> str | None:
+        """The callback (server configuration) token in clear: for the callback endpoint only."""
+        return decrypt(self.callback_token_enc) if self.callback_token_enc else None
+
+    def encoding_aes_key(self) -> str | None:
+        """The EncodingAESKey in clear: for the callback endpoint only."""
+        return decrypt(self.encoding_aes_key_enc) if self.encoding_aes_key_enc else None
+
+    def set_secret(self, value: str | None) -> None:
+        self.app_secret_enc = encrypt(value) if value else None
+
+    def set_callback_token(self, value: str | None) -> None:
+        self.callback_token_enc = encrypt(value) if value else None
+
+    def set_encoding_aes_key(self, value: str | None) -> None:
+        self.encoding_aes_key_enc = encrypt(value) if value else None
+
+    def __repr__(self) -> str:  # never the credentials
+        return f"<Channel {self.id} {self.name} {self.platform}>"
+

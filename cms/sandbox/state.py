@@ -310,6 +310,10 @@ class SandboxState:
             self._msg_data_ids = itertools.count(2247483647)
             self._publish_ids = itertools.count(2247483800)
             self._comment_ids = itertools.count(1)
+            from cms.sandbox.wecom import WeComState  # here: wecom.py imports this module
+
+            self.wecom = getattr(self, "wecom", None) or WeComState(self)  # WeCom (wecom.py)
+            self.wecom.reset()
 
     def now(self) -> float:
         return self.clock() + self.offset

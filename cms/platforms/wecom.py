@@ -1,0 +1,271 @@
+"""The WeCom (企业微信) client: wechatpy's work WeChatClient, pointed at a base URL, for application
+messages (WECHAT_API.md 5).
+
+wechatpy hard-codes the token URL (`fetch_access_token` GETs
+https://qyapi.weixin.qq.com/cgi-bin/gettoken whatever `API_BASE_URL` says) and re-fetches and re-sends
+on 40001/40014/42001 recursively without bound. `WeComClient` fetches `gettoken` under `base_url`
+(CMS_WECOM_API_BASE_URL; the sandbox is http://127.0.0.1:<port>/qy/cgi-bin/), with the client's
+timeout, and retries a refused token once. (media.get and media.get_jssdk_media keep wechatpy's
+hard-coded host; nothing here uses them.)
+
+Tokens live in the wechatpy session storage given. wechatpy keys the token by corp id and the first
+10 characters of the secret but the expiry by the corp id alone, so two applications of one corp
+overwrite each other's expiry; here both keys are `wecom_{corp_id}_{sha256(secret)[:12]}_...`
+(no part of the secret is stored). WeCom answers the same token to every `gettoken` within its
+validity, so processes that do not share a storage do not retire each other's tokens.
+
+    client = make_wecom_client(corp_id, secret, base_url=..., session=...)
+    result = send_text_card(client, agent_id, ["zhangsan", "lisi"], title, description, url)
+    result.invalid_users  -> userids WeCom did not deliver to (unknown, disabled, out of the app's range)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import requests
+from wechatpy.exceptions import WeChatClientException
+from wechatpy.session import SessionStorage
+from wechatpy.work import WeChatClient as _WorkClient
+
+__all__ = [
+    "TEXTCARD_BTNTXT_MAX",
+    "TEXTCARD_DESCRIPTION_MAX",
+    "TEXTCARD_TITLE_MAX",
+    "SendResult",
+    "WeChatClientException",
+    "WeComClient",
+    "WeComTokenError",
+    "classify_wecom",
+    "clip_bytes",
+    "make_wecom_client",
+    "send_text_card",
+    "textcard_description",
+]
+
+REAL_BASE_URL = "https://qyapi.weixin.qq.com/cgi-bin/"
+TOKEN_ERRORS = (40001, 40014, 42001)
+TEXTCARD_TITLE_MAX = 128  # bytes (UTF-8); the platform cuts longer ones wherever it likes
+TEXTCARD_DESCRIPTION_MAX = 512  # bytes
+TEXTCARD_BTNTXT_MAX = 4  # characters
+TOUSER_MAX = 1000  # userids per message/send
+ALL_INVALID = 81013  # every recipient invalid (or out of the application's range)
+
+ErrorClass = Literal["ok", "refresh", "backoff", "permanent"]
+_CLASSES: dict[int, ErrorClass] = {0: "ok", -1: "backoff", 40014: "refresh", 42001: "refresh", 45009: "backoff"}
+
+
+def classify_wecom(errcode: int | None, *, token_call: bool = False) -> ErrorClass:
+    """WECHAT_API.md 5: -1 and 45009 back off, 40014/42001 refresh, the rest is permanent (60011,
+    81013, 86xxx, ...). errcode None (no answer, a non-2xx answer) backs off. From `gettoken` itself
+    40001 means a wrong secret: permanent."""
+    if errcode is None:
+        return "backoff"
+    errcode = int(errcode)
+    if errcode == 40001:
+        return "permanent" if token_call else "refresh"
+    return _CLASSES.get(errcode, "permanent")
+
+
+class WeComTokenError(WeChatClientException):
+    """`gettoken` itself refused (40001 there is a wrong secret, not a stale token: permanent) or
+    could not be reached."""
+
+
+class WeComClient(_WorkClient):
+    """wechatpy's work client with a movable base URL, its own timeout on `gettoken`, storage keys
+    that do not collide, and a token retry that happens once."""
+
+    def __init__(
+        self,
+        corp_id: str,
+        secret: str,
+        *,
+        base_url: str = REAL_BASE_URL,
+        session: SessionStorage | None = None,
+        timeout: float | None = 10,
+    ):
+        super().__init__(corp_id, secret, session=session, timeout=timeout)
+        if not base_url.endswith("/"):
+            base_url += "/"
+        self.API_BASE_URL = base_url
+        self._key = f"wecom_{corp_id}_{hashlib.sha256(secret.encode()).hexdigest()[:12]}"
+        self._local = threading.local()
+
+    @property
+    def access_token_key(self) -> str:
+        return f"{self._key}_access_token"
+
+    @property
+    def access_token_expires_at_key(self) -> str:
+        return f"{self._key}_access_token_expires_at"
+
+    def fetch_access_token(self) -> dict:
+        """GET gettoken?corpid=&corpsecret= under the base URL; keep the token in the session."""
+        try:
+            res = self._http.get(
+                self.API_BASE_URL + "gettoken",
+                params={"corpid": self.corp_id, "corpsecret": self.secret},
+                timeout=self.timeout,
+            )
+            res.raise_for_status()
+        except requests.RequestException as e:
+            raise WeComTokenError(
+                errcode=None,
+                errmsg=str(e),
+                client=self,
+                request=getattr(e, "request", None),
+                response=getattr(e, "response", None),
+            ) from e
+        try:
+            result = res.json()
+        except ValueError:
+            raise WeComTokenError(
+                None, "gettoken answered something that is not JSON", client=self, request=res.request, response=res
+            ) from None
+        errcode = int(result.get("errcode") or 0)
+        if errcode:
+            raise WeComTokenError(errcode, result.get("errmsg", errcode), client=self, request=res.request, response=res)
+        expires_in = int(result.get("expires_in") or 7200)
+        self.session.set(self.access_token_key, result["access_token"], expires_in)
+        self.expires_at = int(time.time()) + expires_in
+        return result
+
+    def _request(self, method, url_or_endpoint, **kwargs):
+        try:
+            return super()._request(method, url_or_endpoint, **kwargs)
+        except requests.RequestException as e:  # wechatpy lets connection errors through unwrapped
+            raise WeChatClientException(
+                errcode=None,
+                errmsg=str(e),
+                client=self,
+                request=getattr(e, "request", None),
+                response=getattr(e, "response", None),
+            ) from e
+
+    def _handle_result(self, res, method=None, url=None, result_processor=None, **kwargs):
+        result = res if isinstance(res, dict) else self._decode_result(res)
+        errcode = result.get("errcode") if isinstance(result, dict) else None
+        try:
+            errcode = int(errcode) if errcode is not None else None
+        except (TypeError, ValueError):
+            errcode = None
+        if not (self.auto_retry and errcode in TOKEN_ERRORS):
+            return super()._handle_result(res, method, url, result_processor, **kwargs)
+        if getattr(self._local, "retrying", False):
+            raise WeChatClientException(
+                errcode,
+                result.get("errmsg", errcode),
+                client=self,
+                request=getattr(res, "request", None),
+                response=res,
+            )
+        self._local.retrying = True
+        try:
+            self.fetch_access_token()
+            kwargs["params"]["access_token"] = self.session.get(self.access_token_key)
+            return self._request(method=method, url_or_endpoint=url, result_processor=result_processor, **kwargs)
+        finally:
+            self._local.retrying = False
+
+
+def make_wecom_client(
+    corp_id: str,
+    secret: str,
+    *,
+    base_url: str = REAL_BASE_URL,
+    session: SessionStorage | None = None,
+    timeout: float | None = 10,
+) -> WeComClient:
+    """A wechatpy work client for one WeCom application (its corp id and the application's Secret).
+    `base_url`: the API root ending in "cgi-bin/" (CMS_WECOM_API_BASE_URL)."""
+    return WeComClient(corp_id, secret, base_url=base_url, session=session, timeout=timeout)
+
+
+def clip_bytes(text: str, limit: int, ellipsis: str = "…") -> str:
+    """`text` cut at a character boundary so that its UTF-8 form takes at most `limit` bytes,
+    ending in `ellipsis` when cut."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    room = limit - len(ellipsis.encode("utf-8"))
+    out, used = [], 0
+    for ch in text:
+        size = len(ch.encode("utf-8"))
+        if used + size > room:
+            break
+        out.append(ch)
+        used += size
+    return "".join(out) + ellipsis
+
+
+def textcard_description(lines: Iterable[tuple[str, str]], limit: int = TEXTCARD_DESCRIPTION_MAX) -> str:
+    """A textcard description from (style, text) lines, style one of WeCom's div classes "gray",
+    "normal", "highlight". Each text is escaped; a line that does not fit the `limit` bytes left is
+    cut (ending in "…"; a cut never splits a tag or an entity), and the lines after it are dropped."""
+    parts: list[str] = []
+    used = 0
+    for style, text in lines:
+        head, tail = f'<div class="{style}">', "</div>"
+        room = limit - used - len(head.encode()) - len(tail.encode())
+        body = html.escape(text, quote=False)
+        cut = False
+        n = len(text)
+        while len(body.encode("utf-8")) > room and n > 0:
+            n -= 1
+            body = html.escape(text[:n] + "…", quote=False)
+            cut = True
+        if len(body.encode("utf-8")) > room or (cut and n == 0):
+            break
+        parts.append(head + body + tail)
+        used += len(parts[-1].encode("utf-8"))
+        if cut:
+            break
+    return "".join(parts)
+
+
+@dataclass
+class SendResult:
+    msgid: str = ""
+    invalid_users: set[str] = field(default_factory=set)
+    raw: dict = field(default_factory=dict)
+
+
+def _split(value) -> set[str]:
+    return {x for x in str(value or "").split("|") if x}
+
+
+def send_text_card(
+    client: WeComClient,
+    agent_id: int,
+    userids: Iterable[str],
+    title: str,
+    description: str,
+    url: str,
+    btntxt: str = "详情",
+) -> SendResult:
+    """POST message/send with a textcard to up to 1000 userids. The title is cut to 128 bytes, the
+    button text to 4 characters (the description is the caller's: see textcard_description).
+    Recipients WeCom refused come back in `invalid_users` (also those it does not license:
+    `unlicenseduser`). When every one is invalid WeCom answers 81013, raised as
+    WeChatClientException like any other error code."""
+    users = list(dict.fromkeys(u for u in userids if u))
+    if not users:
+        raise ValueError("no recipients")
+    if len(users) > TOUSER_MAX:
+        raise ValueError(f"at most {TOUSER_MAX} recipients per message")
+    result = client.message.send_text_card(
+        int(agent_id),
+        users,
+        clip_bytes(title, TEXTCARD_TITLE_MAX),
+        clip_bytes(description, TEXTCARD_DESCRIPTION_MAX, ellipsis=""),
+        url,
+        btntxt=btntxt[:TEXTCARD_BTNTXT_MAX],
+    )
+    invalid = _split(result.get("invaliduser")) | _split(result.get("unlicenseduser"))
+    return SendResult(msgid=str(result.get("msgid") or ""), invalid_users=invalid, raw=result)

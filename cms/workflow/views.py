@@ -1,0 +1,304 @@
+"""The reviewer's day in the browser: the inbox, the review page, submit/decide/withdraw/reassign,
+delegations, the "publish today" queue, the editorial calendar and chain templates. Thin views:
+the rules live in cms.workflow.engine, the writing in cms.workflow.service."""
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from cms import workdays
+from cms.auth.models import User
+from cms.content import service as content
+from cms.content.forms import CATEGORY_LABELS
+from cms.content.models import Post
+from cms.errors import Refused
+from cms.extensions import db
+from cms.navigation import counted
+from cms.permissions import SELF, requires
+from cms.publishing.models import Channel
+from cms.workflow import engine, service
+from cms.workflow.forms import (
+    CsrfForm,
+    DecisionForm,
+    DelegationForm,
+    RuleForm,
+    push_from,
+    reasons_from,
+    steps_from,
+)
+
+bp = Blueprint("workflow", __name__)
+
+
+@counted("workflow.inbox")
+def _inbox_count(user) -> int:
+    return service.inbox_count(user)
+
+
+@counted("workflow.publish_today")
+def _queue_count(user) -> int:
+    return len(service.publish_queue())
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"workflow_panel": _panel, "workflow_signatures": service.signatures, "scope_label": _scope_label}
+
+
+def _scope_label(scope: str) -> str:
+    return _(engine.SCOPES.get(scope, scope))
+
+
+def _panel(post: Post) -> dict:
+    """What the post page shows of the chain: state, current step, and the author's actions."""
+    sub = service.active_submission(post)
+    author_side = service.is_author_side(current_user, post)
+    findings = content.findings(post) if author_side and post.status in engine.SUBMITTABLE else []
+    return {"sub": sub, "step": service.step_view(post, sub if sub and sub.state == "active" else None),
+            "may_submit": author_side and post.status in engine.SUBMITTABLE,
+            "may_withdraw": author_side and post.status in ("in_review", "approved"),
+            "warnings": [f for f in findings if f.severity == "warning"],
+            "errors": [f for f in findings if f.severity == "error"],
+            "may_review": bool(sub and sub.state == "active" and service.acting_for(current_user, sub)[0]),
+            "form": CsrfForm()}
+
+
+def _back(post_id: int, to: str = "content.post_view"):
+    return redirect(url_for(to, post_id=post_id))
+
+
+def _check_csrf():
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+
+
+# --- submit and withdraw -------------------------------------------------------------------------
+
+@bp.route("/posts/<int:post_id>/submit", methods=["POST"])
+@requires(SELF)
+def submit(post_id: int):
+    post = content.get_post(current_user, post_id)
+    _check_csrf()
+    try:
+        sub = service.submit(current_user, post, reasons_from(request.form))
+    except Refused as e:
+        db.session.rollback()
+        flash(e.message, "danger")
+        for fid in e.extra.get("findings", []):
+            flash(_("Needs attention: %(id)s", id=fid), "warning")
+        return _back(post_id)
+    names = "、".join(a.user.real_name for a in sub.assignees) or _("an administrator (nobody holds the step)")
+    flash(_("Submitted for review: the first step is with %(names)s.", names=names), "success")
+    return _back(post_id)
+
+
+@bp.route("/posts/<int:post_id>/withdraw", methods=["POST"])
+@requires(SELF)
+def withdraw(post_id: int):
+    post = content.get_post(current_user, post_id)
+    _check_csrf()
+    try:
+        service.withdraw(current_user, post, request.form.get("reason", ""))
+    except Refused as e:
+        db.session.rollback()
+        flash(e.message, "danger")
+    else:
+        flash(_("Withdrawn: the post is a draft again."), "success")
+    return _back(post_id)
+
+
+# --- the reviewer's pages ------------------------------------------------------------------------
+
+@bp.route("/inbox")
+@requires("post.review")
+def inbox():
+    subs = db.session.scalars(service.inbox_query(current_user)).all()
+    return render_template("workflow/inbox.html", subs=subs, now=workdays.now(), step_view=service.step_view)
+
+
+@bp.route("/posts/<int:post_id>/review")
+@requires(SELF)
+def review(post_id: int):
+    post = content.get_post(current_user, post_id)
+    sub = service.active_submission(post)
+    active = sub if sub and sub.state == "active" else None
+    allowed, on_behalf = service.acting_for(current_user, active) if active else (False, None)
+    base = service.diff_base(current_user, post, sub)
+    step = service.step_view(post, active)
+    wechat = [c for c in post.channels if c.platform == "wechat"]
+    return render_template(
+        "workflow/review.html", post=post, rev=post.current, sub=sub, step=step, allowed=allowed,
+        on_behalf=db.session.get(User, on_behalf) if on_behalf else None, base=base,
+        diff=content.diff(post, base, post.current.number) if base else None,
+        findings=content.findings(post), timeline=service.timeline(post), form=DecisionForm(),
+        action=CsrfForm(), wechat=[(c, service.push_status(c)) for c in wechat],
+        reassignable=service.reviewers_for_reassign() if current_user.has_permission("workflow.manage") else [],
+        author_side=service.is_author_side(current_user, post))
+
+
+@bp.route("/posts/<int:post_id>/review", methods=["POST"])
+@requires("post.review")
+def decide(post_id: int):
+    post = content.get_post(current_user, post_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    data = {"decision": request.form.get("decision"), "revision": request.form.get("revision", type=int),
+            "hash": request.form.get("hash"), "comment": form.comment.data or "",
+            "escalate": bool(request.form.get("escalate")), "push": push_from(request.form)}
+    try:
+        review = service.decide(current_user, post, data)
+    except Refused as e:
+        db.session.rollback()
+        flash(e.message, "danger")
+        if e.status == 409:  # someone changed the post meanwhile: show them what is there now
+            flash(_("The page now shows revision %(n)d.", n=post.current.number), "info")
+        return _back(post_id, "workflow.review"), 303
+    flash(_("Approved.") if review.action == "approve" else _("Rejected: the post is back with its author."),
+          "success")
+    return redirect(url_for("workflow.inbox") if current_user.has_permission("post.review") else
+                    url_for("content.post_view", post_id=post_id))
+
+
+@bp.route("/posts/<int:post_id>/reassign", methods=["POST"])
+@requires("workflow.manage")
+def reassign(post_id: int):
+    post = content.get_post(current_user, post_id)
+    _check_csrf()
+    try:
+        service.reassign(current_user, post, request.form.getlist("users", type=int), request.form.get("reason", ""))
+    except Refused as e:
+        db.session.rollback()
+        flash(e.message, "danger")
+    else:
+        flash(_("The step is reassigned."), "success")
+    return _back(post_id, "workflow.review")
+
+
+# --- delegation ----------------------------------------------------------------------------------
+
+@bp.route("/delegations", methods=["GET", "POST"])
+@requires("post.review")
+def delegations():
+    form = DelegationForm()
+    form.deputy.choices = [(u.id, f"{u.real_name}（{u.username}）") for u in service.reviewers_for_reassign()
+                           if u.id != current_user.id]
+    if request.method == "GET":
+        now = workdays.local(workdays.now()).replace(second=0, microsecond=0, tzinfo=None)
+        form.starts_at.data = now
+        form.ends_at.data = now + timedelta(days=1)
+    elif form.validate_on_submit():
+        zone = workdays.zone()
+        try:
+            service.delegate(current_user, form.deputy.data, form.starts_at.data.replace(tzinfo=zone),
+                             form.ends_at.data.replace(tzinfo=zone), form.reason.data or "")
+        except Refused as e:
+            db.session.rollback()
+            for name, messages in e.fields.items():
+                getattr(form, name, form.reason).errors = list(messages)
+            flash(e.message, "danger")
+        else:
+            flash(_("Delegated: your deputy decides your steps for that period."), "success")
+            return redirect(url_for("workflow.delegations"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("workflow/delegations.html", form=form, action=CsrfForm(),
+                           items=service.delegations(current_user), now=workdays.now()), status
+
+
+@bp.route("/delegations/<int:delegation_id>/revoke", methods=["POST"])
+@requires("post.review")
+def delegation_revoke(delegation_id: int):
+    _check_csrf()
+    service.revoke_delegation(current_user, delegation_id)
+    flash(_("The delegation is ended."), "success")
+    return redirect(url_for("workflow.delegations"))
+
+
+# --- after approval ------------------------------------------------------------------------------
+
+@bp.route("/publish/today")
+@requires("publish")
+def publish_today():
+    return render_template("workflow/publish_today.html", subs=service.publish_queue(), today=workdays.today())
+
+
+@bp.route("/calendar")
+@requires(SELF)
+def editorial_calendar():
+    """A month of planned, approved, scheduled and published posts, per channel."""
+    today = workdays.today()
+    try:
+        month = date.fromisoformat((request.args.get("month") or today.strftime("%Y-%m")) + "-01")
+    except ValueError:
+        month = today.replace(day=1)
+    channel = request.args.get("channel", type=int)
+    days = service.calendar_month(current_user, month, channel)
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+    prev_month = (month - timedelta(days=1)).replace(day=1)
+    next_month = (month + timedelta(days=32)).replace(day=1)
+    channels = db.session.scalars(select(Channel).where(Channel.active).order_by(Channel.id)).all()
+    return render_template("workflow/calendar.html", month=month, weeks=weeks, days=days, today=today,
+                           prev_month=prev_month, next_month=next_month, channels=channels, channel=channel)
+
+
+# --- chain templates -----------------------------------------------------------------------------
+
+@bp.route("/admin/chains", methods=["GET", "POST"])
+@requires("workflow.manage")
+def chains():
+    form = RuleForm()
+    channels = db.session.scalars(select(Channel).order_by(Channel.id)).all()
+    form.channel.choices = [("", _("Any channel"))] + [(str(c.id), c.name) for c in channels]
+    form.category.choices = [("", _("Any category"))] + [(k, str(v)) for k, v in CATEGORY_LABELS.items()]
+    form.template.choices = [(t.id, t.name) for t in service.templates()]
+    if form.validate_on_submit():
+        try:
+            service.set_rule(current_user, int(form.channel.data) if form.channel.data else None,
+                             form.category.data or None, form.template.data)
+        except Refused as e:
+            db.session.rollback()
+            flash(e.message, "danger")
+        else:
+            flash(_("The rule is saved: new submissions follow it."), "success")
+            return redirect(url_for("workflow.chains"))
+    return render_template("workflow/chains.html", templates=service.templates(), rules=service.rules(),
+                           form=form, action=CsrfForm())
+
+
+@bp.route("/admin/chains/rules/<int:rule_id>/delete", methods=["POST"])
+@requires("workflow.manage")
+def rule_delete(rule_id: int):
+    _check_csrf()
+    try:
+        service.delete_rule(current_user, rule_id)
+    except Refused as e:
+        db.session.rollback()
+        flash(e.message, "danger")
+    return redirect(url_for("workflow.chains"))
+
+
+@bp.route("/admin/chains/<int:template_id>", methods=["GET", "POST"])
+@requires("workflow.manage")
+def chain_edit(template_id: int):
+    template = service.get_template(template_id)
+    steps, errors, status = template.latest.steps, {}, 200
+    if request.method == "POST":
+        _check_csrf()
+        steps = steps_from(request.form)
+        try:
+            v = service.save_template(current_user, template, steps, request.form.get("note", ""))
+        except Refused as e:
+            db.session.rollback()
+            errors, status = e.fields, 400
+            flash(e.message, "danger")
+        else:
+            flash(_("Saved as version %(n)d. Posts already in review keep the version they started under.",
+                    n=v.number), "success")
+            return redirect(url_for("workflow.chain_edit", template_id=template_id))
+    return render_template("workflow/chain_edit.html", template=template, steps=steps, errors=errors,
+                           roles=engine.ROLE_SCOPES, action=CsrfForm(), note=request.form.get("note", "")), status
