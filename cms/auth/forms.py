@@ -18,6 +18,11 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
+class WechatIdForm(FlaskForm):
+    wechat_id = StringField(_l("WeChat ID"), validators=[Length(max=64)])
+    save = SubmitField(_l("Save"))
+
+
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(_l("Name the token.")), Length(max=64)])
     submit = SubmitField(_l("Create token"))

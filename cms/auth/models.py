@@ -59,6 +59,8 @@ class User(UserMixin, db.Model):
     # Bumped when the password changes or access is withdrawn: every open session ends.
     session_version: Mapped[int] = mapped_column(default=1)
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The WeChat ID (微信号) a reviewer receives draft previews on (message/mass/preview).
+    wechat_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=workdays.now)
 
     department: Mapped[Department] = relationship()

@@ -3,6 +3,7 @@ transaction and writes the audit trail (U7)."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import date, timedelta
 
@@ -365,6 +366,21 @@ def department_tree() -> list[tuple[int, Department]]:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+WECHAT_ID = re.compile(r"^[A-Za-z][-_A-Za-z0-9]{5,19}$")
+
+
+def set_wechat_id(user: User, wechat_id: str) -> None:
+    """The WeChat ID previews of drafts go to (WeChat's rule: 6-20 letters, digits, - and _,
+    starting with a letter); blank removes it."""
+    wechat_id = wechat_id.strip()
+    if wechat_id and not WECHAT_ID.match(wechat_id):
+        message = _("A WeChat ID is 6 to 20 letters, digits, - or _, starting with a letter.")
+        raise Refused(message, fields={"wechat_id": [message]})
+    record("user.wechat_id_set", user, before={"wechat_id": user.wechat_id}, after={"wechat_id": wechat_id})
+    user.wechat_id = wechat_id
+    db.session.commit()
 
 
 def create_token(user: User, name: str = "") -> str:

@@ -5,7 +5,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from cms.auth import service
-from cms.auth.forms import ChangePasswordForm, LoginForm, TokenForm
+from cms.auth.forms import ChangePasswordForm, LoginForm, TokenForm, WechatIdForm
 from cms.auth.models import ApiToken
 from cms.errors import Refused
 from cms.extensions import db
@@ -63,14 +63,24 @@ def change_password():
 @requires(SELF)
 def profile():
     form = TokenForm()
+    wechat = WechatIdForm(prefix="wx", data={"wechat_id": current_user.wechat_id})
     new_token = None
-    if form.validate_on_submit():
+    if wechat.save.data and wechat.validate_on_submit():
+        try:
+            service.set_wechat_id(current_user, wechat.wechat_id.data or "")
+        except Refused as e:
+            db.session.rollback()
+            flash_refusal(e, wechat, {})
+        else:
+            flash(_("Your WeChat ID is saved: previews of drafts go there."), "success")
+            return redirect(url_for("auth.profile"))
+    elif form.submit.data and form.validate_on_submit():
         new_token = service.create_token(current_user, form.name.data)
         form = TokenForm(formdata=None)
     tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
                                 .order_by(ApiToken.id.desc())).all()
-    return render_template("auth/profile.html", form=form, tokens=tokens, new_token=new_token), \
-        (400 if form.errors else 200)
+    return render_template("auth/profile.html", form=form, wechat=wechat, tokens=tokens, new_token=new_token), \
+        (400 if form.errors or wechat.errors else 200)
 
 
 @bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])

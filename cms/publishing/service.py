@@ -15,7 +15,6 @@ Credentials are never returned: views and audit entries see `channel_snapshot()`
 is stored, not what it is. Only mp_client / toutiao_client decrypt the AppSecret."""
 from __future__ import annotations
 
-import logging
 import time
 from datetime import datetime
 from typing import Any
@@ -40,8 +39,6 @@ from cms.publishing.models import (
     PLATFORMS,
     Channel,
 )
-
-log = logging.getLogger(__name__)
 
 REAL_WECHAT_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
 SANDBOX_PATHS = {"wechat": "mp/cgi-bin/", "toutiao": "toutiao/open/v1/"}

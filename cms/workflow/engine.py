@@ -324,12 +324,11 @@ def approval_day(approved_on: date, planned: date | None) -> date:
     return max(approved_on, planned) if planned else approved_on
 
 
-def pushes_left(account_kind: str, pushes_today: int, pushes_this_month: int) -> int:
-    """C18 with WECHAT_API.md §4: a subscription account pushes once a day, a service account
-    four times a calendar month."""
-    if account_kind == "subscription":
-        return max(0, 1 - pushes_today)
-    return max(0, 4 - pushes_this_month)
+def pushes_left(allowed: int, period: str, pushes_today: int, pushes_this_month: int) -> int:
+    """C18: what is left of a channel's push allowance for its period ("day" or "month"; a
+    subscription account pushes once a day, a service account four times a month)."""
+    used = pushes_today if period == "day" else pushes_this_month
+    return max(0, allowed - used)
 
 
 def is_overdue(due_at: datetime | None, now: datetime) -> bool:

@@ -15,6 +15,7 @@ from cms.content.checks import ERROR, WARNING
 from cms.content.models import Post, Revision
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
+from cms.publishing import service as publishing
 from cms.publishing.models import Channel
 from cms.workflow import engine
 from cms.workflow.models import (
@@ -291,8 +292,9 @@ def push_status(channel: Channel) -> dict:
         Submission.state == "approved", Submission.approved_at >= month_start)).all()
     pushed = [at for at, push in rows if (push or {}).get(str(channel.id))]
     today = sum(1 for at in pushed if at >= day_start)
-    return {"month": len(pushed), "today": today,
-            "left": engine.pushes_left(channel.account_kind, today, len(pushed))}
+    allowed, period = publishing.push_allowance(channel)
+    return {"month": len(pushed), "today": today, "allowed": allowed, "period": period,
+            "left": engine.pushes_left(allowed, period, today, len(pushed))}
 
 
 def _flow(post: Post, sub: Submission) -> engine.Flow:

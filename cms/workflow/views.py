@@ -31,6 +31,7 @@ from cms.workflow.forms import (
     reasons_from,
     steps_from,
 )
+from cms.worklist import provider
 
 bp = Blueprint("workflow", __name__)
 
@@ -43,6 +44,41 @@ def _inbox_count(user) -> int:
 @counted("workflow.publish_today")
 def _queue_count(user) -> int:
     return len(service.publish_queue())
+
+
+@provider
+def _waiting_reviews(user):
+    """Home page: the steps waiting for this reviewer, overdue first in red."""
+    if not user.has_permission("post.review"):
+        return None
+    now = workdays.now()
+    subs = db.session.scalars(service.inbox_query(user)).all()
+    return {"title": _("Waiting for my review"), "empty": _("Nothing is waiting for your review."),
+            "items": [{"label": s.post.title, "url": url_for("workflow.review", post_id=s.post_id),
+                       "due": s.due_at, "overdue": engine.is_overdue(s.due_at, now)} for s in subs]}
+
+
+@provider
+def _approved_to_publish(user):
+    """Home page of the account administrator: approved posts due today; late ones in red (C8)."""
+    if not user.has_permission("publish"):
+        return None
+    today = workdays.today()
+    return {"title": _("Approved, to publish (C8)"), "empty": _("Nothing approved is waiting to go out."),
+            "items": [{"label": _("%(title)s (due %(day)s)", title=s.post.title, day=s.publish_day.isoformat()),
+                       "url": url_for("content.post_view", post_id=s.post_id), "overdue": s.publish_day < today}
+                      for s in service.publish_queue()]}
+
+
+@provider
+def _returned_to_me(user):
+    """Home page of an author: posts a reviewer returned."""
+    posts = db.session.scalars(select(Post).where(Post.created_by_id == user.id, Post.status == "rejected")
+                               .order_by(Post.updated_at.desc())).all()
+    if not posts:
+        return None
+    return {"title": _("Returned to me"), "items": [
+        {"label": p.title, "url": url_for("workflow.review", post_id=p.id), "overdue": True} for p in posts]}
 
 
 @bp.app_context_processor

@@ -14,6 +14,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('wechat_id', sa.String(length=64), server_default='', nullable=False))
+
     op.create_table('workflow_template',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=32), nullable=False),
@@ -155,4 +158,6 @@ def downgrade():
 
     op.drop_table('delegation')
     op.drop_table('workflow_template')
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('wechat_id')
 

@@ -184,3 +184,12 @@ def test_service_refuses_weak_initial_password(app):  # policy U2
 
 def user_dept():
     return db.session.scalar(select(User.department_id).where(User.username == "contributor"))
+
+
+def test_wechat_id_for_previews(client_as, user):
+    c = client_as("editor")
+    r = c.post("/profile", data={"wx-wechat_id": "1bad id", "wx-save": "1"})
+    assert r.status_code == 400 and "微信号" in r.get_data(as_text=True)
+    assert user("editor").wechat_id == ""
+    r = c.post("/profile", data={"wx-wechat_id": "chen_siyuan", "wx-save": "1"})
+    assert r.status_code == 302 and user("editor").wechat_id == "chen_siyuan"

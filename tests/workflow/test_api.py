@@ -183,7 +183,11 @@ def test_push_quota_left(flow):  # policy C18: a service account pushes 4 times 
 
     calls, pid = flow
     channel = db.session.get(Channel, _channel("星海集团"))
-    assert push_status(channel) == {"month": 0, "today": 0, "left": 4}
+    assert push_status(channel) == {"month": 0, "today": 0, "allowed": 4, "period": "month", "left": 4}
+    for role in FULL[:-1]:
+        assert _approve(calls[role], pid).status_code == 201
+    assert _approve(calls["supervisor"], pid, push={str(channel.id): True}).status_code == 201
+    assert push_status(channel)["left"] == 3
 
 
 def test_submit_needs_reasons_for_warnings(api):  # policy C4 C12

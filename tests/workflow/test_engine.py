@@ -843,3 +843,16 @@ def test_parsed_steps_leave_out_the_wrong_ones():
     parsed, errors = validate_steps([HEAD_STEP, raw("editor", "channel"), TOP_STEP])
     assert errors == {1: [MSG_SCOPE]}
     assert parsed == (Step("department_head", "author_department"), Step("chief", "company", conditional=True))
+
+
+@pytest.mark.parametrize("allowed, period, today, month, left", [
+    (1, "day", 0, 5, 1),      # a subscription account: once a day, whatever the month holds
+    (1, "day", 1, 5, 0),
+    (4, "month", 1, 3, 1),    # a service account: four a calendar month
+    (4, "month", 0, 4, 0),
+    (4, "month", 0, 6, 0),    # never negative
+])
+def test_pushes_left(allowed, period, today, month, left):  # policy C18
+    from cms.workflow.engine import pushes_left
+
+    assert pushes_left(allowed, period, today, month) == left

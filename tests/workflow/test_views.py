@@ -244,3 +244,24 @@ def test_administrator_reassigns_a_step(client_as, post):
     db.session.refresh(sub)
     assert [a.user.username for a in sub.assignees] == ["leader"]  # nobody reviews their own post
     assert client_as("editor").post(f"/posts/{post}/reassign", data={"users": [1], "reason": "x"}).status_code == 403
+
+
+def test_home_page_lists_my_reviews_returns_and_queue(client_as, post):
+    _submitted(post)
+    assert "市场部举办客户开放日" in client_as("department_head").get("/").get_data(as_text=True)
+    _decide("department_head", post, decision="reject", comment="请补充时间")
+    home = client_as("contributor").get("/").get_data(as_text=True)
+    assert "退回给我的稿件" in home and f"/posts/{post}/review" in home
+
+
+def test_reviewers_and_authors_are_notified(client_as, post):
+    from cms.notify.service import unread_count
+
+    _submitted(post)
+    head = get_by_username("department_head")
+    assert unread_count(head) == 1
+    page = client_as("department_head").get("/notifications/").get_data(as_text=True)
+    assert "市场部举办客户开放日" in page and "等待您审核" in page
+    _decide("department_head", post, decision="reject", comment="请补充时间")
+    assert unread_count(get_by_username("contributor")) == 1
+    assert "请补充时间" in client_as("contributor").get("/notifications/").get_data(as_text=True)
