@@ -23,6 +23,8 @@ from wechatpy.exceptions import APILimitedException, WeChatClientException
 from wechatpy.session import SessionStorage
 from wechatpy.session.memorystorage import MemoryStorage
 
+from cms.platforms.retry import RetryTokenOnce
+
 __all__ = [
     "APILimitedException",
     "MemoryStorage",
@@ -34,10 +36,9 @@ __all__ = [
 
 REAL_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
 REAL_ROOT = "https://api.weixin.qq.com/"
-TOKEN_ERRORS = (40001, 40014, 42001)
 
 
-class MPClient(WeChatClient):
+class MPClient(RetryTokenOnce, WeChatClient):
     """WeChatClient with a movable base URL, stable_token, and a token retry that happens once.
 
     wechatpy re-fetches the token and re-sends on 40001/40014/42001 recursively without bound; here
@@ -116,37 +117,14 @@ class MPClient(WeChatClient):
         self.expires_at = int(time.time()) + expires_in
         return result
 
-    def _handle_result(self, res, method=None, url=None, result_processor=None, **kwargs):
-        result = res if isinstance(res, dict) else self._decode_result(res)
-        errcode = result.get("errcode") if isinstance(result, dict) else None
-        try:
-            errcode = int(errcode) if errcode is not None else None
-        except (TypeError, ValueError):
-            errcode = None
-        if not (self.auto_retry and errcode in TOKEN_ERRORS):
-            return super()._handle_result(res, method, url, result_processor, **kwargs)
-        if getattr(self._local, "retrying", False):
-            raise WeChatClientException(
-                errcode,
-                result.get("errmsg", errcode),
-                client=self,
-                request=getattr(res, "request", None),
-                response=res,
-            )
-        refused = kwargs.get("params", {}).get("access_token")
-        self._local.retrying = True
-        try:
-            fresh = self.fetch_access_token().get("access_token")
-            if fresh == refused:
-                # Over the force_refresh limit the retry below fails and says so.
-                with contextlib.suppress(WeChatClientException):
-                    self.fetch_access_token(force_refresh=True)
-            kwargs["params"]["access_token"] = self.session.get(self.access_token_key)
-            return self._request(
-                method=method, url_or_endpoint=url, result_processor=result_processor, **kwargs
-            )
-        finally:
-            self._local.retrying = False
+    def refresh_refused(self, refused: str | None) -> None:
+        """When stable_token hands back the very token the platform just refused, force a refresh
+        (force_refresh=true; the platform allows 20 a day, 30 s apart); over that limit the retry
+        fails and says so."""
+        fresh = self.fetch_access_token().get("access_token")
+        if fresh == refused:
+            with contextlib.suppress(WeChatClientException):
+                self.fetch_access_token(force_refresh=True)
 
 
 def make_mp_client(

@@ -34,6 +34,8 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 from wechatpy.work import WeChatClient as _WorkClient
 
+from cms.platforms.retry import RetryTokenOnce
+
 __all__ = [
     "TEXTCARD_BTNTXT_MAX",
     "TEXTCARD_DESCRIPTION_MAX",
@@ -50,7 +52,6 @@ __all__ = [
 ]
 
 REAL_BASE_URL = "https://qyapi.weixin.qq.com/cgi-bin/"
-TOKEN_ERRORS = (40001, 40014, 42001)
 TEXTCARD_TITLE_MAX = 128  # bytes (UTF-8); the platform cuts longer ones wherever it likes
 TEXTCARD_DESCRIPTION_MAX = 512  # bytes
 TEXTCARD_BTNTXT_MAX = 4  # characters
@@ -78,7 +79,7 @@ class WeComTokenError(WeChatClientException):
     could not be reached."""
 
 
-class WeComClient(_WorkClient):
+class WeComClient(RetryTokenOnce, _WorkClient):
     """wechatpy's work client with a movable base URL, its own timeout on `gettoken`, storage keys
     that do not collide, and a token retry that happens once."""
 
@@ -136,44 +137,6 @@ class WeComClient(_WorkClient):
         self.session.set(self.access_token_key, result["access_token"], expires_in)
         self.expires_at = int(time.time()) + expires_in
         return result
-
-    def _request(self, method, url_or_endpoint, **kwargs):
-        try:
-            return super()._request(method, url_or_endpoint, **kwargs)
-        except requests.RequestException as e:  # wechatpy lets connection errors through unwrapped
-            raise WeChatClientException(
-                errcode=None,
-                errmsg=str(e),
-                client=self,
-                request=getattr(e, "request", None),
-                response=getattr(e, "response", None),
-            ) from e
-
-    def _handle_result(self, res, method=None, url=None, result_processor=None, **kwargs):
-        result = res if isinstance(res, dict) else self._decode_result(res)
-        errcode = result.get("errcode") if isinstance(result, dict) else None
-        try:
-            errcode = int(errcode) if errcode is not None else None
-        except (TypeError, ValueError):
-            errcode = None
-        if not (self.auto_retry and errcode in TOKEN_ERRORS):
-            return super()._handle_result(res, method, url, result_processor, **kwargs)
-        if getattr(self._local, "retrying", False):
-            raise WeChatClientException(
-                errcode,
-                result.get("errmsg", errcode),
-                client=self,
-                request=getattr(res, "request", None),
-                response=res,
-            )
-        self._local.retrying = True
-        try:
-            self.fetch_access_token()
-            kwargs["params"]["access_token"] = self.session.get(self.access_token_key)
-            return self._request(method=method, url_or_endpoint=url, result_processor=result_processor, **kwargs)
-        finally:
-            self._local.retrying = False
-
 
 def make_wecom_client(
     corp_id: str,

@@ -1,0 +1,47 @@
+"""The token retry both wechatpy clients share, done once.
+
+wechatpy re-fetches the token and re-sends on 40001/40014/42001 recursively without bound; our
+clients retry a call once (WECHAT_API.md 3: "refresh token, retry once"), and let connection
+errors out as WeChatClientException (errcode None) instead of wechatpy's unwrapped requests errors."""
+from __future__ import annotations
+
+import requests
+from wechatpy.exceptions import WeChatClientException
+
+TOKEN_ERRORS = (40001, 40014, 42001)
+
+
+class RetryTokenOnce:
+    """Mixed in before a wechatpy client class; the client sets `self._local = threading.local()`."""
+
+    def refresh_refused(self, refused: str | None) -> None:
+        """Get a fresh token after the platform refused `refused` (clients may force harder)."""
+        self.fetch_access_token()
+
+    def _request(self, method, url_or_endpoint, **kwargs):
+        try:
+            return super()._request(method, url_or_endpoint, **kwargs)
+        except requests.RequestException as e:  # wechatpy lets connection errors through unwrapped
+            raise WeChatClientException(errcode=None, errmsg=str(e), client=self,
+                                        request=getattr(e, "request", None),
+                                        response=getattr(e, "response", None)) from e
+
+    def _handle_result(self, res, method=None, url=None, result_processor=None, **kwargs):
+        result = res if isinstance(res, dict) else self._decode_result(res)
+        errcode = result.get("errcode") if isinstance(result, dict) else None
+        try:
+            errcode = int(errcode) if errcode is not None else None
+        except (TypeError, ValueError):
+            errcode = None
+        if not (self.auto_retry and errcode in TOKEN_ERRORS):
+            return super()._handle_result(res, method, url, result_processor, **kwargs)
+        if getattr(self._local, "retrying", False):
+            raise WeChatClientException(errcode, result.get("errmsg", errcode), client=self,
+                                        request=getattr(res, "request", None), response=res)
+        self._local.retrying = True
+        try:
+            self.refresh_refused(kwargs.get("params", {}).get("access_token"))
+            kwargs["params"]["access_token"] = self.session.get(self.access_token_key)
+            return self._request(method=method, url_or_endpoint=url, result_processor=result_processor, **kwargs)
+        finally:
+            self._local.retrying = False
