@@ -68,11 +68,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def _import_models() -> None:
+    import cms.archive.models  # noqa: F401
     import cms.audit.models  # noqa: F401
     import cms.auth.models  # noqa: F401
     import cms.content.models  # noqa: F401
     import cms.notify.models  # noqa: F401
     import cms.publishing.models  # noqa: F401
+    import cms.site.models  # noqa: F401
     import cms.workflow.models  # noqa: F401
 
 
@@ -98,12 +100,14 @@ def _login(app: Flask) -> None:
 def _blueprints(app: Flask) -> None:
     from cms.admin.views import bp as admin_bp
     from cms.api import bp as api_bp
+    from cms.archive.views import bp as archive_bp
     from cms.audit.views import bp as audit_bp
     from cms.auth.views import bp as auth_bp
     from cms.content.views import bp as content_bp
     from cms.main.views import bp as main_bp
     from cms.notify.views import bp as notify_bp
     from cms.publishing.views import bp as channels_bp
+    from cms.site.views import bp as site_bp
     from cms.workflow.views import bp as workflow_bp
 
     app.register_blueprint(main_bp)
@@ -114,6 +118,8 @@ def _blueprints(app: Flask) -> None:
     app.register_blueprint(content_bp)
     app.register_blueprint(notify_bp, url_prefix="/notifications")
     app.register_blueprint(workflow_bp)
+    app.register_blueprint(archive_bp, url_prefix="/archive")
+    app.register_blueprint(site_bp)  # public: /p/<slug> and /feeds/<slug>.xml
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens only, no cookies: nothing to forge
     if app.config.get("SANDBOX"):

@@ -14,6 +14,7 @@ ITEMS = [
     (_l("Channels"), "channels.index", "channel.manage"),
     (_l("Review chains"), "workflow.chains", "workflow.manage"),
     (_l("Audit trail"), "audit.index", "audit.read"),
+    (_l("Archive"), "archive.index", "archive.read"),
     (_l("Forbidden words"), "content.words", "settings.manage"),
 ]
 

@@ -59,15 +59,15 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     "leader": {"post.review", "group.approve", "payment.override"},
     "editor": {"post.review", "post.read_all"},
     "proofreader": {"post.review", "post.read_all"},
-    "supervisor": {"post.review", "post.read_all", "post.clear_confidential", "publish.approve_withdraw"},
+    "supervisor": {"post.review", "post.read_all", "post.clear_confidential", "publish.approve_withdraw", "archive.read"},
     "chief": {"post.review", "post.read_all"},
-    "account_admin": {"post.read_all", "channel.manage", "publish"},
+    "account_admin": {"post.read_all", "channel.manage", "publish", "archive.read"},
     "moderator": {"comment.moderate"},
     "group_admin": {"group.admin", "group.file"},
     "finance": {"payment.finance"},
     "payment_custodian": {"payment.pay"},
-    "auditor": {"audit.read", "post.read_all"},
-    "sysadmin": {"user.manage", "settings.manage", "audit.read", "workflow.manage", "post.read_all"},
+    "auditor": {"audit.read", "post.read_all", "archive.read"},
+    "sysadmin": {"user.manage", "settings.manage", "audit.read", "workflow.manage", "post.read_all", "archive.read"},
 }
 PERMISSIONS = sorted(set().union(*ROLE_PERMISSIONS.values()) | {SELF})
 
@@ -78,6 +78,9 @@ PUBLIC_ENDPOINTS = {
     "auth.login",
     "main.healthz",
     "api.openapi",
+    "site.page",  # the website channel's published pages, their images and its feed
+    "site.image",
+    "site.feed",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cms import workdays
@@ -119,3 +119,91 @@ class Channel(db.Model):
     def __repr__(self) -> str:  # never the credentials
         return f"<Channel {self.id} {self.name} {self.platform}>"
 
+
+
+# --- the outbox ---------------------------------------------------------------------------------
+
+# A publication's states (DESIGN.md "Core model"). `submitted`: the platform accepted it and is still
+# working (freepublish publishing, Toutiao reviewing, a push being sent). `cancelled`: it never went
+# out because the post left its approved state first (an edit restarted the chain: C4).
+PUBLICATION_STATES = ("scheduled", "sending", "submitted", "published", "failed", "cancelled", "withdrawn",
+                      "removed_by_platform")
+ACTIVE_STATES = ("scheduled", "sending", "submitted")  # the worker still has work to do
+FINAL_STATES = ("published", "failed", "cancelled", "withdrawn", "removed_by_platform")
+# The remote ids a publication may hold, each saved (committed) the moment the platform gives it.
+REMOTE_ID_FIELDS = ("thumb_media_id", "draft_media_id", "publish_id", "article_id", "msg_id", "msg_data_id", "url")
+
+
+class Publication(db.Model):
+    """One post to one channel: the outbox row (DESIGN.md "Core model", "Publishing").
+
+    Unique per post, channel and generation: a correction re-published later is generation 2, a new
+    row, so the first one keeps what it sent. `next_attempt_at` is when the worker looks at it next
+    (its due time at first, later the time of a retry or of the next status check); a worker holds
+    a row through a lease (`lease_owner`, `lease_until`) so two workers never run it at once, and a
+    killed worker's lease simply runs out. Remote ids are saved step by step: a worker resumes from
+    them instead of making a second draft or a second publish."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"), index=True)
+    generation: Mapped[int] = mapped_column(default=1)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id", ondelete="SET NULL"))
+    # What it sends: the approved revision, by number and content hash (C4).
+    revision_number: Mapped[int]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    push: Mapped[bool | None]  # WeChat: the supervisor's choice (C18); None elsewhere
+    state: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the time asked for (C8)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(default=0)  # failed tries so far
+    last_error_code: Mapped[int | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")  # in Chinese, for the administrator
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # {step: {"state": "started" | "done", "at": ISO time}}; steps: images, cover, draft, publish, push, status
+    progress: Mapped[dict] = mapped_column(JSON, default=dict)
+    image_urls: Mapped[dict] = mapped_column(JSON, default=dict)  # local src → the platform's URL
+    thumb_media_id: Mapped[str | None] = mapped_column(String(128))  # WeChat cover; Toutiao: cover image id
+    draft_media_id: Mapped[str | None] = mapped_column(String(128))  # WeChat draft; Toutiao: article_id
+    publish_id: Mapped[str | None] = mapped_column(String(64))
+    article_id: Mapped[str | None] = mapped_column(String(128))
+    msg_id: Mapped[str | None] = mapped_column(String(32))
+    msg_data_id: Mapped[str | None] = mapped_column(String(32))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    # Idempotency key sent to the platform (clientmsgid of a push, client_id on Toutiao).
+    client_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    override_reason: Mapped[str] = mapped_column(String(500), default="")  # a later day (C8), by a supervisor
+    scheduled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_call_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the first platform call
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=workdays.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=workdays.now)
+
+    post = relationship("Post")
+    channel: Mapped[Channel] = relationship()
+    scheduled_by = relationship("User", foreign_keys=[scheduled_by_id])
+
+    __table_args__ = (
+        UniqueConstraint("post_id", "channel_id", "generation", name="uq_publication_post_channel_generation"),
+        Index("ix_publication_state_next_attempt", "state", "next_attempt_at"),
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    def remote_ids(self) -> dict:
+        """Every remote id known, for pages, the API and the archive (C13)."""
+        out = {name: getattr(self, name) for name in REMOTE_ID_FIELDS if getattr(self, name)}
+        if self.image_urls:
+            out["images"] = dict(self.image_urls)
+        return out
+
+    def __repr__(self) -> str:
+        return f"<Publication {self.id} post {self.post_id} → channel {self.channel_id} {self.state}>"
