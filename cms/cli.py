@@ -1,4 +1,4 @@
-"""`flask cms ...`: init, demo, user, token, audit-verify, worker, channel."""
+"""`flask cms ...`: init, demo, user, token, audit-verify, worker, sandbox, channel."""
 from __future__ import annotations
 
 import sys
@@ -171,6 +171,24 @@ def worker(workers):
                                     initial_delay=0.05, backoff=1.1, max_delay=0.25)
     click.echo(f"Worker: {huey.__class__.__name__} with {workers} threads.")
     consumer.run()
+
+
+@cms_cli.command("sandbox")
+@click.option("--port", default=5001, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def sandbox(port, host):
+    """Serve the platform sandbox alone (its own state; /sandbox/ shows what it holds)."""
+    from flask import Flask
+    from werkzeug.serving import run_simple
+
+    from cms.sandbox import create_sandbox_blueprint
+
+    app = Flask("cms_sandbox")
+    app.register_blueprint(create_sandbox_blueprint())
+    base = f"http://{host}:{port}"
+    click.echo(f"Sandbox on {base}/sandbox/ ; CMS_WECHAT_API_BASE_URL={base}/mp/cgi-bin/ "
+               f"CMS_TOUTIAO_API_BASE_URL={base}/toutiao/open/v1/")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @cms_cli.command("routes-permissions")

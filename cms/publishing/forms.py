@@ -1,6 +1,8 @@
+from datetime import date, datetime
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 
 from cms.publishing.service import FIELD_LABELS
 
@@ -14,6 +16,16 @@ LABELS = {
     "level": {"group": _l("Group level"), "subsidiary": _l("Subsidiary level"),
               "employee_interactive": _l("Employee-interactive"), "department": _l("Department level")},
     "account_kind": {"service": _l("Service account"), "subscription": _l("Subscription account")},
+    "publication_state": {"scheduled": _l("Scheduled"), "sending": _l("Sending"),
+                          "submitted": _l("Submitted, the platform is working"), "published": _l("Published"),
+                          "failed": _l("Failed"), "cancelled": _l("Cancelled"), "withdrawn": _l("Withdrawn"),
+                          "removed_by_platform": _l("Removed by the platform")},
+    "step": {"images": _l("Images"), "cover": _l("Cover"), "draft": _l("Draft"), "publish": _l("Publish"),
+             "push": _l("Push"), "status": _l("Status")},
+    "step_state": {"started": _l("under way"), "done": _l("done"), "refused": _l("refused")},
+    "remote_id": {"thumb_media_id": _l("Cover media id"), "draft_media_id": _l("Draft media id"),
+                  "publish_id": "publish_id", "article_id": "article_id", "msg_id": "msg_id",
+                  "msg_data_id": "msg_data_id", "url": _l("Article URL"), "images": _l("Image URLs")},
 }
 
 
@@ -104,3 +116,39 @@ class ThemeForm(FlaskForm):
             field = getattr(self, name, None)
             if field is not None:
                 field.data = ", ".join(value) if isinstance(value, list) else str(value)
+
+
+class ScheduleForm(FlaskForm):
+    """Publish now, or at a time today in CMS_TIMEZONE (C8); another day only by the platform
+    supervisor with a reason. Parses only: outbox.schedule decides."""
+
+    time = StringField(_l("Time today (HH:MM)"), render_kw={"inputmode": "numeric", "placeholder": "15:30"})
+    day = StringField(_l("Another day (YYYY-MM-DD; platform supervisor only, C8)"),
+                      render_kw={"placeholder": "YYYY-MM-DD"})
+    override_reason = StringField(_l("Reason for another day (C8)"))
+    next = HiddenField()
+    publish_now = SubmitField(_l("Publish now"))
+    schedule_at = SubmitField(_l("Schedule"))
+
+    def when(self, zone, today):
+        """None for now, else the aware time asked for; field errors added for bad input."""
+        if self.publish_now.data and not (self.time.data or "").strip():
+            return None
+        raw = (self.time.data or "").strip()
+        if not raw:
+            self.time.errors = [*self.time.errors, _l("Enter a time as HH:MM, or publish now.")]
+            return False
+        try:
+            at_time = datetime.strptime(raw, "%H:%M").time()
+        except ValueError:
+            self.time.errors = [*self.time.errors, _l("Enter a time as HH:MM, e.g. 15:30.")]
+            return False
+        day_raw = (self.day.data or "").strip()
+        day = today
+        if day_raw:
+            try:
+                day = date.fromisoformat(day_raw)
+            except ValueError:
+                self.day.errors = [*self.day.errors, _l("Enter a date as YYYY-MM-DD.")]
+                return False
+        return datetime.combine(day, at_time, zone)

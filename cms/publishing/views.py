@@ -1,17 +1,20 @@
 """Channel administration (account administrators): the list, new and edit forms, AppSecret rotation
-and "test connection" (C1 C2 C17 C18), and each channel's theme (C10)."""
+and "test connection" (C1 C2 C17 C18), and each channel's theme (C10). Publishing: the channel
+dashboard (today's queue, in flight, failures, this period's pushes), a post's publications (each
+channel's state, steps, remote ids, attempts, last error, retry) and scheduling (C4 C5 C8)."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from cms import workdays
 from cms.content.render import render_article, wrap_for_preview
 from cms.content.themes import theme_to_dict
 from cms.errors import Refused
 from cms.extensions import db
-from cms.permissions import requires
-from cms.publishing import service
-from cms.publishing.forms import LABELS, ActionForm, ChannelForm, RotateSecretForm, ThemeForm
+from cms.permissions import SELF, requires
+from cms.publishing import outbox, service
+from cms.publishing.forms import LABELS, ActionForm, ChannelForm, RotateSecretForm, ScheduleForm, ThemeForm
 from cms.web import flash_refusal, safe_next
 from cms.worklist import provider
 
@@ -211,3 +214,138 @@ def _channel_secrets(user):
         items.append({"label": label, "url": url, "due": service.secret_due_at(c), "overdue": overdue})
     return {"title": _("Channel credentials"), "items": items,
             "empty": _("Every channel's AppSecret is within its rotation period.")}
+
+
+# --- publishing ----------------------------------------------------------------------------------
+
+STATE_BADGES = {"scheduled": "secondary", "sending": "info", "submitted": "primary", "published": "success",
+                "failed": "danger", "cancelled": "dark", "withdrawn": "warning", "removed_by_platform": "warning"}
+
+
+class _OutboxPages:
+    """What templates outside this blueprint ask of the outbox (the publish-today page)."""
+
+    badges = STATE_BADGES
+
+    @staticmethod
+    def publications(post):
+        return outbox.publications_for(post)
+
+    @staticmethod
+    def scheduled_posts():
+        """Posts scheduled or partly out whose publications are today's business (they leave the
+        approved queue once scheduled)."""
+        from cms.content.models import Post
+
+        seen, posts = set(), []
+        for pub in [*outbox.queue_today(), *outbox.in_flight(), *outbox.failures(days=1), *outbox.published_today()]:
+            if pub.post_id not in seen:
+                seen.add(pub.post_id)
+                posts.append(db.session.get(Post, pub.post_id))
+        return posts
+
+    @staticmethod
+    def schedule_form():
+        return ScheduleForm(formdata=None)
+
+    @staticmethod
+    def may_schedule(post):
+        return outbox.may_schedule(current_user, post)
+
+
+@bp.app_context_processor
+def _outbox_pages():
+    return {"outbox_pages": _OutboxPages, "state_badges": STATE_BADGES}
+
+
+def _publishing_channels():
+    """Channels the current user publishes on (global or channel-scoped "publish")."""
+    return [c for c in service.channels() if outbox.may_publish_channel(current_user, c)]
+
+
+@bp.route("/dashboard")
+@requires("publish")
+def dashboard():
+    """Today's queue, what is in flight (each step's progress), failures and this period's pushes."""
+    channels = _publishing_channels()
+    ids = [c.id for c in channels]
+    pushes = {c.id: outbox.pushes_used(c) for c in channels if c.platform == "wechat"}
+    return render_template("publishing/dashboard.html", channels=channels, pushes=pushes,
+                           queue=outbox.queue_today(ids), flight=outbox.in_flight(ids),
+                           failures=outbox.failures(ids), done=outbox.published_today(ids),
+                           action=ActionForm(), now=workdays.now(), labels=LABELS)
+
+
+def _post_page(post, form=None, status=200):
+    from cms.workflow.service import active_submission
+
+    sub = active_submission(post)
+    pubs = outbox.publications_for(post, all_generations=True)
+    return render_template("publishing/post.html", post=post, sub=sub, pubs=pubs,
+                           latest={p.id for p in outbox.publications_for(post)},
+                           form=form or ScheduleForm(formdata=None), action=ActionForm(),
+                           may_schedule=outbox.may_schedule(current_user, post) and post.status in ("approved",
+                                                                                                    "scheduled"),
+                           may_retry={p.id: outbox.may_publish_channel(current_user, p.channel) for p in pubs},
+                           labels=LABELS, today=workdays.today()), status
+
+
+@bp.route("/posts/<int:post_id>/publications")
+@requires(SELF)  # whoever may see the post (content.get_post answers 404 to others)
+def post_publications(post_id: int):
+    from cms.content.service import get_post
+
+    return _post_page(get_post(current_user, post_id))
+
+
+@bp.route("/posts/<int:post_id>/schedule", methods=["POST"])
+@requires(SELF)  # outbox.schedule decides: the channels' account administrator, or the supervisor
+def schedule(post_id: int):
+    from cms.content.service import get_post
+
+    post = get_post(current_user, post_id)
+    form = ScheduleForm()
+    if not form.validate_on_submit():
+        return _post_page(post, form, 400)
+    at = form.when(workdays.zone(), workdays.today())
+    if at is False:
+        flash(_("The post was not scheduled: correct the time."), "danger")
+        return _post_page(post, form, 400)
+    try:
+        pubs = outbox.schedule(current_user, post, at, form.override_reason.data)
+    except Refused as e:
+        db.session.rollback()
+        flash(e.message, "danger")  # the whole reason, and beside the fields it names
+        for name, messages in (e.fields or {}).items():
+            field = getattr(form, {"at": "day" if form.day.data else "time"}.get(name, name), None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = [*field.errors, *(str(m) for m in messages)]
+        return _post_page(post, form, e.status)
+    when = pubs[0].due_at
+    if at is None:
+        flash(_("「%(title)s」 is going out now on %(channels)s.", title=post.title,
+                channels="、".join(p.channel.name for p in pubs)), "success")
+    else:
+        flash(_("「%(title)s」 is scheduled for %(time)s (%(tz)s) on %(channels)s.", title=post.title,
+                time=workdays.local(when).strftime("%Y-%m-%d %H:%M"), tz=current_app.config["TIMEZONE"],
+                channels="、".join(p.channel.name for p in pubs)), "success")
+    return redirect(safe_next(form.next.data) or url_for("channels.post_publications", post_id=post.id))
+
+
+@bp.route("/publications/<int:publication_id>/retry", methods=["POST"])
+@requires("publish")
+def retry(publication_id: int):
+    from cms.content.service import get_post
+
+    pub = outbox.get_publication(publication_id)
+    post = get_post(current_user, pub.post_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        outbox.retry(current_user, pub)
+    except Refused as e:
+        db.session.rollback()
+        flash(e.message, "danger")
+        return _post_page(post, status=e.status)
+    flash(_("%(channel)s: publishing again.", channel=pub.channel.name), "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("channels.post_publications", post_id=post.id))

@@ -201,6 +201,24 @@ def decide(post_id: int):
                     url_for("content.post_view", post_id=post_id))
 
 
+@bp.route("/posts/<int:post_id>/preview-to-phone", methods=["POST"])
+@requires(SELF)
+def preview_to_phone(post_id: int):
+    """Send the current revision to the user's own WeChat (message/mass/preview)."""
+    from cms.workflow.preview import send_preview
+
+    post = content.get_post(current_user, post_id)
+    _check_csrf()
+    try:
+        send_preview(current_user, post)
+    except Refused as e:
+        db.session.rollback()
+        flash(e.message, "danger")
+    else:
+        flash(_("Sent to your WeChat (%(id)s): open it on your phone.", id=current_user.wechat_id), "success")
+    return _back(post_id, "workflow.review")
+
+
 @bp.route("/posts/<int:post_id>/reassign", methods=["POST"])
 @requires("workflow.manage")
 def reassign(post_id: int):

@@ -1,0 +1,251 @@
+"""WeChat official accounts through wechatpy (the client comes from cms.platforms via
+publishing.service.mp_client: stable_token, the shared token storage, the channel's base URL).
+
+The flow (WECHAT_API.md 1.2-1.5): in-article images to `media/uploadimg` (their URLs replace the
+local `/assets/<id>` ones), the cover to permanent material (`material/add_material?type=image`) →
+`thumb_media_id`, `draft/add` → the draft's `media_id` (a re-publish after a correction is a new
+draft: a published draft has left the box), then `freepublish/submit` (publish only) or
+`message/mass/sendall` with the draft's media_id and `clientmsgid` = the publication's client_ref
+(push: counts against the quota, C18; a retried send answers 45065 with the first msg_id instead of
+pushing twice), then `freepublish/get` or `message/mass/get` until final.
+
+Where a call may have reached the platform without its answer being saved (the worker died in it):
+- draft/add: the next run looks in `draft/batchget` for the draft it made (same title, made since
+  the step started) before adding one;
+- freepublish/submit: sending again cannot publish twice (a draft being published answers 53501, a
+  published one has left the box: 40007); the article is then found in `freepublish/batchget`;
+- sendall: the same clientmsgid answers 45065 with the first msg_id."""
+from __future__ import annotations
+
+import time
+
+import requests
+
+from cms.content.images import ImageRejected
+from cms.platforms import WeChatClientException, classify, describe
+from cms.publishing.channels.base import Adapter, Job, PlatformError, Status, replace_images
+
+PUBLISH_STATUS_TEXT = {
+    1: "发布中",
+    2: "原创校验未通过",
+    3: "发布失败（常规失败）",
+    4: "平台审核不通过",
+    5: "文章已被删除",
+    6: "文章已被平台封禁",
+}
+LOOKBACK = 600  # seconds of clock difference allowed when finding what a lost call made
+LOST_POLLS = 30  # status checks before a publish whose answer was lost is given up on
+
+
+class WeChatAdapter(Adapter):
+    platform = "wechat"
+
+    def __init__(self, channel, client=None):
+        super().__init__(channel)
+        self._client = client
+
+    @property
+    def client(self):
+        if self._client is None:
+            from cms.publishing.service import mp_client
+
+            self._client = mp_client(self.channel)
+        return self._client
+
+    # --- calling the platform -------------------------------------------------------------------
+
+    def _call(self, job: Job, step: str, fn, *args, ok_codes: tuple[int, ...] = (), **kwargs):
+        """fn(*args, **kwargs), its errors classified (WECHAT_API.md 3). A code in `ok_codes` is
+        success: its answer (the JSON body) is returned."""
+        job.calling()
+        try:
+            return fn(*args, **kwargs)
+        except WeChatClientException as e:
+            code = e.errcode
+            try:
+                code = int(code) if code is not None else None
+            except (TypeError, ValueError):
+                code = None
+            if code is not None and code in ok_codes:
+                return _body(e)
+            errmsg = str(e.errmsg) if e.errmsg is not None else ""
+            if code is None and getattr(e, "response", None) is not None:
+                errmsg = errmsg or f"HTTP {e.response.status_code}"
+            raise PlatformError(classify(code), code, describe(code, errmsg or None), step=step,
+                                errmsg=errmsg) from None
+        except requests.RequestException as e:
+            raise PlatformError("backoff", None, describe(None, type(e).__name__), step=step, errmsg=str(e)) from None
+
+    def _image(self, job: Job, step: str, loader):
+        try:
+            return loader()
+        except ImageRejected as e:
+            raise PlatformError("permanent", None, f"图片无法转换为微信接受的格式：{e}", step=step) from None
+
+    # --- steps ----------------------------------------------------------------------------------
+
+    def prepare_images(self, job: Job) -> None:
+        pub = job.publication
+        pending = [src for src in job.article.images if src not in (pub.image_urls or {})]
+        for n, src in enumerate(pending, 1):
+            img = self._image(job, "images", lambda s=src: job.image(s, "content"))
+            url = self._call(job, "images", self.client.media.upload_image,
+                             (f"image.{img.extension}", img.data, img.mime))
+            job.save_image(src, url, last=n == len(pending))
+        if not job.is_done("images"):
+            job.done("images")
+        if not pub.thumb_media_id:
+            cover = self._image(job, "cover", lambda: job.cover("cover"))
+            if cover is None:
+                raise PlatformError("permanent", None, "微信图文必须有封面图：请为文章设置封面并重新审核后再发布",
+                                    step="cover")
+            result = self._call(job, "cover", self.client.material.add, "image",
+                                (f"cover.{cover.extension}", cover.data, cover.mime))
+            job.done("cover", then="draft", thumb_media_id=result["media_id"])
+
+    def _draft_article(self, job: Job) -> dict:
+        a, pub = job.article, job.publication
+        return {
+            "title": a.title,
+            "author": a.author,
+            "digest": a.digest,
+            "content": replace_images(a.html, pub.image_urls or {}),
+            "content_source_url": a.source_url,
+            "thumb_media_id": pub.thumb_media_id,
+            "need_open_comment": 1 if a.open_comments else 0,
+            "only_fans_can_comment": 0,
+        }
+
+    def create_draft(self, job: Job) -> None:
+        pub = job.publication
+        if pub.draft_media_id:
+            return
+        if job.is_started("draft"):
+            found = self._find_draft(job)
+            if found:
+                job.done("draft", draft_media_id=found)
+                return
+        job.started("draft")
+        try:
+            result = self._call(job, "draft", self.client.draft.add, [self._draft_article(job)])
+        except PlatformError as e:
+            # 40007: our cover's media id is gone (deleted in the console): upload it again, once.
+            if e.errcode != 40007 or "cover_again" in job.publication.progress:
+                raise
+            job.started("cover_again")
+            job.save(thumb_media_id=None)
+            self.prepare_images(job)
+            result = self._call(job, "draft", self.client.draft.add, [self._draft_article(job)])
+        job.done("draft", then="push" if job.push else "publish", draft_media_id=result["media_id"])
+
+    def _find_draft(self, job: Job) -> str | None:
+        """The draft a lost draft/add made: same title, made since the step started."""
+        since = (job.started_at("draft") or time.time()) - LOOKBACK
+        result = self._call(job, "draft", self.client.draft.batchget, 0, 20, 1)
+        for item in result.get("item") or []:
+            news = (item.get("content") or {}).get("news_item") or []
+            if news and news[0].get("title") == job.article.title and int(item.get("update_time") or 0) >= since:
+                return item.get("media_id")
+        return None
+
+    def _find_published(self, job: Job) -> dict | None:
+        """The article a lost freepublish/submit published: same title, published since the step
+        started. -> {"article_id", "url"} or None."""
+        since = (job.started_at("publish") or time.time()) - LOOKBACK
+        result = self._call(job, "status", self.client.freepublish.batchget, 0, 20, 1)
+        for item in result.get("item") or []:
+            news = (item.get("content") or {}).get("news_item") or []
+            if news and news[0].get("title") == job.article.title and int(item.get("update_time") or 0) >= since:
+                return {"article_id": item.get("article_id"), "url": news[0].get("url")}
+        return None
+
+    def sent(self, job: Job) -> bool:
+        pub = job.publication
+        if job.push:
+            return bool(pub.msg_id)
+        return bool(pub.publish_id or pub.article_id or _lost(job))
+
+    def publish(self, job: Job) -> None:
+        pub = job.publication
+        if pub.publish_id or pub.article_id:
+            return
+        ambiguous = job.is_started("publish")
+        job.started("publish")
+        try:
+            result = self._call(job, "publish", self.client.freepublish.submit, pub.draft_media_id)
+        except PlatformError as e:
+            # A submit whose answer was lost: this draft is being published (53501) or has been and
+            # left the box (40007). Nothing is published twice; find what the first submit made.
+            if ambiguous and e.errcode in (53501, 40007):
+                job.save(progress={**pub.progress, "publish": {**pub.progress.get("publish", {}), "lost": True}})
+                return
+            raise
+        job.done("publish", publish_id=str(result["publish_id"]),
+                 msg_data_id=str(result["msg_data_id"]) if result.get("msg_data_id") is not None else None)
+
+    def push(self, job: Job) -> None:
+        """Mass send (C18): clientmsgid = the publication's client_ref, so a retry is not a second push."""
+        pub = job.publication
+        if pub.msg_id:
+            return
+        job.started("push")
+        result = self._call(job, "push", self.client.message.send_mass_article, pub.draft_media_id,
+                            is_to_all=True, client_msg_id=pub.client_ref, ok_codes=(45065,))
+        job.done("push", msg_id=str(result["msg_id"]),
+                 msg_data_id=str(result["msg_data_id"]) if result.get("msg_data_id") is not None else None)
+
+    def fetch_status(self, job: Job) -> Status:
+        pub = job.publication
+        if job.push:
+            result = self._call(job, "status", self.client.message.get_mass, pub.msg_id)
+            status = result.get("msg_status")
+            if status == "SEND_SUCCESS":
+                # The article URL of a push comes with the MASSSENDJOBFINISH callback (WECHAT_API.md 2).
+                return Status("published", url=pub.url)
+            if status == "SENDING":
+                return Status("pending")
+            if status == "DELETE":
+                return Status("removed", message="群发消息已被删除")
+            return Status("failed", message=f"群发失败（{status}）")
+        if _lost(job) and not pub.publish_id:
+            found = self._find_published(job)
+            if found:
+                return Status("published", url=found["url"], article_id=found["article_id"])
+            polls = int(pub.progress.get("publish", {}).get("polls", 0)) + 1
+            job.save(progress={**pub.progress, "publish": {**pub.progress.get("publish", {}), "polls": polls}})
+            if polls >= LOST_POLLS:
+                return Status("failed", message="无法确认发布结果：请在公众平台「发表记录」中核对后再重试")
+            return Status("pending")
+        result = self._call(job, "status", self.client.freepublish.get, pub.publish_id)
+        code = int(result.get("publish_status", -1))
+        if code == 0:
+            items = (result.get("article_detail") or {}).get("item") or []
+            url = items[0].get("article_url") if items else None
+            return Status("published", url=url, article_id=result.get("article_id"))
+        if code == 1:
+            return Status("pending")
+        text = PUBLISH_STATUS_TEXT.get(code, f"发布状态 {code}")
+        if code in (5, 6):
+            return Status("removed", message=text)
+        fail_idx = result.get("fail_idx") or []
+        detail = f"（失败的文章序号：{'、'.join(str(i) for i in fail_idx)}）" if fail_idx else ""
+        return Status("failed", message=f"{text}{detail}")
+
+    def withdraw(self, job: Job) -> None:
+        pub = job.publication
+        if job.push and pub.msg_id:
+            self._call(job, "withdraw", self.client.message.delete_mass, pub.msg_id)
+        elif pub.article_id:
+            # index is 1-based; 0 would delete every article of the message (WECHAT_API.md 1.4)
+            self._call(job, "withdraw", self.client.freepublish.delete, pub.article_id, 1)
+
+
+def _lost(job: Job) -> bool:
+    return bool(job.publication.progress.get("publish", {}).get("lost"))
+
+
+def _body(e: WeChatClientException) -> dict:
+    try:
+        return e.response.json()
+    except Exception:  # noqa: BLE001 - no readable body: the caller sees the missing keys
+        return {}
