@@ -52,6 +52,18 @@ TOKEN_STORAGE_URL = ""
 CHANNEL_SECRET_MAX_AGE_DAYS = 90
 CHANNEL_SECRET_REMIND_DAYS = 14
 
+# Publishing (the outbox): attempts before a retryable error fails; threads per run (at least a
+# post's channel count, so its channels go out together); a claim's life without a save (a killed
+# worker's publications resume after it); waits folded into one run; status polling; a factor on
+# every retry and poll delay (tests use 0); publications one claim takes at most.
+PUBLISH_MAX_ATTEMPTS = 5
+PUBLISH_POOL = 16
+PUBLISH_LEASE_SECONDS = 120
+PUBLISH_INLINE_WAIT_SECONDS = 5
+PUBLISH_POLL_SECONDS = 2
+PUBLISH_RETRY_SCALE = 1.0
+PUBLISH_BATCH = 200
+
 # Keys: generated once into instance/ on one machine; from CMS_SECRET_KEY and
 # CMS_ENCRYPTION_KEYS (a JSON list, newest first) when scaled out.
 SECRET_KEY = None

@@ -65,15 +65,6 @@ from cms.publishing.models import ACTIVE_STATES, FINAL_STATES, Channel, Publicat
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {
-    "PUBLISH_MAX_ATTEMPTS": 5,
-    "PUBLISH_POOL": 8,
-    "PUBLISH_LEASE_SECONDS": 120,
-    "PUBLISH_INLINE_WAIT_SECONDS": 5,
-    "PUBLISH_POLL_SECONDS": 2,
-    "PUBLISH_RETRY_SCALE": 1.0,
-    "PUBLISH_BATCH": 200,
-}
 POLL_MAX = 300  # seconds between status checks at most
 INLINE_POLLS = 3  # status checks one run makes before it leaves the rest to a later run
 PREARM = 1.0  # seconds a scheduled task fires early, then waits for its exact time
@@ -91,7 +82,7 @@ SENDABLE_POST_STATES = ("approved", "scheduled", "published")
 
 
 def setting(name: str):
-    return current_app.config.get(name, DEFAULTS[name])
+    return current_app.config[name]  # defaults in cms/config.py (CMS_PUBLISH_*)
 
 
 class LeaseLost(Exception):
