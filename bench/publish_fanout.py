@@ -7,7 +7,7 @@ stack), approves posts through the review
 chain, and times the outbox's run (`publish_due`, the Huey task's body) for 1 channel and for 10,
 each on fresh posts, tokens fetched beforehand. Prints the median of --repeat runs and the ratio.
 
-    .venv/bin/python bench/publish_fanout.py [--channels 10] [--latency-ms 200] [--repeat 3] [--pool 8 --pool 16]
+    .venv/bin/python bench/publish_fanout.py [--channels 10] [--latency-ms 200] [--repeat 3] [--pool 16 --pool 8]
 """
 from __future__ import annotations
 
@@ -169,7 +169,7 @@ def main() -> None:
     parser.add_argument("--channels", type=int, default=10)
     parser.add_argument("--latency-ms", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--pool", type=int, action="append", help="CMS_PUBLISH_POOL values to try (default 8)")
+    parser.add_argument("--pool", type=int, action="append", help="CMS_PUBLISH_POOL values to try (default: the configured one)")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="cms-bench-fanout-")
     app, sandbox = make_env(tmp, args.channels)
@@ -186,7 +186,7 @@ def main() -> None:
         print(f"sandbox latency {args.latency_ms} ms per call; {args.repeat} runs each, median; "
               f"calls per channel: uploadimg, add_material, draft/add, freepublish/submit, freepublish/get")
         n = 0
-        for pool in args.pool or [8]:
+        for pool in args.pool or [app.config["PUBLISH_POOL"]]:
             app.config["PUBLISH_POOL"] = pool
             one, many = [], []
             for _ in range(args.repeat):
