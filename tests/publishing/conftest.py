@@ -104,3 +104,15 @@ def approved_post(app):
         return post
 
     return make
+
+
+@pytest.fixture
+def midday(time_machine):
+    """Today at 10:00 in CMS_TIMEZONE, the clock running: a later time today always exists, whenever
+    the suite runs (request it before the fixtures that approve posts)."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Asia/Shanghai")
+    today = datetime.now(zone).date()
+    time_machine.move_to(datetime.combine(today, time(10, 0), zone), tick=True)
