@@ -11,6 +11,12 @@ from wechatpy.exceptions import WeChatClientException
 TOKEN_ERRORS = (40001, 40014, 42001)
 
 
+def unreachable(cls, client, e: requests.RequestException) -> WeChatClientException:
+    """The platform could not be reached (or answered non-2xx): an error with no errcode."""
+    return cls(errcode=None, errmsg=str(e), client=client, request=getattr(e, "request", None),
+               response=getattr(e, "response", None))
+
+
 class RetryTokenOnce:
     """Mixed in before a wechatpy client class; the client sets `self._local = threading.local()`."""
 
@@ -22,9 +28,7 @@ class RetryTokenOnce:
         try:
             return super()._request(method, url_or_endpoint, **kwargs)
         except requests.RequestException as e:  # wechatpy lets connection errors through unwrapped
-            raise WeChatClientException(errcode=None, errmsg=str(e), client=self,
-                                        request=getattr(e, "request", None),
-                                        response=getattr(e, "response", None)) from e
+            raise unreachable(WeChatClientException, self, e) from e
 
     def _handle_result(self, res, method=None, url=None, result_processor=None, **kwargs):
         result = res if isinstance(res, dict) else self._decode_result(res)

@@ -23,7 +23,7 @@ from wechatpy.exceptions import APILimitedException, WeChatClientException
 from wechatpy.session import SessionStorage
 from wechatpy.session.memorystorage import MemoryStorage
 
-from cms.platforms.retry import RetryTokenOnce
+from cms.platforms.retry import RetryTokenOnce, unreachable
 
 __all__ = [
     "APILimitedException",
@@ -91,13 +91,7 @@ class MPClient(RetryTokenOnce, WeChatClient):
             )
             res.raise_for_status()
         except requests.RequestException as e:
-            raise WeChatClientException(
-                errcode=None,
-                errmsg=str(e),
-                client=self,
-                request=getattr(e, "request", None),
-                response=getattr(e, "response", None),
-            ) from e
+            raise unreachable(WeChatClientException, self, e) from e
         try:
             result = res.json()
         except ValueError:

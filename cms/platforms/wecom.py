@@ -34,7 +34,7 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 from wechatpy.work import WeChatClient as _WorkClient
 
-from cms.platforms.retry import RetryTokenOnce
+from cms.platforms.retry import RetryTokenOnce, unreachable
 
 __all__ = [
     "TEXTCARD_BTNTXT_MAX",
@@ -117,13 +117,7 @@ class WeComClient(RetryTokenOnce, _WorkClient):
             )
             res.raise_for_status()
         except requests.RequestException as e:
-            raise WeComTokenError(
-                errcode=None,
-                errmsg=str(e),
-                client=self,
-                request=getattr(e, "request", None),
-                response=getattr(e, "response", None),
-            ) from e
+            raise unreachable(WeComTokenError, self, e) from e
         try:
             result = res.json()
         except ValueError:

@@ -23,6 +23,7 @@ reason in Chinese shown to the administrator)."""
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -131,39 +132,50 @@ def replace_images(html: str, urls: dict[str, str]) -> str:
     return IMG_SRC.sub(swap, html)
 
 
-class Adapter:
-    """Base class: `run` takes a publication as far as it can go now."""
+class Adapter(ABC):
+    """Base class: `run` takes a publication as far as it can go now. Platforms with an API give
+    `make_client` (a factory of publishing.service); a client given to the constructor wins."""
 
     platform = ""
+    make_client = None  # channel -> client
 
-    def __init__(self, channel: Channel):
+    def __init__(self, channel: Channel, client=None):
         self.channel = channel
+        self._client = client
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = type(self).make_client(self.channel)
+        return self._client
 
     # --- the steps (override) -------------------------------------------------------------------
 
-    def prepare_images(self, job: Job) -> None:
-        pass
+    def prepare_images(self, job: Job) -> None:  # noqa: B027 (optional step: most platforms have it)
+        """Upload what the article shows; nothing to do where the platform takes none."""
 
-    def create_draft(self, job: Job) -> None:
-        pass
+    def create_draft(self, job: Job) -> None:  # noqa: B027 (optional step)
+        """Create the remote draft; nothing to do where the platform has no drafts."""
 
+    @abstractmethod
     def publish(self, job: Job) -> None:
-        raise NotImplementedError
+        """Make the platform publish (not push) what the draft holds."""
 
     def push(self, job: Job) -> None:
         raise PlatformError("permanent", None, "该渠道不支持群发推送", step="push")
 
+    @abstractmethod
     def fetch_status(self, job: Job) -> Status:
-        raise NotImplementedError
+        """What the platform says now."""
 
     def withdraw(self, job: Job) -> None:
         raise PlatformError("permanent", None, "该渠道不支持撤回", step="withdraw")
 
     # --- the flow -------------------------------------------------------------------------------
 
+    @abstractmethod
     def sent(self, job: Job) -> bool:
         """Whether the publish (or push) step has reached the platform."""
-        raise NotImplementedError
 
     def run(self, job: Job) -> Status:
         """Images, draft, publish or push, then the status: each step only if not done yet."""

@@ -16,17 +16,11 @@ from cms.publishing.channels.base import Adapter, Job, PlatformError, Status, re
 class ToutiaoAdapter(Adapter):
     platform = "toutiao"
 
-    def __init__(self, channel, client=None):
-        super().__init__(channel)
-        self._client = client
+    @staticmethod
+    def make_client(channel):
+        from cms.publishing.service import toutiao_client
 
-    @property
-    def client(self):
-        if self._client is None:
-            from cms.publishing.service import toutiao_client
-
-            self._client = toutiao_client(self.channel)
-        return self._client
+        return toutiao_client(channel)
 
     def _call(self, job: Job, step: str, fn, *args, **kwargs):
         job.calling()

@@ -40,17 +40,11 @@ LOST_POLLS = 30  # status checks before a publish whose answer was lost is given
 class WeChatAdapter(Adapter):
     platform = "wechat"
 
-    def __init__(self, channel, client=None):
-        super().__init__(channel)
-        self._client = client
+    @staticmethod
+    def make_client(channel):
+        from cms.publishing.service import mp_client
 
-    @property
-    def client(self):
-        if self._client is None:
-            from cms.publishing.service import mp_client
-
-            self._client = mp_client(self.channel)
-        return self._client
+        return mp_client(channel)
 
     # --- calling the platform -------------------------------------------------------------------
 
