@@ -71,6 +71,7 @@ def _import_models() -> None:
     import cms.archive.models  # noqa: F401
     import cms.audit.models  # noqa: F401
     import cms.auth.models  # noqa: F401
+    import cms.callbacks.models  # noqa: F401
     import cms.content.models  # noqa: F401
     import cms.notify.models  # noqa: F401
     import cms.publishing.models  # noqa: F401

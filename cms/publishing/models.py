@@ -134,6 +134,26 @@ FINAL_STATES = ("published", "failed", "cancelled", "withdrawn", "removed_by_pla
 REMOTE_ID_FIELDS = ("thumb_media_id", "draft_media_id", "publish_id", "article_id", "msg_id", "msg_data_id", "url")
 
 
+class Bundle(db.Model):
+    """多图文: up to 8 approved posts pushed to one WeChat channel together as one message (one push
+    against the quota, C18), in the order the administrator set; each post keeps its own approvals
+    and its own Publication (bundle_id, bundle_index). The bundle's state is its headline's."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"), index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=workdays.now)
+
+    channel: Mapped[Channel] = relationship()
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    publications: Mapped[list[Publication]] = relationship(back_populates="bundle",
+                                                           order_by="Publication.bundle_index")
+
+    def __repr__(self) -> str:
+        return f"<Bundle {self.id} channel {self.channel_id}>"
+
+
 class Publication(db.Model):
     """One post to one channel: the outbox row (DESIGN.md "Core model", "Publishing").
 
@@ -172,6 +192,10 @@ class Publication(db.Model):
     url: Mapped[str | None] = mapped_column(String(1000))
     # Idempotency key sent to the platform (clientmsgid of a push, client_id on Toutiao).
     client_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    # 多图文: the bundle this publication goes out in, and its place there (0 = the headline). Only
+    # the headline is claimed by the worker; its run drives every member (bundles.py).
+    bundle_id: Mapped[int | None] = mapped_column(ForeignKey("bundle.id", ondelete="SET NULL"), index=True)
+    bundle_index: Mapped[int | None]
     override_reason: Mapped[str] = mapped_column(String(500), default="")  # a later day (C8), by a supervisor
     scheduled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     lease_owner: Mapped[str | None] = mapped_column(String(64))
@@ -183,6 +207,7 @@ class Publication(db.Model):
 
     post = relationship("Post")
     channel: Mapped[Channel] = relationship()
+    bundle: Mapped[Bundle | None] = relationship(back_populates="publications")
     scheduled_by = relationship("User", foreign_keys=[scheduled_by_id])
 
     __table_args__ = (
@@ -207,3 +232,36 @@ class Publication(db.Model):
 
     def __repr__(self) -> str:
         return f"<Publication {self.id} post {self.post_id} → channel {self.channel_id} {self.state}>"
+
+
+# --- withdrawing and correcting -----------------------------------------------------------------
+
+WITHDRAWAL_KINDS = ("withdraw", "correct")  # correct: withdrawn, then a corrected revision re-published
+WITHDRAWAL_STATES = ("pending", "approved", "rejected", "done", "failed")
+
+
+class Withdrawal(db.Model):
+    """A request to take a published post down (`withdraw`), or down for a corrected re-publish
+    (`correct`), on some or all of its channels, with a reason; it is carried out only once the
+    platform supervisor approves it (DESIGN.md roles). Audited; the archive keeps every version."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="withdraw")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    channel_ids: Mapped[list] = mapped_column(JSON, default=list)  # the channels it takes the post off
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=workdays.now)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(Text, default="")  # in Chinese: what a platform refused
+
+    post = relationship("Post")
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    def __repr__(self) -> str:
+        return f"<Withdrawal {self.id} post {self.post_id} {self.kind} {self.state}>"
