@@ -162,7 +162,8 @@ def pushes_used(channel: Channel) -> dict:
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     if period == "month":
         start = start.replace(day=1)
-    used = db.session.scalar(select(func.count(Publication.id)).where(
+    # A 多图文 bundle is one push: its members share one msg_id.
+    used = db.session.scalar(select(func.count(func.distinct(Publication.msg_id))).where(
         Publication.channel_id == channel.id, Publication.push.is_(True), Publication.msg_id.is_not(None),
         Publication.updated_at >= start)) or 0
     return {"used": used, "allowed": allowed, "period": period, "left": max(allowed - used, 0)}
@@ -185,6 +186,7 @@ def publication_json(pub: Publication) -> dict:
         "progress": {step: dict(value) for step, value in (pub.progress or {}).items()},
         "remote_ids": pub.remote_ids(), "url": pub.url, "published_at": iso(pub.published_at),
         "override_reason": pub.override_reason or None,
+        "bundle": {"id": pub.bundle_id, "index": pub.bundle_index} if pub.bundle_id is not None else None,
     }
 
 
@@ -229,15 +231,9 @@ def parse_at(value) -> datetime | None:
     return at
 
 
-def schedule(user, post: Post, at: datetime | None = None, override_reason: str | None = None) -> list[Publication]:
-    """Queue the approved post for each of its channels at `at` (default now) today in
-    CMS_TIMEZONE. Refused: a post not approved (C4), a confidential one (C5), a later day than its
-    C8 day unless the supervisor overrides with a reason (recorded and audited). A publication not
-    started yet is moved to the new time; a failed one is tried again; one in flight or published
-    is left alone."""
-    if not may_schedule(user, post):
-        raise Refused(_("Only the account administrator of the post's channels, or the platform supervisor, "
-                        "schedules it."), code="forbidden", status=403)
+def approved_for_sending(post: Post):
+    """The post's approved submission; Refused unless the post is approved (C4) and not
+    confidential (C5)."""
     sub = _approved_submission(post)
     if post.status not in ("approved", "scheduled") or sub is None:
         raise Refused(_("Only an approved post is published: this one has not completed its review chain (C4)."),
@@ -246,12 +242,13 @@ def schedule(user, post: Post, at: datetime | None = None, override_reason: str 
     if blockers:
         raise Refused(_("This post is marked confidential: the platform supervisor must clear the flag before "
                         "it is published (C5)."), code=blockers[0])
-    channels = [c for c in post.channels]
-    if not channels:
-        raise Refused(_("The post has no target channel."), code="invalid", fields={"channels": [_("Required.")]})
-    inactive = [c.name for c in channels if not c.active]
-    if inactive:
-        raise Refused(_("Channel %(names)s is inactive.", names="、".join(inactive)), code="invalid")
+    return sub
+
+
+def check_day(user, sub, at: datetime | None, override_reason: str | None) -> tuple[datetime, str]:
+    """(the time, the override reason kept) for sending the approved `sub`'s post at `at` (default
+    now). C8: its day is the later of the approval day and the planned day; a later one only by the
+    platform supervisor, with a reason."""
     now = workdays.now()
     at = max(at or now, now)
     reason = (override_reason or "").strip()[:500]
@@ -268,55 +265,91 @@ def schedule(user, post: Post, at: datetime | None = None, override_reason: str 
                           fields={"override_reason": [_("Required for a later day (C8).")]})
     elif reason and not user.has_permission("publish.approve_withdraw"):
         reason = ""  # an override reason means nothing on the day itself
-    rev = post.current
+    return at, reason
+
+
+def schedule(user, post: Post, at: datetime | None = None, override_reason: str | None = None) -> list[Publication]:
+    """Queue the approved post for each of its channels at `at` (default now) today in
+    CMS_TIMEZONE. Refused: a post not approved (C4), a confidential one (C5), a later day than its
+    C8 day unless the supervisor overrides with a reason (recorded and audited). A publication not
+    started yet is moved to the new time; a failed one is tried again; one in flight or published
+    is left alone."""
+    if not may_schedule(user, post):
+        raise Refused(_("Only the account administrator of the post's channels, or the platform supervisor, "
+                        "schedules it."), code="forbidden", status=403)
+    sub = approved_for_sending(post)
+    channels = [c for c in post.channels]
+    if not channels:
+        raise Refused(_("The post has no target channel."), code="invalid", fields={"channels": [_("Required.")]})
+    inactive = [c.name for c in channels if not c.active]
+    if inactive:
+        raise Refused(_("Channel %(names)s is inactive.", names="、".join(inactive)), code="invalid")
+    now = workdays.now()
+    at, reason = check_day(user, sub, at, override_reason)
     touched: list[Publication] = []
     for channel in channels:
-        push = bool((sub.push or {}).get(str(channel.id))) if channel.platform == "wechat" else None
         latest = _latest(post.id, channel.id)
-        if latest is not None and latest.state in ("sending", "submitted", "published"):
-            continue  # under way or out: never sent twice
-        if latest is not None and latest.state == "scheduled" and latest.revision_number == rev.number:
-            before = {"due_at": latest.due_at.isoformat()}
-            latest.due_at = latest.next_attempt_at = at
-            latest.push, latest.override_reason = push, reason
-            latest.updated_at = now
-            record("publication.rescheduled", latest, before=before, after=_audit_facts(latest), actor=user)
-            touched.append(latest)
-            continue
-        if latest is not None and latest.state == "failed" and latest.revision_number == rev.number:
-            _reset_for_retry(latest, at)
-            latest.push, latest.override_reason = push, reason
-            record("publication.scheduled", latest, before={"state": "failed"}, after=_audit_facts(latest),
-                   actor=user)
-            touched.append(latest)
-            continue
-        if latest is not None and latest.state == "scheduled":
-            _set_state(latest, "cancelled", note="superseded by a newer revision")
-        generation = latest.generation + 1 if latest is not None else 1
-        pub = Publication(post_id=post.id, channel_id=channel.id, generation=generation, submission_id=sub.id,
-                          revision_number=rev.number, content_hash=rev.content_hash, push=push, state="scheduled",
-                          due_at=at, next_attempt_at=at, client_ref=uuid.uuid4().hex, override_reason=reason,
-                          scheduled_by_id=user.id, progress={}, image_urls={}, created_at=now, updated_at=now)
-        db.session.add(pub)
-        db.session.flush()
-        record("publication.scheduled", pub, after=_audit_facts(pub), actor=user)
-        touched.append(pub)
+        if latest is not None and latest.bundle_id is not None and latest.active:
+            continue  # it goes out with its 多图文 bundle (bundles.py)
+        push = bool((sub.push or {}).get(str(channel.id))) if channel.platform == "wechat" else None
+        pub = queue_channel(user, post, sub, channel, at, reason, push=push, latest=latest)
+        if pub is not None:
+            touched.append(pub)
     if not touched:
         raise Conflict(_("Every channel of this post is already publishing or published."), code="conflict")
     before = post.status
     post.status = "scheduled"
     post.updated_at = now
     record("post.scheduled", post, before={"status": before},
-           after={"status": "scheduled", "at": at.isoformat(), "c8_day": c8_day.isoformat(),
-                  "override_reason": reason or None, "channels": [p.channel_id for p in touched]}, actor=user)
+           after={"status": "scheduled", "at": at.isoformat(), "override_reason": reason or None,
+                  "channels": [p.channel_id for p in touched]}, actor=user)
     db.session.commit()
     enqueue(post.id, at)
     return touched
 
 
+_UNSET = object()
+
+
+def queue_channel(user, post: Post, sub, channel: Channel, at: datetime, reason: str, *, push: bool | None,
+                  bundle=None, index: int | None = None, latest=_UNSET) -> Publication | None:
+    """The post's current revision queued for one channel at `at` (in a bundle at `index`, or
+    alone), audited, not committed. A publication not started yet is moved; a failed one is tried
+    again; one in flight or out is left alone (None): never sent twice. A scheduled one of an
+    older revision is cancelled and a new generation made."""
+    now, rev = workdays.now(), post.current
+    latest = _latest(post.id, channel.id) if latest is _UNSET else latest
+    if latest is not None and latest.state in ("sending", "submitted", "published"):
+        return None
+    bundled = {"bundle_id": bundle.id if bundle is not None else None, "bundle_index": index}
+    if latest is not None and latest.state in ("scheduled", "failed") and latest.revision_number == rev.number:
+        before = {"state": latest.state, "due_at": latest.due_at.isoformat(), "bundle": latest.bundle_id}
+        if latest.state == "failed":
+            _reset_for_retry(latest, at)
+        latest.due_at = latest.next_attempt_at = at
+        latest.push, latest.override_reason = push, reason
+        latest.bundle_id, latest.bundle_index = bundled["bundle_id"], index
+        latest.updated_at = now
+        action = "publication.rescheduled" if before["state"] == "scheduled" else "publication.scheduled"
+        record(action, latest, before=before, after=_audit_facts(latest), actor=user)
+        return latest
+    if latest is not None and latest.state == "scheduled":
+        _set_state(latest, "cancelled", note="superseded by a newer revision")
+    generation = latest.generation + 1 if latest is not None else 1
+    pub = Publication(post_id=post.id, channel_id=channel.id, generation=generation, submission_id=sub.id,
+                      revision_number=rev.number, content_hash=rev.content_hash, push=push, state="scheduled",
+                      due_at=at, next_attempt_at=at, client_ref=uuid.uuid4().hex, override_reason=reason,
+                      scheduled_by_id=user.id, progress={}, image_urls={}, created_at=now, updated_at=now, **bundled)
+    db.session.add(pub)
+    db.session.flush()
+    record("publication.scheduled", pub, after=_audit_facts(pub), actor=user)
+    return pub
+
+
 def retry(user, pub: Publication) -> Publication:
     """Try a failed publication again once its cause is fixed (the platform's reason was shown).
-    What it already holds (images, cover, draft) is kept; a failed publish or push starts afresh."""
+    What it already holds (images, cover, draft) is kept; a failed publish or push starts afresh.
+    A 多图文 bundle is tried again whole (its failed members, under its headline)."""
     if not may_publish_channel(user, pub.channel):
         raise Refused(_("Only the channel's account administrator retries its publications."),
                       code="forbidden", status=403)
@@ -331,11 +364,17 @@ def retry(user, pub: Publication) -> Publication:
     if blockers:
         raise Refused(_("This post is marked confidential: the platform supervisor must clear the flag before "
                         "it is published (C5)."), code=blockers[0])
-    _reset_for_retry(pub, workdays.now())
-    record("publication.retried", pub, before={"state": "failed"}, after=_audit_facts(pub), actor=user)
-    _settle_post(post)
+    # The other members of its bundle go again with it; one that changed meanwhile is left out at
+    # send time (C4).
+    group = [pub] if pub.bundle_id is None else \
+        [p for p in pub.bundle.publications if p.state == "failed" and p.bundle_index is not None]
+    now = workdays.now()
+    for p in group:
+        _reset_for_retry(p, now)
+        record("publication.retried", p, before={"state": "failed"}, after=_audit_facts(p), actor=user)
+        _settle_post(p.post)
     db.session.commit()
-    enqueue(pub.post_id)
+    enqueue(group[0].post_id)
     return pub
 
 
@@ -366,7 +405,8 @@ def _reset_for_retry(pub: Publication, at: datetime) -> None:
 def _audit_facts(pub: Publication) -> dict:
     return {"post": pub.post_id, "channel": pub.channel_id, "generation": pub.generation,
             "revision": pub.revision_number, "hash": pub.content_hash, "push": pub.push, "state": pub.state,
-            "due_at": pub.due_at.isoformat(), "override_reason": pub.override_reason or None}
+            "due_at": pub.due_at.isoformat(), "override_reason": pub.override_reason or None,
+            **({"bundle": pub.bundle_id, "bundle_index": pub.bundle_index} if pub.bundle_id else {})}
 
 
 def enqueue(post_id: int, at: datetime | None = None) -> None:
@@ -402,6 +442,10 @@ def wait_until(when: str | None) -> None:
 
 # --- claiming ------------------------------------------------------------------------------------
 
+# What a worker claims: a publication alone, or the headline of a 多图文 bundle (its run takes the rest).
+RUNS_ITSELF = or_(Publication.bundle_id.is_(None), Publication.bundle_index == 0)
+
+
 def claim(post_id: int | None = None, limit: int | None = None, owner: str | None = None,
           exclude: set[int] | frozenset = frozenset()) -> tuple[str, list[int]]:
     """Take the due, unclaimed publications (of one post, or all; none of `exclude`) for this run:
@@ -410,7 +454,8 @@ def claim(post_id: int | None = None, limit: int | None = None, owner: str | Non
     now = workdays.now()
     limit = limit or int(setting("PUBLISH_BATCH"))
     free = or_(Publication.lease_until.is_(None), Publication.lease_until < now)
-    q = select(Publication.id).where(Publication.state.in_(ACTIVE_STATES), Publication.next_attempt_at <= now, free)
+    q = select(Publication.id).where(Publication.state.in_(ACTIVE_STATES), Publication.next_attempt_at <= now, free,
+                                     RUNS_ITSELF)
     if post_id is not None:
         q = q.where(Publication.post_id == post_id)
     if exclude:
@@ -538,6 +583,22 @@ class Job:
     @property
     def push(self) -> bool:
         return bool(self.publication.push) and self.channel.platform == "wechat"
+
+    @property
+    def members(self) -> list[Job]:
+        """The articles that go out together: this one alone (a bundle has several)."""
+        return [self]
+
+    @property
+    def pubs(self) -> list[Publication]:
+        return [m.publication for m in self.members]
+
+    def drop_blocked(self) -> bool:
+        """Finish the publication unsent if it must not go out now (C4 C5); True: nothing left."""
+        blocked = _send_blocker(self.publication)
+        if blocked:
+            _finish_unsent(self.publication, *blocked)
+        return blocked is not None
 
     # --- what goes out --------------------------------------------------------------------------
 
@@ -667,45 +728,50 @@ def _send_blocker(pub: Publication) -> tuple[str, str] | None:
 
 
 def run_publication(pub_id: int, owner: str) -> str:
-    """Run one claimed publication as far as it goes now; returns its state after the run."""
+    """Run one claimed publication (or the 多图文 bundle it heads: every member goes with it) as far
+    as it goes now; returns its state after the run."""
     pub = db.session.get(Publication, pub_id)
     if pub is None or pub.lease_owner != owner or not pub.active:
         return pub.state if pub is not None else "missing"
     adapter = adapter_for(pub.channel)
-    job = Job(pub, owner)
+    if pub.bundle_id is not None:
+        from cms.publishing.bundles import BundleJob
+
+        job = BundleJob(pub, owner)
+    else:
+        job = Job(pub, owner)
     count_try = True
     deadline = time.monotonic() + float(setting("PUBLISH_INLINE_WAIT_SECONDS"))
     polls = 0
     while True:
-        if pub.state in ("scheduled", "sending") and not adapter.sent(job):
-            blocked = _send_blocker(pub)
-            if blocked:
-                state, message = blocked
-                _finish_unsent(pub, state, message)
-                return pub.state
-        if count_try:
-            pub.attempts += 1
-        if pub.state == "scheduled":
-            _set_state(pub, "sending")
-        if pub.first_call_at is None:
-            pub.first_call_at = workdays.now()  # the adapter calls out right after this commit
+        if job.publication.state in ("scheduled", "sending") and not adapter.sent(job) and job.drop_blocked():
+            return job.publication.state  # nothing left to send (C4 C5)
+        pub, pubs = job.publication, job.pubs
+        for p in pubs:
+            if count_try:
+                p.attempts += 1
+            if p.state == "scheduled":
+                _set_state(p, "sending")
+            if p.first_call_at is None:
+                p.first_call_at = workdays.now()  # the adapter calls out right after this commit
         job._commit()  # nothing uncommitted while the adapter calls out
         try:
             status = adapter.run(job)
         except PlatformError as e:
             if e.errcode is None:
                 job.mine.discard(e.step)  # no answer (network, 5xx): the call is in doubt
-            wait = _after_error(pub, e)
+            wait = [_after_error(p, e) for p in pubs][0]
             count_try = True
         else:
-            wait = _after_status(pub, status)
+            wait = [_after_status(p, status) for p in pubs][0]
             count_try = False
             polls += 1
         if wait is None:
             return pub.state
         # Wait here only for what is due soon, and poll a few times at most: else back to the queue.
         if time.monotonic() + wait > deadline or polls > INLINE_POLLS:
-            _release(pub, owner)
+            for p in pubs:
+                _release(p, owner)
             db.session.commit()
             enqueue(pub.post_id, pub.next_attempt_at)
             return pub.state
@@ -837,6 +903,8 @@ def _settle_post(post: Post) -> None:
         status = "scheduled"
     elif any(p.state == "published" for p in pubs) and all(p.state in FINAL_STATES for p in pubs):
         status = "published"
+    elif all(p.state == "cancelled" for p in pubs) and post.status == "scheduled":
+        status = "approved"  # taken off the queue (a bundle dissolved): still approved, to schedule again
     else:
         return
     if post.status != status:
@@ -855,7 +923,7 @@ def sweep() -> int:
     now = workdays.now()
     free = or_(Publication.lease_until.is_(None), Publication.lease_until < now)
     post_ids = list(db.session.scalars(select(Publication.post_id).where(
-        Publication.state.in_(ACTIVE_STATES), Publication.next_attempt_at <= now, free).distinct()))
+        Publication.state.in_(ACTIVE_STATES), Publication.next_attempt_at <= now, free, RUNS_ITSELF).distinct()))
     db.session.rollback()
     for post_id in post_ids:
         enqueue(post_id)

@@ -6,6 +6,7 @@
     secret_due_soon(rotated_at, max_age_days, now, remind_days)
     push_allowance(account_kind, push_quota)              (pushes, "day" | "month") for C18
     credential_problems(platform, values, creating=...)   {field: [problem code]} of the credentials
+    bundle_problems(platform, posts)                      {None | post id: [problem code]} of a 多图文
 """
 from __future__ import annotations
 
@@ -93,4 +94,37 @@ def credential_problems(platform: str, values: dict, *, creating: bool, has_secr
     base = values.get("api_base_url") or ""
     if base and not BASE_URL.match(base):
         bad("api_base_url", "format")
+    return problems
+
+
+BUNDLE_MAX = 8  # articles in one WeChat message (多图文)
+
+
+def bundle_problems(platform: str, posts: list[dict]) -> dict:
+    """What stops these posts, in this order, from going out as one 多图文 push on a channel of
+    `platform`. Each post is a dict: id, approved, confidential, targets_channel, push_chosen, sent,
+    other_bundle. Returns {None: [codes about the whole]} and {post id: [codes]}; empty when fine.
+    Codes: not_wechat, empty (fewer than 2: a bundle of one is an ordinary push), too_many,
+    duplicate; per post not_approved (C4), confidential (C5), not_target, no_push (C18: the
+    supervisor chose publish-only), sent, other_bundle."""
+    problems: dict = {}
+    whole = []
+    if platform != "wechat":
+        whole.append("not_wechat")
+    if len(posts) < 2:
+        whole.append("empty")
+    if len(posts) > BUNDLE_MAX:
+        whole.append("too_many")
+    ids = [p["id"] for p in posts]
+    if len(set(ids)) != len(ids):
+        whole.append("duplicate")
+    if whole:
+        problems[None] = whole
+    for p in posts:
+        codes = [code for code, bad in (
+            ("not_approved", not p["approved"]), ("confidential", p["confidential"]),
+            ("not_target", not p["targets_channel"]), ("no_push", not p["push_chosen"]),
+            ("sent", p["sent"]), ("other_bundle", p["other_bundle"])) if bad]
+        if codes:
+            problems[p["id"]] = codes
     return problems

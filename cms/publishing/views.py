@@ -13,7 +13,7 @@ from cms.content.themes import theme_to_dict
 from cms.errors import Refused
 from cms.extensions import db
 from cms.permissions import SELF, requires
-from cms.publishing import outbox, service
+from cms.publishing import bundles, outbox, service
 from cms.publishing.forms import LABELS, ActionForm, ChannelForm, RotateSecretForm, ScheduleForm, ThemeForm
 from cms.web import flash_refusal, safe_next
 from cms.worklist import provider
@@ -273,6 +273,7 @@ def dashboard():
     return render_template("publishing/dashboard.html", channels=channels, pushes=pushes,
                            queue=outbox.queue_today(ids), flight=outbox.in_flight(ids),
                            failures=outbox.failures(ids), done=outbox.published_today(ids),
+                           bundle_list=bundles.bundles_for(ids), bundle_state=bundles.state,
                            action=ActionForm(), now=workdays.now(), labels=LABELS)
 
 
@@ -349,3 +350,4 @@ def retry(publication_id: int):
         return _post_page(post, status=e.status)
     flash(_("%(channel)s: publishing again.", channel=pub.channel.name), "success")
     return redirect(safe_next(request.form.get("next")) or url_for("channels.post_publications", post_id=post.id))
+from cms.publishing import bundle_views  # noqa: E402,F401  (the 多图文 pages, on this blueprint)

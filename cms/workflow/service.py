@@ -16,7 +16,7 @@ from cms.content.models import Post, Revision
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
 from cms.publishing import service as publishing
-from cms.publishing.models import Channel
+from cms.publishing.models import Channel, Publication
 from cms.workflow import engine
 from cms.workflow.models import (
     Assignee,
@@ -284,17 +284,29 @@ def submit(user, post: Post, reasons: dict | None = None) -> Submission:
 # --- deciding ------------------------------------------------------------------------------------
 
 def push_status(channel: Channel) -> dict:
-    """This month's pushes decided for a WeChat channel and what is left (C18)."""
+    """A WeChat channel's pushes this day and month (C18) and what is left. A push is a message:
+    the pushes sent (a 多图文 bundle's posts share one), plus one for every 8 posts approved for a
+    push and still waiting (they may go together as one 多图文, bundles.py)."""
     now = workdays.local(workdays.now())
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    rows = db.session.execute(select(Submission.approved_at, Submission.push).where(
+    sent = db.session.execute(select(Publication.msg_id, func.min(Publication.updated_at)).where(
+        Publication.channel_id == channel.id, Publication.push.is_(True), Publication.msg_id.is_not(None),
+        Publication.updated_at >= month_start).group_by(Publication.msg_id)).all()
+    pushed_posts = set(db.session.scalars(select(Publication.post_id).where(
+        Publication.channel_id == channel.id, Publication.push.is_(True), Publication.msg_id.is_not(None))))
+    rows = db.session.execute(select(Submission.post_id, Submission.approved_at, Submission.push).where(
         Submission.state == "approved", Submission.approved_at >= month_start)).all()
-    pushed = [at for at, push in rows if (push or {}).get(str(channel.id))]
-    today = sum(1 for at in pushed if at >= day_start)
+    waiting = [at for post_id, at, push in rows
+               if (push or {}).get(str(channel.id)) and post_id not in pushed_posts]
+    waiting_today = [at for at in waiting if at >= day_start]
+    month = len(sent) + -(-len(waiting) // 8)
+    today = sum(1 for _m, at in sent if at >= day_start) + -(-len(waiting_today) // 8)
     allowed, period = publishing.push_allowance(channel)
-    return {"month": len(pushed), "today": today, "allowed": allowed, "period": period,
-            "left": engine.pushes_left(allowed, period, today, len(pushed))}
+    left = engine.pushes_left(allowed, period, today, month)
+    joinable = len(waiting_today if period == "day" else waiting) % 8 != 0  # another post fits that message
+    return {"month": month, "today": today, "allowed": allowed, "period": period, "waiting": len(waiting),
+            "left": left, "may_push": left > 0 or joinable}
 
 
 def _flow(post: Post, sub: Submission) -> engine.Flow:
@@ -305,7 +317,7 @@ def _flow(post: Post, sub: Submission) -> engine.Flow:
         revision_writer=post.current.written_by_id, revision_step=_revision_step(post, sub),
         important=post.important, escalated=sub.escalated,
         confidential=post.confidential, push_channels=tuple(c.id for c in wechat),
-        push_remaining={c.id: push_status(c)["left"] for c in wechat})
+        push_remaining={c.id: 1 if push_status(c)["may_push"] else 0 for c in wechat})
 
 
 def _revision_step(post: Post, sub: Submission) -> int | None:

@@ -183,7 +183,8 @@ def test_push_quota_left(flow):  # policy C18: a service account pushes 4 times 
 
     calls, pid = flow
     channel = db.session.get(Channel, _channel("星海集团"))
-    assert push_status(channel) == {"month": 0, "today": 0, "allowed": 4, "period": "month", "left": 4}
+    assert push_status(channel) == {"month": 0, "today": 0, "allowed": 4, "period": "month", "waiting": 0, "left": 4,
+                                  "may_push": True}
     for role in FULL[:-1]:
         assert _approve(calls[role], pid).status_code == 201
     assert _approve(calls["supervisor"], pid, push={str(channel.id): True}).status_code == 201

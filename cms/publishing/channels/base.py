@@ -91,6 +91,12 @@ class Job(Protocol):
     @property
     def push(self) -> bool: ...
 
+    @property
+    def members(self) -> list[Job]: ...  # the articles that go out in one message: [self] alone
+
+    @property
+    def pubs(self) -> list[Publication]: ...  # their publications
+
     def image(self, src: str, purpose: str) -> StoredImage: ...
 
     def cover(self, purpose: str) -> StoredImage | None: ...

@@ -35,6 +35,7 @@ PUBLISH_STATUS_TEXT = {
 }
 LOOKBACK = 600  # seconds of clock difference allowed when finding what a lost call made
 LOST_POLLS = 30  # status checks before a publish whose answer was lost is given up on
+URL_WAIT_POLLS = 5  # status checks a finished push waits for its URLs from the callback
 
 
 class WeChatAdapter(Adapter):
@@ -79,6 +80,13 @@ class WeChatAdapter(Adapter):
     # --- steps ----------------------------------------------------------------------------------
 
     def prepare_images(self, job: Job) -> None:
+        """Each article's in-article images and cover (a 多图文 bundle has several articles)."""
+        for member in job.members:
+            # Alone, the draft is marked under way with the cover in one commit; a bundle's draft
+            # belongs to the whole message and is marked by its own job.
+            self._prepare_article(member, then="draft" if member is job else None)
+
+    def _prepare_article(self, job: Job, then: str | None) -> None:
         pub = job.publication
         pending = [src for src in job.article.images if src not in (pub.image_urls or {})]
         for n, src in enumerate(pending, 1):
@@ -91,11 +99,12 @@ class WeChatAdapter(Adapter):
         if not pub.thumb_media_id:
             cover = self._image(job, "cover", lambda: job.cover("cover"))
             if cover is None:
-                raise PlatformError("permanent", None, "微信图文必须有封面图：请为文章设置封面并重新审核后再发布",
+                raise PlatformError("permanent", None,
+                                    f"微信图文必须有封面图：请为《{job.article.title}》设置封面并重新审核后再发布",
                                     step="cover")
             result = self._call(job, "cover", self.client.material.add, "image",
                                 (f"cover.{cover.extension}", cover.data, cover.mime))
-            job.done("cover", then="draft", thumb_media_id=result["media_id"])
+            job.done("cover", then=then, thumb_media_id=result["media_id"])
 
     def _draft_article(self, job: Job) -> dict:
         a, pub = job.article, job.publication
@@ -120,25 +129,28 @@ class WeChatAdapter(Adapter):
                 job.done("draft", draft_media_id=found)
                 return
         job.started("draft")
+        articles = lambda: [self._draft_article(m) for m in job.members]  # noqa: E731
         try:
-            result = self._call(job, "draft", self.client.draft.add, [self._draft_article(job)])
+            result = self._call(job, "draft", self.client.draft.add, articles())
         except PlatformError as e:
-            # 40007: our cover's media id is gone (deleted in the console): upload it again, once.
+            # 40007: a cover's media id is gone (deleted in the console): upload the covers again, once.
             if e.errcode != 40007 or "cover_again" in job.publication.progress:
                 raise
             job.started("cover_again")
-            job.save(thumb_media_id=None)
+            for member in job.members:
+                member.save(thumb_media_id=None)
             self.prepare_images(job)
-            result = self._call(job, "draft", self.client.draft.add, [self._draft_article(job)])
+            result = self._call(job, "draft", self.client.draft.add, articles())
         job.done("draft", then="push" if job.push else "publish", draft_media_id=result["media_id"])
 
     def _find_draft(self, job: Job) -> str | None:
-        """The draft a lost draft/add made: same title, made since the step started."""
+        """The draft a lost draft/add made: same titles, made since the step started."""
         since = (job.started_at("draft") or time.time()) - LOOKBACK
+        titles = [m.article.title for m in job.members]
         result = self._call(job, "draft", self.client.draft.batchget, 0, 20, 1)
         for item in result.get("item") or []:
             news = (item.get("content") or {}).get("news_item") or []
-            if news and news[0].get("title") == job.article.title and int(item.get("update_time") or 0) >= since:
+            if [n.get("title") for n in news] == titles and int(item.get("update_time") or 0) >= since:
                 return item.get("media_id")
         return None
 
@@ -194,8 +206,13 @@ class WeChatAdapter(Adapter):
             result = self._call(job, "status", self.client.message.get_mass, pub.msg_id)
             status = result.get("msg_status")
             if status == "SEND_SUCCESS":
-                # The article URL of a push comes with the MASSSENDJOBFINISH callback (WECHAT_API.md 2).
-                return Status("published", url=pub.url)
+                # A push's article URLs come with the MASSSENDJOBFINISH callback (WECHAT_API.md 2,
+                # cms/callbacks): wait a few checks for them where the channel has a callback.
+                polls = int(pub.progress.get("status", {}).get("polls", 0))
+                if self.channel.has_callback_token and polls < URL_WAIT_POLLS \
+                        and not all(p.url for p in job.pubs):
+                    return Status("pending")
+                return Status("published")
             if status == "SENDING":
                 return Status("pending")
             if status == "DELETE":
