@@ -228,3 +228,26 @@ def test_scheduling_a_bundled_post_leaves_its_bundled_channel_alone(outbox, appr
     assert [p.channel.name for p in pubs] == ["星海集团"]
     bundled = next(p for p in ob.publications_for(post) if p.channel_id == tech.id)
     assert bundled.bundle_id is not None and bundled.state == "scheduled"
+
+
+def test_a_bundle_push_whose_answer_was_lost_is_not_pushed_twice(outbox, three):
+    """The platform took the push but the worker never saved its msg_id: the next try carries the
+    headline's clientmsgid, the platform answers 45065 with the first msg_id, and every member
+    gets it."""
+    from cms.publishing.service import mp_client
+
+    state, channel = outbox, _channel("星海科技")
+    state.inject_fault("message/mass/sendall", errcode=48003, times=1)  # stops the run at the push
+    bundle = bundles.create(_admin(), channel, [p.id for p in three])
+    _run(three[0])
+    lead = bundles.members(db.session.get(type(bundle), bundle.id))[0]
+    assert lead.state == "failed" and lead.draft_media_id and not lead.msg_id
+    ob.retry(_admin(), lead)
+    sent = mp_client(channel).message.send_mass_article(lead.draft_media_id, is_to_all=True,
+                                                        client_msg_id=lead.client_ref)
+    db.session.commit()
+    _run(three[0])
+    pubs = bundles.members(db.session.get(type(bundle), bundle.id))
+    assert [p.state for p in pubs] == ["published"] * 3
+    assert {p.msg_id for p in pubs} == {str(sent["msg_id"])}
+    assert state.pushes_used(channel.app_id) == 1 and len(state.account(channel.app_id).masses) == 1
