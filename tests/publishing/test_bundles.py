@@ -251,3 +251,20 @@ def test_a_bundle_push_whose_answer_was_lost_is_not_pushed_twice(outbox, three):
     assert [p.state for p in pubs] == ["published"] * 3
     assert {p.msg_id for p in pubs} == {str(sent["msg_id"])}
     assert state.pushes_used(channel.app_id) == 1 and len(state.account(channel.app_id).masses) == 1
+
+
+def test_a_subscription_accounts_one_push_a_day_is_counted_per_message(outbox, three, approved_post):  # C18
+    """Three posts were approved for today's one push (they may share it as a 多图文); once that
+    push has gone out, a fourth cannot be approved for another one today."""
+    from cms.workflow.service import push_status
+
+    channel = _channel("星海科技")
+    status = push_status(channel)
+    assert status["waiting"] == 3 and status["today"] == 1 and status["left"] == 0 and status["may_push"]
+    bundles.create(_admin(), channel, [p.id for p in three])
+    _run(three[0])
+    status = push_status(channel)
+    assert status["waiting"] == 0 and status["today"] == 1 and not status["may_push"]
+    with pytest.raises(Refused) as refused:
+        approved_post(channels=("星海科技",), push={"星海科技": True}, title="今天的第二次群发")
+    assert refused.value.code == "C18"
