@@ -93,18 +93,9 @@ def create(user, channel: Channel, post_ids: list[int], at: datetime | None = No
     missing = [str(i) for i, p in zip(ids, posts, strict=True) if p is None]
     if missing:
         raise NotFound(_("No such post: %(ids)s.", ids="、".join(missing)), code="not_found")
-    general = rules.bundle_problems(channel.platform, [_facts(p, channel) for p in posts])
-    per_post = {k: v for k, v in general.items() if k is not None}
-    if None in general:
-        raise Refused(_bundle_message(general[None][0]), code=_code(general[None][0]),
-                      fields={"posts": [_bundle_message(c) for c in general[None]]})
-    if per_post:
-        first_id, codes = next(iter(per_post.items()))
-        title = next(p.current.title for p in posts if p.id == first_id)
-        raise Refused(_("《%(title)s》 cannot go in this bundle: %(why)s", title=title,
-                        why=_bundle_message(codes[0])), code=_code(codes[0]),
-                      fields={"posts": [_("《%(title)s》: %(why)s", title=p.current.title, why=_bundle_message(c))
-                                        for p in posts for c in per_post.get(p.id, [])]})
+    problems = rules.bundle_problems(channel.platform, [_facts(p, channel) for p in posts])
+    if problems:
+        raise _refusal(problems, posts)
     if outbox.pushes_used(channel)["left"] <= 0:
         raise Refused(_("%(channel)s has no push left this period (C18): the bundle would be refused by WeChat.",
                         channel=channel.name), code="C18")
@@ -147,6 +138,19 @@ def dissolve(user, bundle: Bundle) -> None:
     record("bundle.dissolved", ("bundle", bundle.id), actor=user,
            after={"channel": bundle.channel_id, "posts": [p.post_id for p in members]})
     db.session.commit()
+
+
+def _refusal(problems: dict, posts: list[Post]) -> Refused:
+    """The first problem as the message (naming the post), every one beside the `posts` field."""
+    if None in problems:
+        codes = problems[None]
+        return Refused(_bundle_message(codes[0]), code=_code(codes[0]),
+                       fields={"posts": [_bundle_message(c) for c in codes]})
+    named = [(p.current.title, code) for p in posts for code in problems.get(p.id, [])]
+    title, code = named[0]
+    return Refused(_("《%(title)s》 cannot go in this bundle: %(why)s", title=title, why=_bundle_message(code)),
+                   code=_code(code),
+                   fields={"posts": [_("《%(title)s》: %(why)s", title=t, why=_bundle_message(c)) for t, c in named]})
 
 
 def _code(problem: str) -> str:

@@ -288,11 +288,8 @@ def schedule(user, post: Post, at: datetime | None = None, override_reason: str 
     at, reason = check_day(user, sub, at, override_reason)
     touched: list[Publication] = []
     for channel in channels:
-        latest = _latest(post.id, channel.id)
-        if latest is not None and latest.bundle_id is not None and latest.active:
-            continue  # it goes out with its 多图文 bundle (bundles.py)
         push = bool((sub.push or {}).get(str(channel.id))) if channel.platform == "wechat" else None
-        pub = queue_channel(user, post, sub, channel, at, reason, push=push, latest=latest)
+        pub = queue_channel(user, post, sub, channel, at, reason, push=push)
         if pub is not None:
             touched.append(pub)
     if not touched:
@@ -308,19 +305,18 @@ def schedule(user, post: Post, at: datetime | None = None, override_reason: str 
     return touched
 
 
-_UNSET = object()
-
-
 def queue_channel(user, post: Post, sub, channel: Channel, at: datetime, reason: str, *, push: bool | None,
-                  bundle=None, index: int | None = None, latest=_UNSET) -> Publication | None:
+                  bundle=None, index: int | None = None) -> Publication | None:
     """The post's current revision queued for one channel at `at` (in a bundle at `index`, or
     alone), audited, not committed. A publication not started yet is moved; a failed one is tried
-    again; one in flight or out is left alone (None): never sent twice. A scheduled one of an
-    older revision is cancelled and a new generation made."""
+    again; one in flight or out, or waiting in a 多图文 bundle, is left alone (None): never sent
+    twice. A scheduled one of an older revision is cancelled and a new generation made."""
     now, rev = workdays.now(), post.current
-    latest = _latest(post.id, channel.id) if latest is _UNSET else latest
+    latest = _latest(post.id, channel.id)
     if latest is not None and latest.state in ("sending", "submitted", "published"):
         return None
+    if latest is not None and latest.active and latest.bundle_id is not None and bundle is None:
+        return None  # it goes out with its bundle (bundles.py)
     bundled = {"bundle_id": bundle.id if bundle is not None else None, "bundle_index": index}
     if latest is not None and latest.state in ("scheduled", "failed") and latest.revision_number == rev.number:
         before = {"state": latest.state, "due_at": latest.due_at.isoformat(), "bundle": latest.bundle_id}
