@@ -1056,6 +1056,28 @@ class SandboxState:
                 raise ApiError(40059, "invalid msg id")
             return {"msg_id": mass.msg_id, "msg_status": mass.status}
 
+    def mass_delete(self, appid: str, body: dict) -> dict:
+        """message/mass/delete: `msg_id`, `article_idx` (1-based; 0 or absent deletes every article
+        of the message). The articles' pages stop showing; followers keep the card they received.
+        Once every article is gone the message's status is DELETE."""
+        with self.lock:
+            self._tick()
+            acct = self.accounts[appid]
+            mass = acct.masses.get(_int(body.get("msg_id")))
+            if mass is None:
+                raise ApiError(40059, "invalid msg id")
+            art = acct.articles[mass.article_id]
+            index = body.get("article_idx", 0)
+            if not isinstance(index, int) or not 0 <= index <= len(art.articles):
+                raise ApiError(47001, "data format error hint: article_idx is 1-based, 0 deletes all")
+            if index == 0:
+                art.deleted = [True] * len(art.articles)
+            else:
+                art.deleted[index - 1] = True
+            if all(art.deleted):
+                mass.status = "DELETE"
+            return {}
+
     def mass_preview(self, appid: str, body: dict) -> dict:
         with self.lock:
             self._tick()

@@ -90,3 +90,18 @@ class ToutiaoAdapter(Adapter):
         if status == "deleted":
             return Status("removed", message="文章已在头条被删除")
         return Status("failed", message=f"头条返回未知状态：{status}")
+
+    def withdraw(self, job: Job) -> None:
+        """The contract (WECHAT_API.md 7) has no delete call: an article is taken down by hand in
+        the 头条号 console. `article/status` tells whether that was done (`deleted`, or 70004: the
+        article is gone); until then the withdrawal fails with what to do, and its retry looks again."""
+        try:
+            result = self._call(job, "withdraw", self.client.article_status, job.publication.article_id)
+        except PlatformError as e:
+            if e.errcode == 70004:
+                return
+            raise
+        if result.get("status") == "deleted":
+            return
+        raise PlatformError("permanent", None, "头条号接口不支持撤回文章：请在头条号后台删除这篇文章，然后点「重试」",
+                            step="withdraw")

@@ -243,13 +243,25 @@ class WeChatAdapter(Adapter):
         return Status("failed", message=f"{text}{detail}")
 
     def withdraw(self, job: Job) -> None:
+        """Take the published article down (WECHAT_API.md 1.4, 1.5). Its place in the message is
+        1-based on the platform (0 would delete every article of a 多图文 message), while a bundle
+        member's `bundle_index` is 0-based. A push is deleted with `message/mass/delete` (wechatpy
+        2.0.0a26's `delete_mass` sends no `article_idx`, so the call is made directly); a
+        publish-only article with `freepublish/delete`."""
         pub = job.publication
-        if job.push and pub.msg_id:
-            self._call(job, "withdraw", self.client.message.delete_mass, pub.msg_id)
+        index = (pub.bundle_index or 0) + 1
+        if job.push:
+            if not pub.msg_id:
+                raise PlatformError("permanent", None, "没有群发消息 ID（msg_id），无法删除：请在公众平台「已群发消息」中核对",
+                                    step="withdraw")
+            msg_id = int(pub.msg_id) if str(pub.msg_id).isdigit() else pub.msg_id
+            self._call(job, "withdraw", self.client.post, "message/mass/delete",
+                       data={"msg_id": msg_id, "article_idx": index})
         elif pub.article_id:
-            # index is 1-based; 0 would delete every article of the message (WECHAT_API.md 1.4)
-            self._call(job, "withdraw", self.client.freepublish.delete, pub.article_id, 1)
-
+            self._call(job, "withdraw", self.client.freepublish.delete, pub.article_id, index)
+        else:
+            raise PlatformError("permanent", None, "没有已发表文章的 article_id，无法撤回：请在公众平台「发表记录」中核对",
+                                step="withdraw")
 
 def _lost(job: Job) -> bool:
     return bool(job.publication.progress.get("publish", {}).get("lost"))
