@@ -14,6 +14,7 @@ LABELS = {
     "wf_reject": _l("rejected"),
     "wf_edit": _l("edited at the step"),
     "wf_withdraw": _l("withdrew"),
+    "wf_correct": _l("took the published post down for correction"),
     "wf_restart": _l("restarted the chain"),
     "wf_reassign": _l("reassigned the step"),
     "wf_route": _l("routed the step"),
@@ -26,6 +27,7 @@ LABELS = {
     "wf_approved": _l("approved"),
     "wf_rejected": _l("rejected"),
     "wf_withdrawn": _l("withdrawn"),
+    "wf_corrected": _l("taken down for correction"),
 }
 
 

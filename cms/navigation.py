@@ -20,13 +20,14 @@ ITEMS = [
 ]
 
 
-# endpoint → a function of the user giving the count shown beside the link
-COUNTS = {}
+# endpoint → functions of the user whose counts, added up, show beside the link (several features
+# may count what waits behind one link: "Waiting for me" counts review steps and withdrawal requests)
+COUNTS: dict[str, list] = {}
 
 
 def counted(endpoint: str):
     def register(fn):
-        COUNTS[endpoint] = fn
+        COUNTS.setdefault(endpoint, []).append(fn)
         return fn
     return register
 
@@ -34,7 +35,7 @@ def counted(endpoint: str):
 def navigation(user) -> list[dict]:
     return [
         {"label": str(label), "url": url_for(endpoint), "endpoint": endpoint,
-         "count": COUNTS[endpoint](user) if endpoint in COUNTS else None}
+         "count": sum(fn(user) for fn in COUNTS[endpoint]) if endpoint in COUNTS else None}
         for label, endpoint, perm in ITEMS
         if user.has_permission(perm)
     ]

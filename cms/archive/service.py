@@ -155,19 +155,24 @@ def _json(value: Any) -> Any:
 
 
 def record(*, post: Post, revision, channel, action: str, remote_ids: dict | None = None, url: str = "",
-           push: bool | None = None, at: datetime | None = None) -> ArchiveRecord:
-    """Archive one outcome (C13) in the caller's transaction (flushed, not committed)."""
+           push: bool | None = None, at: datetime | None = None, withdrawal: dict | None = None) -> ArchiveRecord:
+    """Archive one outcome (C13) in the caller's transaction (flushed, not committed). A withdrawn or
+    corrected outcome carries its `withdrawal` (kind, reason, who asked, who approved, when),
+    kept with the request form's fields."""
     if action not in ACTIONS:
         raise ValueError(f"unknown archive action {action!r}: one of {ACTIONS}")
     if revision.post_id != post.id:
         raise ValueError("the revision belongs to another post")
+    request = request_of(post, revision)
+    if withdrawal is not None:
+        request["withdrawal"] = withdrawal
     rec = ArchiveRecord(
         at=at or workdays.now(), action=action, post_id=post.id, channel_id=channel.id,
         channel_name=channel.name, channel_platform=channel.platform, revision_number=revision.number,
         content_hash=revision.content_hash, title=revision.title, author=revision.author or "",
         digest=revision.digest or "", html=revision.html,
         images=_json(image_entries(revision.html, revision.cover_asset_id)),
-        approvals=_json(approvals_of(post, revision)), request=_json(request_of(post, revision)),
+        approvals=_json(approvals_of(post, revision)), request=_json(request),
         remote_ids=_json(remote_ids or {}), url=url or "", push=push, recorded_by=_actor_name(),
     )
     db.session.add(rec)

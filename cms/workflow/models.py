@@ -70,7 +70,7 @@ class Submission(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("workflow_version.id"))
-    state: Mapped[str] = mapped_column(String(12), default="active", index=True)  # active|approved|rejected|withdrawn
+    state: Mapped[str] = mapped_column(String(12), default="active", index=True)  # active|approved|rejected|withdrawn|corrected
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=workdays.now)
     reasons: Mapped[dict] = mapped_column(JSON, default=dict)  # finding id → the author's reason
@@ -115,7 +115,7 @@ class Review(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
-    action: Mapped[str] = mapped_column(String(12))  # submit|approve|reject|edit|withdraw|restart|reassign|route
+    action: Mapped[str] = mapped_column(String(12))  # submit|approve|reject|edit|withdraw|restart|reassign|route|correct
     step: Mapped[int | None]
     role: Mapped[str] = mapped_column(String(32), default="")
     round: Mapped[int] = mapped_column(default=1)

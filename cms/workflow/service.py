@@ -455,6 +455,25 @@ def withdraw(user, post: Post, reason: str = "") -> None:
     db.session.commit()
 
 
+def reopen_for_correction(user, post: Post, reason: str, withdrawal_id: int) -> None:
+    """A published post taken down for correction goes back to the author's side as a draft: the
+    approved submission is closed (its signatures stay, C11), the timeline says why, and the
+    corrected revision passes the whole chain again (C4). In the caller's transaction."""
+    sub = active_submission(post)
+    if sub is not None:
+        _review(sub, "correct", user, comment=reason.strip()[:500], withdrawal=withdrawal_id)
+        sub.state, sub.step = "corrected", None
+        _assign(sub, [], "role")
+    before = post.status
+    post.status = "draft"
+    post.updated_at = workdays.now()
+    record("post.reopened_for_correction", post, before={"status": before},
+           after={"status": "draft", "withdrawal": withdrawal_id, "reason": reason.strip()[:500]}, actor=user)
+    _notify([post.created_by], "correction_requested",
+            _("「%(title)s」 was taken down for correction: %(reason)s Edit it and submit it for review again.",
+              title=post.title, reason=reason.strip()[:200]), post)
+
+
 # --- reassigning, delegating, reminding ----------------------------------------------------------
 
 def reassign(user, post: Post, user_ids: list[int], reason: str) -> None:
