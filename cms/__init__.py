@@ -108,6 +108,7 @@ def _blueprints(app: Flask) -> None:
     from cms.main.views import bp as main_bp
     from cms.notify.views import bp as notify_bp
     from cms.publishing.views import bp as channels_bp
+    from cms.publishing.withdrawal_views import bp as withdrawals_bp
     from cms.site.views import bp as site_bp
     from cms.workflow.views import bp as workflow_bp
 
@@ -116,6 +117,7 @@ def _blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(channels_bp, url_prefix="/channels")
+    app.register_blueprint(withdrawals_bp)  # /posts/<id>/withdrawals, /withdrawals/<id>/...
     app.register_blueprint(content_bp)
     app.register_blueprint(notify_bp, url_prefix="/notifications")
     app.register_blueprint(workflow_bp)

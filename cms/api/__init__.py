@@ -21,4 +21,4 @@ def bearer_only():
     g._login_user = user  # Flask-Login's current_user for this request
 
 
-from cms.api import openapi, people, posts, publications  # noqa: E402,F401  (routes register on bp)
+from cms.api import openapi, people, posts, publications, withdrawals  # noqa: E402,F401  (routes register on bp)
