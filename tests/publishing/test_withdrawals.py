@@ -223,6 +223,31 @@ def test_a_bundle_member_is_deleted_at_its_own_place(outbox, mp_client, cover, a
     assert state.find_article(mass.article_id).deleted == [True, True] and mass.status == "DELETE"
 
 
+def test_one_post_of_a_pushed_bundle_is_taken_out_of_the_message(midday, outbox, approved_post, api):
+    """A real 多图文 push (cms.publishing.bundles): withdrawing its second post deletes article 2 of
+    the message (bundle_index 1 + 1), the headline stays published, and so does its post."""
+    from cms.publishing import bundles
+
+    state, channel = outbox, _channel("星海科技")
+    head, second = (approved_post(channels=("星海科技",), push={"星海科技": True}, title=f"科技新闻第{n}篇")
+                    for n in (1, 2))
+    bundle = bundles.create(get_by_username("account_admin"), channel, [head.id, second.id])
+    publish_due.call_local(head.id)
+    db.session.expire_all()
+    members = bundles.members(db.session.get(type(bundle), bundle.id))
+    assert [(p.post_id, p.bundle_index, p.state) for p in members] == [(head.id, 0, "published"),
+                                                                       (second.id, 1, "published")]
+    (mass,) = state.account(channel.app_id).masses.values()
+    w = _ask(api, db.session.get(Post, second.id), reason="第二篇有误").json
+    assert _decide(api, w["id"]).json["state"] == "done"
+    assert _count(state, "message/mass/delete") == 1
+    assert state.find_article(mass.article_id).deleted == [False, True] and mass.status == "SEND_SUCCESS"
+    db.session.expire_all()
+    assert _pubs(second)["星海科技"].state == "withdrawn" and _pubs(head)["星海科技"].state == "published"
+    assert db.session.get(Post, second.id).status == "withdrawn"
+    assert db.session.get(Post, head.id).status == "published"
+
+
 def test_a_publication_without_its_article_id_is_refused_not_silently_passed(outbox, app):
     from types import SimpleNamespace
 
