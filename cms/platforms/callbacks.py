@@ -68,7 +68,8 @@ def decrypt(token: str, aes_key: str, app_id: str, body, msg_signature: str, tim
     except (ExpatError, KeyError, TypeError, ValueError, IndexError, binascii.Error, struct.error,
             UnicodeDecodeError) as e:
         # ValueError covers a ciphertext that is not whole AES blocks; a wrong key ends up here too.
-        raise Unreadable(f"cannot decrypt: {type(e).__name__}") from None
+        raise Unreadable(f"cannot decrypt ({type(e).__name__}): is the stored EncodingAESKey the MP "
+                         "console's?") from None
 
 
 def parse(xml: str) -> Incoming:
