@@ -104,6 +104,7 @@ def _blueprints(app: Flask) -> None:
     from cms.archive.views import bp as archive_bp
     from cms.audit.views import bp as audit_bp
     from cms.auth.views import bp as auth_bp
+    from cms.callbacks.views import bp as callbacks_bp
     from cms.content.views import bp as content_bp
     from cms.main.views import bp as main_bp
     from cms.notify.views import bp as notify_bp
@@ -123,6 +124,7 @@ def _blueprints(app: Flask) -> None:
     app.register_blueprint(workflow_bp)
     app.register_blueprint(archive_bp, url_prefix="/archive")
     app.register_blueprint(site_bp)  # public: /p/<slug> and /feeds/<slug>.xml
+    app.register_blueprint(callbacks_bp)  # public: WeChat → us, signed (its view is CSRF-exempt)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens only, no cookies: nothing to forge
     if app.config.get("SANDBOX"):

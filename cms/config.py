@@ -64,6 +64,11 @@ PUBLISH_POLL_SECONDS = 2
 PUBLISH_RETRY_SCALE = 1.0
 PUBLISH_BATCH = 200
 
+# WeChat → us (cms/callbacks): a signed push whose timestamp is further than this from our clock,
+# either way, is refused as a replay. WeChat retries within about 15 s; 5 minutes also absorbs a
+# platform clock a little off, as other signed webhooks do (WeChat Pay v3, Slack).
+CALLBACK_MAX_AGE_SECONDS = 300
+
 # Keys: generated once into instance/ on one machine; from CMS_SECRET_KEY and
 # CMS_ENCRYPTION_KEYS (a JSON list, newest first) when scaled out.
 SECRET_KEY = None

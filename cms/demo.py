@@ -51,10 +51,14 @@ CHANNELS = [
 ]
 # Sandbox credentials (the sandbox's own secret, cms.sandbox.SANDBOX_SECRET): with CMS_SANDBOX on,
 # `make run` mounts the sandbox and these accounts answer there (publishing.service
-# register_sandbox_accounts gives each its kind). Website channels have a feed name instead.
+# register_sandbox_accounts gives each its kind, and the WeChat ones their server configuration:
+# callbacks in safe mode to CMS_PUBLIC_BASE_URL/wechat/callback/<id>). Website channels have a feed
+# name instead. Demo values only: a real account's token and EncodingAESKey come from its MP console.
 DEMO_CREDENTIALS = {
-    "星海集团": {"app_id": "wxdemo000000group"},
-    "星海科技": {"app_id": "wxdemo00000subsid"},
+    "星海集团": {"app_id": "wxdemo000000group", "callback_token": "xinghaiGroupDemo2026",
+                 "encoding_aes_key": "XingHaiGroupDemoEncodingAESKey2026abcdefghi"},
+    "星海科技": {"app_id": "wxdemo00000subsid", "callback_token": "xinghaiTechDemo2026",
+                 "encoding_aes_key": "XingHaiTechDemoEncodingAESKey2026abcdefghij"},
     "星海头条号": {"app_id": "tt_demo_xinghai"},
     "星海官网": {"slug": "xinghai"},
 }
@@ -80,7 +84,11 @@ def load_channels_and_words() -> None:
         if channel is None:
             channels.create_channel(values)
         elif platform != "website" and not channel.app_id:  # made before channels had credentials
-            channels.update_channel(channel, {k: values[k] for k in ("app_id", "app_secret", "manager_id")})
+            channels.update_channel(channel, {k: values[k] for k in ("app_id", "app_secret", "manager_id",
+                                                                     "callback_token", "encoding_aes_key")
+                                              if k in values})
+        elif platform == "wechat" and not channel.has_callback_token:  # made before callbacks
+            channels.update_channel(channel, {k: extra[k] for k in ("callback_token", "encoding_aes_key")})
         elif platform == "website" and not channel.slug:
             channels.update_channel(channel, {"slug": extra["slug"]})
     db.session.commit()

@@ -82,6 +82,9 @@ PUBLIC_ENDPOINTS = {
     "site.page",  # the website channel's published pages, their images and its feed
     "site.image",
     "site.feed",
+    # WeChat → us (cms/callbacks): called by the platform, so no login; authenticated instead by the
+    # signature made with the channel's callback token (and the EncodingAESKey in safe mode).
+    "callbacks.wechat",
 }
 
 

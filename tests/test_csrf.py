@@ -41,3 +41,18 @@ def login_with_csrf(app):
     return client
 
 
+
+
+def test_only_the_api_the_sandbox_and_the_signed_callback_skip_csrf(csrf_app):
+    """What is exempt, and why: the API (bearer tokens only, above), the sandbox (mounted only with
+    CMS_SANDBOX, never in production) and the WeChat callback, which reads no cookie and refuses any
+    request not signed with the channel's token (tests/callbacks/test_endpoint.py)."""
+    from cms.permissions import PUBLIC_ENDPOINTS
+
+    csrf = csrf_app.extensions["csrf"]
+    blueprints = {getattr(bp, "name", bp) for bp in csrf._exempt_blueprints}
+    assert "api" in blueprints and blueprints <= {"api", "sandbox"}
+    assert csrf._exempt_views == {"cms.callbacks.views.wechat"}
+    assert "callbacks.wechat" in PUBLIC_ENDPOINTS
+    client = csrf_app.test_client()
+    assert client.post("/wechat/callback/1", data="<xml/>").status_code == 403  # unsigned: no further

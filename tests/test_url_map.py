@@ -80,6 +80,13 @@ def test_sandbox_is_mounted_only_when_switched_on(app, templates, tmp_path):
     _close(with_sandbox)
 
 
+def test_public_endpoints_that_take_a_post_are_few(app):
+    """A public POST acts without a login: only the login form (CSRF-protected) and the WeChat
+    callback (signed with the channel's token). A new one must be argued for here."""
+    posts = {r.endpoint for r in app.url_map.iter_rules() if is_public(r.endpoint) and "POST" in r.methods}
+    assert posts == {"auth.login", "callbacks.wechat"}
+
+
 @pytest.mark.parametrize("path", ["/healthz", "/login", "/api/v1/openapi.json"])
 def test_public_endpoints_answer_without_login(client, path):
     assert client.get(path).status_code == 200

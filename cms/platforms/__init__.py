@@ -5,6 +5,7 @@ toutiao.ToutiaoClient(app_id, app_secret, base_url, session=None)             To
 errors.classify(errcode) / describe(errcode, errmsg)                          what to do, what to say
 storage.storage_for(url) / DatabaseStorage / RedisStorage / share_refresh     the shared token storage
 wecom.make_wecom_client(corp_id, secret, base_url=..., session=...) / send_text_card   WeCom app messages
+callbacks.check_signature / decrypt / parse                                    WeChat → us (cms/callbacks)
 """
 
 from cms.platforms.errors import classify, classify_toutiao, describe, describe_toutiao, retry_delay

@@ -559,8 +559,10 @@ def register_sandbox_accounts(app, only: list[Channel] | None = None) -> int:
     """Make the sandbox mounted in `app` know the channels that use it with the sandbox's secret,
     with their account kind (a subscription account pushes once a day) and name, so "test
     connection" and publishing answer as the platform would. The sandbox keeps its state in memory:
-    this runs at each process's first request and after a channel is saved. Returns how many were
-    added."""
+    this runs at each process's first request and after a channel is saved. A WeChat channel with a
+    callback token also gets its server configuration there (cms.callbacks.service.point_sandbox).
+    Returns how many were added."""
+    from cms.callbacks.service import point_sandbox
     from cms.sandbox import SANDBOX_SECRET
 
     state = app.extensions.get("sandbox")
@@ -581,6 +583,7 @@ def register_sandbox_accounts(app, only: list[Channel] | None = None) -> int:
                     added += 1
                 elif account.kind != channel.account_kind and not account.pushes:
                     account.kind = channel.account_kind
+                point_sandbox(state, channel)  # its server configuration: callbacks come back to us
             elif channel.app_id not in state.toutiao_accounts:
                 state.add_toutiao_account(channel.app_id, SANDBOX_SECRET, name=channel.name)
                 added += 1

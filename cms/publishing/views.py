@@ -84,8 +84,11 @@ def new():
 
 
 def _edit_page(channel, form, rotate, status=200):
+    from cms.callbacks.service import callback_url
+
     return render_template("channels/form.html", form=form, rotate=rotate, channel=channel, labels=LABELS,
-                           row=_rows([channel])[0], action=ActionForm()), status
+                           row=_rows([channel])[0], action=ActionForm(),
+                           callback_url=callback_url(channel) if channel.platform == "wechat" else None), status
 
 
 @bp.route("/<int:channel_id>/edit", methods=["GET", "POST"])

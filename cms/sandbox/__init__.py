@@ -23,6 +23,12 @@ Paths (the base URLs the adapters are pointed at):
          "faults": [{"path": "draft/add", "errcode": -1, "times": 2},
                     {"path": "freepublish/submit", "http_status": 500, "times": 1}],
          "publish_outcome": {"status": 3, "fail_idx": [1], "times": 1},
+         "callback": {"url", "token", "encoding_aes_key"?, "mode"?: "plaintext"|"compatible"|"safe"}
+                                          the account's server configuration ("appid" beside it or inside;
+                                          null or no url: none); mass sends and finished freepublish jobs
+                                          then push MASSSENDJOBFINISH / PUBLISHJOBFINISH to it (callbacks.py)
+         "mass_outcome": {"status": "send fail" | "err(20013)", "times": 1},
+         "callback_delay": 1.0, "callback_retry_delay": 1.0, "callback_timeout": 5, "followers": 1000,
          "toutiao_reject": {"reason": "...", "times": 1},
          "expire_tokens": true, "advance": 3600, "reset_quota": true,
          "add_comment": {"msg_data_id", "index", "openid", "content"}}
@@ -30,7 +36,10 @@ Paths (the base URLs the adapters are pointed at):
 
 The state is one `SandboxState` (`bp.state`, and `app.extensions["sandbox"]` once registered); tests
 drive the same switches on it directly: `state.inject_fault(...)`, `state.expire_tokens()`,
-`state.configure(...)`, `state.advance(...)`, `state.add_account(...)`, `state.add_comment(...)`.
+`state.configure(...)`, `state.advance(...)`, `state.add_account(...)`, `state.add_comment(...)`,
+`state.set_callback(appid, url, token, key, mode)`, `state.fail_next_mass(...)`; `state.deliveries` records
+each push (its tries and our answers) and `state.wait_deliveries()` waits for them to end. Pushes
+carry the sandbox clock (`advance` moves it, and a CMS refuses a timestamp far from its own).
 Accounts appear on first use of any appid whose secret is "sandbox-secret".
 """
 

@@ -25,6 +25,8 @@ CONTROL_KEYS = {
     "advance",
     "reset_quota",
     "add_comment",
+    "callback",
+    "mass_outcome",
     *DEFAULT_SETTINGS,
 }
 
@@ -56,6 +58,16 @@ def apply_control(state: SandboxState, body: dict) -> dict:
         if "add_toutiao_account" in body:
             a = body["add_toutiao_account"]
             state.add_toutiao_account(a["app_id"], a.get("secret", "sandbox-secret"), name=a.get("name", ""))
+        if "callback" in body:
+            c = body["callback"]
+            appid = (c or {}).get("appid") or scope
+            if not appid:
+                raise ControlError('"callback" needs the account: "appid" beside it or inside it')
+            if c is None or c.get("url") in (None, ""):
+                state.clear_callback(appid)
+            else:
+                config = state.set_callback(appid, c["url"], c["token"], c.get("encoding_aes_key"), c.get("mode"))
+                result["callback"] = {"appid": appid, "url": config.url, "mode": config.mode}
         settings = {k: body[k] for k in DEFAULT_SETTINGS if k in body}
         if settings:
             state.configure(scope, **settings)
@@ -78,6 +90,9 @@ def apply_control(state: SandboxState, body: dict) -> dict:
                 times=p.get("times", 1),
                 appid=p.get("appid", scope),
             )
+        if "mass_outcome" in body:
+            m = body["mass_outcome"]
+            state.fail_next_mass(m.get("status", "send fail"), times=m.get("times", 1), appid=m.get("appid", scope))
         if "toutiao_reject" in body:
             r = body["toutiao_reject"]
             state.reject_next_toutiao(
@@ -119,6 +134,7 @@ def register(bp: Blueprint, state: SandboxState) -> None:
                 state=state,
                 status_text=PUBLISH_STATUS_TEXT,
                 faults=[f for f in state.faults if f.times > 0],
+                deliveries=list(reversed(state.deliveries[-20:])),
             )
 
     @bp.route("/sandbox/articles/<article_id>", endpoint="article")

@@ -1,5 +1,6 @@
 """The sandbox's memory: accounts, tokens, media, drafts, publications, pushes, comments, Toutiao
-articles and the switches (latency, token expiry, injected faults).
+articles, the switches (latency, token expiry, injected faults), and each account's server
+configuration with the callbacks delivered to it (callbacks.py).
 
 Everything lives in one `SandboxState` guarded by one re-entrant lock. The methods that serve an
 API call take plain data, return the JSON body of a success and raise `ApiError` for an error, so
@@ -25,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from cms.sandbox import callbacks
+
 SANDBOX_SECRET = "sandbox-secret"
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -41,6 +44,10 @@ DEFAULT_SETTINGS: dict[str, float | int | None] = {
     "force_refresh_interval": 30,
     "preview_daily_limit": 100,
     "toutiao_daily_quota": 100,  # Toutiao publications per day (70005 beyond)
+    "callback_delay": 1.0,  # seconds from a job's end (mass send accepted, freepublish done) to its push
+    "callback_retry_delay": 1.0,  # seconds between the tries of one push (3 in all)
+    "callback_timeout": 5,  # seconds the platform waits for our answer (WeChat: 5)
+    "followers": 1000,  # a mass send's TotalCount / SentCount
 }
 
 ACCOUNT_KINDS = ("service", "subscription")
@@ -209,6 +216,7 @@ class Account:
     previews: list[dict] = field(default_factory=list)
     token: str | None = None  # the newest `GET token` token
     stable: str | None = None  # the live stable_token token
+    callback: callbacks.CallbackConfig | None = None  # the MP console's server configuration
     token_calls: list[float] = field(default_factory=list)
     force_refreshes: list[float] = field(default_factory=list)
 
@@ -303,7 +311,13 @@ class SandboxState:
             self.msg_data: dict[int, MsgData] = {}
             self.faults: list[Fault] = []
             self.publish_outcomes: list[dict] = []
+            self.mass_outcomes: list[dict] = []
             self.toutiao_rejections: list[dict] = []
+            # Callbacks pushed to the accounts' servers (callbacks.py); a reset abandons those under way.
+            self.epoch = getattr(self, "epoch", 0) + 1
+            self.deliveries: list[callbacks.Delivery] = []
+            self.delivered = threading.Condition(self.lock)
+            self._delivery_ids = itertools.count(1)
             self.calls: deque[tuple[float, str, str | None]] = deque(maxlen=10000)  # (time, path, owner)
             self._ids = itertools.count(1)
             self._msg_ids = itertools.count(1000000001)
@@ -533,6 +547,7 @@ class SandboxState:
         with self.lock:
             self.faults.clear()
             self.publish_outcomes.clear()
+            self.mass_outcomes.clear()
             self.toutiao_rejections.clear()
 
     def take_fault(self, path: str, owner: str | None) -> Fault | None:
@@ -555,6 +570,15 @@ class SandboxState:
                 {"status": status, "fail_idx": fail_idx, "times": times, "appid": appid}
             )
 
+    def fail_next_mass(self, status: str = "send fail", *, times: int = 1, appid: str | None = None) -> None:
+        """The next `times` mass sends are accepted (msg_id) but end in `status` ("send fail", or
+        "err(N)" for a review refusal, e.g. err(20013) copyright): message/mass/get answers SEND_FAIL,
+        nothing reaches the followers, no quota is used and the draft stays in the box."""
+        if not (status == "send fail" or re.fullmatch(r"err\(\d+\)", status)):
+            raise ValueError('a failed mass send ends in "send fail" or "err(N)"')
+        with self.lock:
+            self.mass_outcomes.append({"status": status, "times": times, "appid": appid})
+
     def reject_next_toutiao(
         self, reason: str = "内容不符合平台规范", *, times: int = 1, app_id: str | None = None
     ) -> None:
@@ -569,6 +593,59 @@ class SandboxState:
             for tacct in self.toutiao_accounts.values():
                 if appid is None or tacct.app_id == appid:
                     tacct.publishes.clear()
+
+    # --- callbacks (WECHAT_API.md 2; callbacks.py) -----------------------------------------------
+
+    def set_callback(self, appid: str, url: str, token: str, encoding_aes_key: str | None = None,
+                     mode: str | None = None) -> callbacks.CallbackConfig:
+        """The account's server configuration, as saved in the MP console: pushes go to `url`, signed
+        with `token`, in `mode` (plaintext | compatible | safe; default safe with a key, else
+        plaintext)."""
+        mode = mode or ("safe" if encoding_aes_key else "plaintext")
+        config = callbacks.CallbackConfig(url=url, token=token, encoding_aes_key=encoding_aes_key or None, mode=mode)
+        with self.lock:
+            if appid not in self.accounts:
+                raise KeyError(f"no sandbox account {appid}")
+            self.accounts[appid].callback = config
+            return config
+
+    def clear_callback(self, appid: str) -> None:
+        with self.lock:
+            if appid in self.accounts:
+                self.accounts[appid].callback = None
+
+    def _push_event(self, acct: Account, event: str, ref, xml: str) -> callbacks.Delivery | None:
+        """Deliver `xml` to the account's server in the background (no server configured: nothing)."""
+        if acct.callback is None:
+            return None
+        delivery = callbacks.Delivery(id=next(self._delivery_ids), appid=acct.appid, event=event, ref=str(ref),
+                                      config=acct.callback, xml=xml, created_at=self.now())
+        self.deliveries.append(delivery)
+        del self.deliveries[:-500]
+        callbacks.start(self, delivery)
+        return delivery
+
+    def note_attempt(self, delivery: callbacks.Delivery, attempt: dict) -> None:
+        with self.lock:
+            delivery.attempts.append(attempt)
+
+    def finish_delivery(self, delivery: callbacks.Delivery, outcome: str) -> None:
+        with self.lock:
+            delivery.state = outcome
+            self.delivered.notify_all()
+
+    def wait_deliveries(self, timeout: float = 10.0, count: int | None = None) -> list[callbacks.Delivery]:
+        """For tests: wait until every delivery (at least `count` of them) has ended; the deliveries."""
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                done = all(d.state != "pending" for d in self.deliveries)
+                if done and (count is None or len(self.deliveries) >= count):
+                    return list(self.deliveries)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"sandbox deliveries still pending: {[d.summary() for d in self.deliveries]}")
+                self.delivered.wait(min(left, 0.5))
 
     # --- background progress ------------------------------------------------------------------
 
@@ -595,6 +672,8 @@ class SandboxState:
             if draft is not None:
                 draft.publishing = None
             self.msg_data.pop(pub.msg_data_id, None)
+            self._push_event(acct, "PUBLISHJOBFINISH", pub.publish_id, callbacks.publish_job_finish_xml(
+                acct.appid, int(now), pub.publish_id, pub.outcome, fail_idx=pub.fail_idx))
             return
         art = Article(
             article_id=self._article_id(),
@@ -612,6 +691,9 @@ class SandboxState:
         if pub.msg_data_id in self.msg_data:
             self.msg_data[pub.msg_data_id].article_id = art.article_id
         acct.drafts.pop(pub.draft_media_id, None)  # a published draft leaves the box
+        self._push_event(acct, "PUBLISHJOBFINISH", pub.publish_id, callbacks.publish_job_finish_xml(
+            acct.appid, int(now), pub.publish_id, 0, article_id=art.article_id,
+            urls=[art.url(i) for i in range(1, len(art.articles) + 1)]))
 
     def _article_id(self) -> str:
         return f"SBX_{self._new_id(24)}"
@@ -865,6 +947,12 @@ class SandboxState:
             )
             acct.publishes[pub.publish_id] = pub
             draft.publishing = pub.publish_id
+            if acct.callback is not None:
+                # The platform finishes on its own and pushes PUBLISHJOBFINISH then, whether anyone
+                # asks freepublish/get or not (without a server configured the sandbox stays lazy).
+                timer = threading.Timer(max(0.0, pub.due_at - now), self.tick)
+                timer.daemon = True
+                timer.start()
             self.msg_data[pub.msg_data_id] = MsgData(
                 msg_data_id=pub.msg_data_id,
                 appid=appid,
@@ -1015,6 +1103,17 @@ class SandboxState:
                 raise ApiError(45028, "has no masssend quota")
             now = self.now()
             msg_id, msg_data_id = next(self._msg_ids), next(self._msg_data_ids)
+            failure = self._take_mass_outcome(appid)
+            if failure is not None:
+                # Accepted, then refused (review, copyright): nothing reaches the followers.
+                acct.masses[msg_id] = Mass(msg_id=msg_id, msg_data_id=msg_data_id, appid=appid, media_id=media_id,
+                                           clientmsgid=clientmsgid, sent_at=now, article_id="", status="SEND_FAIL")
+                if clientmsgid is not None:
+                    acct.clientmsgids[clientmsgid] = msg_id
+                self._push_event(acct, "MASSSENDJOBFINISH", msg_id, callbacks.mass_job_finish_xml(
+                    appid, int(now), msg_id, failure, total=0, sent=0, urls=[],
+                    check_state=3 if failure == "err(20013)" else 1))
+                return {"errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_data_id}
             art = Article(
                 article_id=self._article_id(),
                 appid=appid,
@@ -1047,7 +1146,18 @@ class SandboxState:
                 comments=[[] for _ in art.articles],
             )
             del acct.drafts[media_id]  # a mass-sent draft leaves the box
+            followers = int(self.setting("followers", appid))
+            self._push_event(acct, "MASSSENDJOBFINISH", msg_id, callbacks.mass_job_finish_xml(
+                appid, int(now), msg_id, "send success", total=followers, sent=followers,
+                urls=[art.url(i) for i in range(1, len(art.articles) + 1)]))
             return {"errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_data_id}
+
+    def _take_mass_outcome(self, appid: str) -> str | None:
+        for plan in self.mass_outcomes:
+            if plan["times"] > 0 and plan["appid"] in (None, appid):
+                plan["times"] -= 1
+                return plan["status"]
+        return None
 
     def mass_get(self, appid: str, body: dict) -> dict:
         with self.lock:
@@ -1424,9 +1534,11 @@ class SandboxState:
                             for x in a.articles.values()
                         ],
                         "previews": [{k: v for k, v in p.items()} for p in a.previews],
+                        "callback": {"url": a.callback.url, "mode": a.callback.mode} if a.callback else None,
                     }
                     for a in self.accounts.values()
                 ],
+                "deliveries": [d.summary() for d in self.deliveries],
                 "toutiao_accounts": [
                     {
                         "app_id": t.app_id,
