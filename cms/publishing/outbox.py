@@ -589,6 +589,12 @@ class Job:
     def pubs(self) -> list[Publication]:
         return [m.publication for m in self.members]
 
+    def reload(self, *names: str) -> None:
+        """Read again what another process may have written meanwhile (the callback endpoint
+        fills `url`, `article_id`): this run keeps its loaded rows across commits."""
+        for pub in self.pubs:
+            db.session.refresh(pub, list(names))
+
     def drop_blocked(self) -> bool:
         """Finish the publication unsent if it must not go out now (C4 C5); True: nothing left."""
         blocked = _send_blocker(self.publication)

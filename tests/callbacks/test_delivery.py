@@ -10,6 +10,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from cms.archive.models import ArchiveRecord
 from cms.audit.models import AuditEntry
 from cms.auth.service import get_by_username
 from cms.callbacks import service
@@ -36,7 +37,11 @@ def _audited(pub) -> list[AuditEntry]:
 
 def _point(live, state, channel) -> None:
     """As `make run` does (publishing.service.register_sandbox_accounts): the account's server
-    configuration is this app, at CMS_PUBLIC_BASE_URL, with the channel's token and key."""
+    configuration is this app, at CMS_PUBLIC_BASE_URL, with the channel's token and key (the
+    `outbox` fixture leaves its channels without: set here as in the MP console)."""
+    channel.set_callback_token(TOKEN)
+    channel.set_encoding_aes_key(AES_KEY)
+    db.session.commit()
     live.app.config["PUBLIC_BASE_URL"] = live.url
     service.point_sandbox(state, channel)
     assert state.accounts[channel.app_id].callback.url == live.url + callback_path(channel)
@@ -59,20 +64,23 @@ def sent(outbox, fast_callbacks, live):
 def test_a_push_through_the_outbox_ends_with_the_url_from_the_callback(outbox, live, approved_post, sent):
     state = outbox
     group = _channel("星海集团")
-    assert group.has_callback_token and group.has_encoding_aes_key  # the demo's
     _point(live, state, group)
     assert state.accounts[group.app_id].callback.mode == "safe"
     post = approved_post(push={"星海集团": True})
     sent(post)
     pub = _pub(post)
-    assert pub.state == "published" and pub.msg_id  # message/mass/get said SEND_SUCCESS at once
+    # message/mass/get says SEND_SUCCESS at once; the publication waits for its URL (C13's record)
+    assert pub.state == "submitted" and pub.msg_id and not pub.url
     (delivery,) = state.wait_deliveries(count=1)
     assert (delivery.event, delivery.ref, delivery.state) == ("MASSSENDJOBFINISH", pub.msg_id, "delivered")
     assert [a["status"] for a in delivery.attempts] == [200]
     mass = state.account(group.app_id).masses[int(pub.msg_id)]
     url = state.find_article(mass.article_id).url(1)
+    publish_due.call_local(post.id)  # the run the callback asked for
     pub = _pub(post)
-    assert pub.url == url and "/sandbox/articles/" in url
+    assert pub.state == "published" and pub.url == url and "/sandbox/articles/" in url
+    (record,) = db.session.scalars(select(ArchiveRecord).where(ArchiveRecord.post_id == post.id))
+    assert record.url == url  # the archive holds the pushed article's address
     (entry,) = _audited(pub)
     assert entry.after["url"] == url
     (event,) = events(group.id)
@@ -313,3 +321,23 @@ def test_control_sets_the_server_configuration_and_the_page_shows_it(sandbox_url
     r = requests.post(control, json={"appid": APPID, "callback": None}, timeout=5)
     assert r.status_code == 200 and state.accounts[APPID].callback is None
     assert "未启用" in requests.get(f"{sandbox_url}/sandbox/", timeout=5).text
+
+
+def test_a_push_whose_callback_never_comes_is_published_without_its_url(outbox, approved_post):
+    """The channel has a token, but the MP console's server configuration does not reach us: the
+    push waits its 8 status checks for the URL, then is published without it (not stuck)."""
+    from cms.publishing.channels.wechat import URL_WAIT_POLLS
+
+    group = _channel("星海集团")
+    group.set_callback_token(TOKEN)
+    db.session.commit()
+    post = approved_post(push={"星海集团": True})
+    ob.schedule(get_by_username("account_admin"), post)
+    runs = 0
+    while _pub(post).state != "published" and runs < URL_WAIT_POLLS:
+        publish_due.call_local(post.id)
+        runs += 1
+    pub = _pub(post)
+    assert runs > 1  # it did wait
+    assert pub.state == "published" and pub.url is None and pub.progress["status"]["polls"] == URL_WAIT_POLLS
+    assert outbox.pushes_used(group.app_id) == 1

@@ -45,6 +45,11 @@ def outbox(app, platforms):
     state = platforms
     for channel in db.session.scalars(select(Channel).where(Channel.platform == "wechat")):
         state.add_account(channel.app_id, SANDBOX_SECRET, kind=channel.account_kind, name=channel.name)
+        # No server configuration (callback token) here: a push is done when mass/get says so.
+        # tests/callbacks covers the accounts that call the app back and the wait for a push's URL.
+        channel.set_callback_token(None)
+        channel.set_encoding_aes_key(None)
+    db.session.commit()
     for channel in db.session.scalars(select(Channel).where(Channel.platform == "toutiao")):
         state.add_toutiao_account(channel.app_id, SANDBOX_SECRET, name=channel.name)
     return state

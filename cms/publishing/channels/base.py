@@ -117,6 +117,8 @@ class Job(Protocol):
 
     def calling(self) -> None: ...
 
+    def reload(self, *names: str) -> None: ...  # columns another process may have written (the callback)
+
 
 def local_images(html: str) -> list[str]:
     """The CMS's own image srcs in `html`, each once, in order."""

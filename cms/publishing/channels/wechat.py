@@ -35,7 +35,9 @@ PUBLISH_STATUS_TEXT = {
 }
 LOOKBACK = 600  # seconds of clock difference allowed when finding what a lost call made
 LOST_POLLS = 30  # status checks before a publish whose answer was lost is given up on
-URL_WAIT_POLLS = 5  # status checks a finished push waits for its URLs from the callback
+# Status checks a finished push waits for its URLs from the callback (the checks double from
+# CMS_PUBLISH_POLL_SECONDS: 8 are about 8 minutes; the callback wakes the worker when it comes).
+URL_WAIT_POLLS = 8
 
 
 class WeChatAdapter(Adapter):
@@ -209,6 +211,7 @@ class WeChatAdapter(Adapter):
                 # A push's article URLs come with the MASSSENDJOBFINISH callback (WECHAT_API.md 2,
                 # cms/callbacks): wait a few checks for them where the channel has a callback.
                 polls = int(pub.progress.get("status", {}).get("polls", 0))
+                job.reload("url")
                 if self.channel.has_callback_token and polls < URL_WAIT_POLLS \
                         and not all(p.url for p in job.pubs):
                     return Status("pending")
