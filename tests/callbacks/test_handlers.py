@@ -70,7 +70,8 @@ def woken(live) -> list[tuple]:
 def test_mass_job_finish_fills_the_url_and_wakes_the_worker(live, wechat_channel, post):
     channel = wechat_channel()
     pub = publication(post(), channel, msg_id="1000000123")
-    assert push(live, channel, mass(1000000123), mode="safe").text == "success"
+    xml = mass(1000000123)
+    assert push(live, channel, xml, mode="safe").text == "success"
     pub = fresh(pub)
     assert pub.url == U1 and pub.state == "submitted"
     (entry,) = audited(pub)
@@ -79,8 +80,8 @@ def test_mass_job_finish_fills_the_url_and_wakes_the_worker(live, wechat_channel
     (event,) = events()
     assert event.handled_at is not None and entry.after["callback_event"] == event.id
     assert woken(live) == [(pub.post_id,)]
-    # WeChat's retry: kept once, not handled again.
-    assert push(live, channel, mass(1000000123), mode="safe").text == "success"
+    # WeChat's retry (the same XML, its CreateTime too): kept once, not handled again.
+    assert push(live, channel, xml, mode="safe").text == "success"
     assert len(events()) == 1 and len(audited(pub)) == 1 and woken(live) == [(pub.post_id,)]
 
 
