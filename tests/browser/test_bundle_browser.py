@@ -41,7 +41,7 @@ def test_the_administrator_bundles_two_posts_into_one_push(midday, page, outbox,
     page.fill(f"#order-{first.id}", "2")
     page.fill(f"#order-{second.id}", "1")
     # a bad time keeps what was chosen and says what is wrong
-    page.fill("#time", "")
+    page.fill("#time-bundle", "")
     page.locator("#bundle-form button[name=schedule_at]").click()
     assert "HH:MM" in page.locator(".invalid-feedback").first.inner_text()
     assert page.is_checked(f"#pick-{first.id}") and page.is_checked(f"#pick-{second.id}")

@@ -62,7 +62,6 @@ def approved_post(app):
     for today (C8) with the supervisor's push choice (C18)."""
     from sqlalchemy import select
 
-    from cms.auth.models import User
     from cms.auth.service import get_by_username
     from cms.content import service as content
     from cms.content.checks.base import WARNING
@@ -92,16 +91,7 @@ def approved_post(app):
         for c in post.channels:
             if c.platform == "wechat":
                 choice.setdefault(str(c.id), False)
-        for _ in range(10):
-            sub = workflow.active_submission(post)
-            if sub.state != "active":
-                break
-            step = sub.version.step_objs()[sub.step]
-            reviewer = db.session.get(User, sub.assignees[0].user_id)
-            decision = {"decision": "approve", "revision": post.current.number, "hash": post.current.content_hash}
-            if step.decides_push:
-                decision["push"] = choice
-            workflow.decide(reviewer, post, decision)
+        approve_chain(post, choice)
         assert post.status == "approved", post.status
         if confidential:  # C5: marked after approval (the chain would not have approved it)
             post.confidential = True
@@ -109,6 +99,27 @@ def approved_post(app):
         return post
 
     return make
+
+
+def approve_chain(post, push: dict[str, bool] | None = None) -> None:
+    """Every step of the submitted post's chain approves, the deciding step with `push` ({channel
+    id: push?}; default publish-only on every WeChat channel)."""
+    from cms.auth.models import User
+    from cms.extensions import db
+    from cms.workflow import service as workflow
+
+    if push is None:
+        push = {str(c.id): False for c in post.channels if c.platform == "wechat"}
+    for _ in range(10):
+        sub = workflow.active_submission(post)
+        if sub.state != "active":
+            break
+        step = sub.version.step_objs()[sub.step]
+        reviewer = db.session.get(User, sub.assignees[0].user_id)
+        decision = {"decision": "approve", "revision": post.current.number, "hash": post.current.content_hash}
+        if step.decides_push:
+            decision["push"] = push
+        workflow.decide(reviewer, post, decision)
 
 
 @pytest.fixture
