@@ -47,6 +47,9 @@ SANDBOX_URL = "http://127.0.0.1:5000/"
 PLATFORM_TIMEOUT = 10  # seconds for one platform HTTP call
 # Where access tokens are shared by every process: "" = the database; redis://host:6379/1 = Redis.
 TOKEN_STORAGE_URL = ""
+# Seconds a process keeps its copy of what it read there (wechatpy reads the token three times a
+# call); dropped at once when the platform refuses the token. 0 reads the storage every time.
+TOKEN_CACHE_SECONDS = 10
 
 # Channel credentials (C17): changed regularly, with a reminder ahead of the date.
 CHANNEL_SECRET_MAX_AGE_DAYS = 90
