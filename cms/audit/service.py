@@ -11,13 +11,14 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from cms import workdays
 from cms.audit.models import AuditEntry, AuditHead
 from cms.extensions import db
 
 GENESIS = "0" * 64
+_HEAD = AuditHead.__table__  # the head is read and written with table statements: no ORM bookkeeping
 SECRET_WORDS = ("password", "secret", "token", "aeskey", "aes_key", "api_key", "private", "credential")
 REDACTED = "[redacted]"
 
@@ -81,7 +82,7 @@ def record(action: str, target=None, *, before: dict | None = None, after: dict 
     entry.after = json.loads(json.dumps(entry.after, default=str)) if entry.after is not None else None
     entry.hash = _digest(_fields(entry))
     db.session.add(entry)
-    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=entry.seq, hash=entry.hash))
+    db.session.execute(_HEAD.update().where(_HEAD.c.id == 1).values(seq=entry.seq, hash=entry.hash))
     return entry
 
 
@@ -89,14 +90,13 @@ def _lock_head() -> tuple[int, str]:
     """(seq, hash) of the chain's head, locked for this transaction. The UPDATE takes the lock
     before we read: two appenders queue here instead of forking. Where the database can (SQLite
     3.35+, PostgreSQL) the same statement hands the row back (RETURNING): one round trip, not two."""
-    lock = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq) \
-        .execution_options(synchronize_session=False)
+    lock = _HEAD.update().where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq)
     if db.session.get_bind().dialect.update_returning:
-        row = db.session.execute(lock.returning(AuditHead.seq, AuditHead.hash)).first()
+        row = db.session.execute(lock.returning(_HEAD.c.seq, _HEAD.c.hash)).first()
         if row is not None:
             return row.seq, row.hash
     elif db.session.execute(lock).rowcount:
-        row = db.session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
+        row = db.session.execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)).one()
         return row.seq, row.hash
     db.session.add(AuditHead(id=1, seq=0, hash=GENESIS))  # the first entry ever
     db.session.flush()
