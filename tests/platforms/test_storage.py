@@ -273,3 +273,18 @@ def test_toutiao_client_drops_a_refused_copy_too(app, sandbox_url, sandbox_state
         assert answer.value.errcode == 70004  # the call itself went through on a live token
     assert a.access_token == b.access_token != token
     assert sum(1 for _t, p, _o in sandbox_state.calls if p.endswith("/toutiao/open/v1/token")) == 2
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="CMS_TEST_REDIS_URL names no Redis")
+def test_redis_storage_keeps_copies_and_drops_a_refused_one(mp_base, sandbox_state):
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).delete(f"cms:{APPID}_access_token", f"cms:{APPID}_access_token_expires_at")
+    a_storage, b_storage = (storage_for(REDIS_URL, cache_seconds=60) for _ in range(2))
+    a, b = _client(mp_base, a_storage), _client(mp_base, b_storage)
+    a.draft.count()
+    assert b.access_token == a.access_token  # from the storage
+    b.fetch_access_token(force_refresh=True)  # the old token dies at once
+    assert a.draft.count()["total_count"] == 0  # 40001, the copy dropped, b's token taken
+    assert a_storage.get(f"{APPID}_access_token") == b_storage.get(f"{APPID}_access_token")
+    assert _token_calls(sandbox_state) == 2
