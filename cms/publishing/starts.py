@@ -7,14 +7,17 @@ threads, which share one interpreter (the GIL) and, on SQLite, one write lock:
 
 - starting a publication (loading it, the C4/C5 check, `sending` audited and committed, up to its
   first call) goes AT_ONCE at a time, in the order the pools take them. Two: while one start waits
-  on the database (its commit), the other runs; with more, starts only slow each other down
-  (bench/schedule_lateness.py: p99 1.8 s with two, 2.1 s with one, 1.9-2.3 s with three or four,
-  5.6 s with all at once);
+  on the database (its commit), the other runs; more only get in each other's way, as writers
+  queue for SQLite's one lock and the interpreter runs one thread at a time. Without turns only the
+  connection pool (5 + 10) held them back, and a larger pool made it worse (bench/schedule_lateness.py
+  p99: 1.7 s in turns, 2.4 s all at once with --db-pool 50; with the default pool 2.1 s one at a
+  time, 1.8 s two, 1.8-2.3 s three or four or all at once);
 - a publication that has made its first call lets the others start before it goes on: after
   each commit and before each call it waits while any claimed publication of the process has not
   started yet, at most WAIT seconds each time (a start that hangs holds nobody up for long). It
   waits after committing, holding no connection and no lock, so nothing it learned is held back:
-  every remote id is committed the moment it is known, as before.
+  every remote id is committed the moment it is known, as before. (Waiting before calls only, it
+  would still prepare its next step, the cover, in the others' time: p99 2.5 s against 2.0 s.)
 
     STARTS.add(ids)            claimed, about to be handed to a pool
     with STARTS.turn(id):      in the pool thread, around the publication's run: waits its turn to
