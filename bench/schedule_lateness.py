@@ -7,7 +7,10 @@ own process, approves --posts posts for the 10 channels through the review chain
 all for the same instant a few seconds ahead (Huey ETA), and reads each publication's lateness
 (first platform call minus due time) from the database once all are out.
 
-    .venv/bin/python bench/schedule_lateness.py [--posts 20] [--channels 10] [--workers 2] [--pool 8]
+The worker runs with the defaults `make run` and README.md document (`flask cms worker --workers 2`,
+CMS_PUBLISH_POOL from cms/config.py) unless told otherwise.
+
+    .venv/bin/python bench/schedule_lateness.py [--posts 20] [--channels 10] [--workers 2] [--pool N]
 """
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=20)
     parser.add_argument("--channels", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2, help="the consumer's threads (flask cms worker --workers)")
-    parser.add_argument("--pool", type=int, default=8, help="CMS_PUBLISH_POOL of the worker")
+    parser.add_argument("--pool", type=int, help="CMS_PUBLISH_POOL of the worker (default: the configured one)")
     parser.add_argument("--processes", type=int, default=1, help="worker processes (scaled out)")
     parser.add_argument("--db-pool", type=int, default=0, help="the worker's SQLAlchemy pool_size (default: 5 + 10)")
     parser.add_argument("--lead", type=float, default=6.0, help="seconds between scheduling and the due time")
@@ -64,8 +67,9 @@ def main() -> None:
             env = {k: v for k, v in os.environ.items() if not k.startswith("CMS_") or k == "CMS_HUEY_URL"}
             env.update({"FLASK_APP": "cms", "CMS_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                         "CMS_SECRET_KEY": "bench", "CMS_ENCRYPTION_KEYS": json.dumps([fanout.KEY]),
-                        "CMS_WECHAT_API_BASE_URL": app.config["WECHAT_API_BASE_URL"],
-                        "CMS_PUBLISH_POOL": str(args.pool)})
+                        "CMS_WECHAT_API_BASE_URL": app.config["WECHAT_API_BASE_URL"]})
+            if args.pool:
+                env["CMS_PUBLISH_POOL"] = str(args.pool)
             if args.db_pool:
                 env["CMS_SQLALCHEMY_ENGINE_OPTIONS"] = json.dumps({"pool_size": args.db_pool, "max_overflow": 10})
             flask = os.path.join(os.path.dirname(sys.executable), "flask")
@@ -94,7 +98,7 @@ def main() -> None:
             states = {s: sum(1 for p in pubs if p.state == s) for s in {p.state for p in pubs}}
             print(f"{total} publications ({args.posts} posts x {args.channels} WeChat channels) due at the same "
                   f"second; {args.processes} x flask cms worker --workers {args.workers}, "
-                  f"CMS_PUBLISH_POOL={args.pool}; "
+                  f"CMS_PUBLISH_POOL={args.pool or app.config['PUBLISH_POOL']}; "
                   f"states {states}")
             print(f"lateness to the first platform call: p50 {percentile(late, 50):.3f} s, "
                   f"p90 {percentile(late, 90):.3f} s, p99 {percentile(late, 99):.3f} s, max {max(late):.3f} s, "

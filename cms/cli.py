@@ -1,6 +1,7 @@
 """`flask cms ...`: init, demo, user, token, audit-verify, worker, sandbox, channel."""
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -169,6 +170,11 @@ def worker(workers):
     bind_app(current_app._get_current_object())
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
                                     initial_delay=0.05, backoff=1.1, max_delay=0.25)
+    # What is loaded by now (the app, its models, the libraries: some 160,000 objects) lives as long
+    # as the process: out of the collector's sight, a full collection no longer walks all of it
+    # (80-130 ms with every thread stopped, seen in the middle of a publishing run).
+    gc.collect()
+    gc.freeze()
     click.echo(f"Worker: {huey.__class__.__name__} with {workers} threads.")
     consumer.run()
 

@@ -47,17 +47,22 @@ SANDBOX_URL = "http://127.0.0.1:5000/"
 PLATFORM_TIMEOUT = 10  # seconds for one platform HTTP call
 # Where access tokens are shared by every process: "" = the database; redis://host:6379/1 = Redis.
 TOKEN_STORAGE_URL = ""
+# Seconds a process keeps its copy of what it read there (wechatpy reads the token three times a
+# call); dropped at once when the platform refuses the token. 0 reads the storage every time.
+TOKEN_CACHE_SECONDS = 10
 
 # Channel credentials (C17): changed regularly, with a reminder ahead of the date.
 CHANNEL_SECRET_MAX_AGE_DAYS = 90
 CHANNEL_SECRET_REMIND_DAYS = 14
 
-# Publishing (the outbox): attempts before a retryable error fails; threads per run (at least a
-# post's channel count, so its channels go out together); a claim's life without a save (a killed
-# worker's publications resume after it); waits folded into one run; status polling; a factor on
-# every retry and poll delay (tests use 0); publications one claim takes at most.
+# Publishing (the outbox): attempts before a retryable error fails; threads per run, one per
+# publication in flight (as many as one claim takes, so that everything due at once is started at
+# once: starts take turns and first calls go before later ones, cms/publishing/starts.py; the
+# threads mostly wait on the platform); a claim's life without a save (a killed worker's
+# publications resume after it); waits folded into one run; status polling; a factor on every
+# retry and poll delay (tests use 0); publications one claim takes at most.
 PUBLISH_MAX_ATTEMPTS = 5
-PUBLISH_POOL = 16
+PUBLISH_POOL = 200
 PUBLISH_LEASE_SECONDS = 120
 PUBLISH_INLINE_WAIT_SECONDS = 5
 PUBLISH_POLL_SECONDS = 2

@@ -2,13 +2,26 @@
 
 wechatpy re-fetches the token and re-sends on 40001/40014/42001 recursively without bound; our
 clients retry a call once (WECHAT_API.md 3: "refresh token, retry once"), and let connection
-errors out as WeChatClientException (errcode None) instead of wechatpy's unwrapped requests errors."""
+errors out as WeChatClientException (errcode None) instead of wechatpy's unwrapped requests errors.
+
+Before the retry the client drops its process's copy of the token (the storage's read cache,
+cms.platforms.storage) and reads the shared storage again: when another process has refreshed the
+token already, the retry goes out with that one and nothing is fetched; only when the storage still
+holds the refused token (or none) is a new one fetched, under the shared lock."""
 from __future__ import annotations
 
 import requests
 from wechatpy.exceptions import WeChatClientException
 
 TOKEN_ERRORS = (40001, 40014, 42001)
+
+
+def forget_copies(session, *keys: str) -> None:
+    """The platform refused a token: drop this process's copies of it (a storage with a read
+    cache has `forget`), so the next read sees what the shared storage holds now."""
+    forget = getattr(session, "forget", None)
+    if forget is not None:
+        forget(*keys)
 
 
 def unreachable(cls, client, e: requests.RequestException) -> WeChatClientException:
@@ -44,8 +57,13 @@ class RetryTokenOnce:
                                         request=getattr(res, "request", None), response=res)
         self._local.retrying = True
         try:
-            self.refresh_refused(kwargs.get("params", {}).get("access_token"))
-            kwargs["params"]["access_token"] = self.session.get(self.access_token_key)
+            refused = kwargs.get("params", {}).get("access_token")
+            forget_copies(self.session, self.access_token_key, self.access_token_expires_at_key)
+            token = self.session.get(self.access_token_key)
+            if not token or token == refused:  # nobody has refreshed it yet
+                self.refresh_refused(refused)
+                token = self.session.get(self.access_token_key)
+            kwargs["params"]["access_token"] = token
             return self._request(method=method, url_or_endpoint=url, result_processor=result_processor, **kwargs)
         finally:
             self._local.retrying = False

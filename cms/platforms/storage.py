@@ -1,9 +1,13 @@
 """The shared token storage: a wechatpy SessionStorage every process reads, so one access token per
 account serves the web server and every worker (DESIGN.md: "never one per process").
 
-    storage_for(url, engine=None)   "" → DatabaseStorage (the default), redis://… → RedisStorage
-    DatabaseStorage(engine=None)    the `platform_token` table: key → JSON value, expires_at
-    RedisStorage(redis, prefix)     wechatpy's RedisStorage with the same lock()
+    storage_for(url, engine=None, cache_seconds=0)
+                                    "" → DatabaseStorage (the default), redis://… → RedisStorage
+    DatabaseStorage(engine=None, cache_seconds=0)
+                                    the `platform_token` table: key → JSON value, expires_at
+    RedisStorage(redis, prefix, cache_seconds=0)
+                                    wechatpy's RedisStorage with the same lock()
+    storage.forget(*keys)           drop this process's cached copies (all when no key is named)
     share_refresh(client)           one refresh at a time per account, across processes
 
 Which one: CMS_TOKEN_STORAGE_URL. Empty (the default) keeps tokens in the CMS database (SQLite on one
@@ -16,6 +20,17 @@ so a token saved in the middle of a service's transaction is neither lost by its
 committed early with it. On SQLite a writer blocks writers: do not call a platform while holding a
 write transaction of your own (call first, then write and commit), as the services here do.
 
+The read cache (`cache_seconds`, CMS_TOKEN_CACHE_SECONDS through storage_for): wechatpy reads the
+token and its expiry from the storage three times for every API call, which made the token table
+the busiest one of a publishing run. With a cache, a process reads a key from the storage at most
+once per `cache_seconds` and keeps what it read (never longer than the row's own expiry); what it
+writes (a token it fetched) goes to the storage first and then to its copy. The storage stays the
+one place tokens are shared: a token is still fetched only under the lock, and a process never
+keeps a token of its own. A copy may lag behind another process's refresh by `cache_seconds` at
+most, and not even that when the platform refuses it: the clients drop the copy at once on
+40001/40014/42001 (`forget`) and read the storage again before they fetch (cms.platforms.retry),
+and share_refresh reads past the copy while it holds the lock.
+
 The refresh lock (`lock(name)`) is a lease: a row (or Redis key) that expires by itself, so a
 process killed while refreshing holds nobody up for long. It is an economy, not a safety need:
 stable_token hands every caller the same live token, so a caller that gives up waiting simply
@@ -26,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -60,11 +76,63 @@ def _now() -> datetime:
     return datetime.fromtimestamp(time.time(), UTC)  # wechatpy reasons in time.time() too
 
 
-class DatabaseStorage(SessionStorage):
+class CachedReads:
+    """This process's copies of what it read from (or wrote to) a shared storage, each kept
+    `cache_seconds` at most and never past the stored expiry (0: no copies, every get reads).
+    Mixed in before a storage class that gives `_read(key) -> (value, expires_epoch | None) | None`."""
+
+    cache_seconds: float = 0.0
+
+    def _init_cache(self, cache_seconds: float | None) -> None:
+        self.cache_seconds = max(float(cache_seconds or 0), 0.0)
+        self._copies: dict[str, tuple[Any, float | None, float]] = {}  # key -> (value, expires, read at)
+        self._copies_lock = threading.Lock()
+        self._changes = 0  # writes and forgets so far: a read that overlapped one keeps no copy
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if self.cache_seconds:
+            with self._copies_lock:
+                copy = self._copies.get(key)
+            if copy is not None:
+                value, expires, read_at = copy
+                if time.monotonic() - read_at < self.cache_seconds and (expires is None or expires > time.time()):
+                    return value
+        changes = self._changes
+        found = self._read(key)
+        if found is None:
+            return default
+        value, expires = found
+        self._keep(key, value, expires, read_after=changes)
+        return value
+
+    def _keep(self, key: str, value: Any, expires: float | None, *, read_after: int | None = None) -> None:
+        if self.cache_seconds:
+            with self._copies_lock:
+                if read_after is None:  # a write: reads under way now are older than it
+                    self._changes += 1
+                elif read_after != self._changes:
+                    return
+                self._copies[key] = (value, expires, time.monotonic())
+
+    def forget(self, *keys: str) -> None:
+        """Drop this process's copies of `keys` (of every key when none is named): the next get
+        reads the storage."""
+        if not self.cache_seconds:
+            return
+        with self._copies_lock:
+            self._changes += 1
+            if not keys:
+                self._copies.clear()
+            for key in keys:
+                self._copies.pop(key, None)
+
+
+class DatabaseStorage(CachedReads, SessionStorage):
     """wechatpy session storage on the `platform_token` table."""
 
-    def __init__(self, engine: Engine | None = None):
+    def __init__(self, engine: Engine | None = None, *, cache_seconds: float = 0):
         self._engine = engine
+        self._init_cache(cache_seconds)
 
     @property
     def engine(self) -> Engine:
@@ -72,23 +140,26 @@ class DatabaseStorage(SessionStorage):
 
     # --- SessionStorage -------------------------------------------------------------------------
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def _read(self, key: str) -> tuple[Any, float | None] | None:
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(platform_token.c.value, platform_token.c.expires_at).where(platform_token.c.key == key)
             ).first()
         if row is None or (row.expires_at is not None and row.expires_at <= _now()):
-            return default
-        return json.loads(row.value)
+            return None
+        return json.loads(row.value), row.expires_at.timestamp() if row.expires_at is not None else None
 
     def set(self, key: str, value: Any, ttl: int | None = None) -> None:
         if value is None:  # as wechatpy's RedisStorage: nothing to keep
             return
         expires_at = _now() + timedelta(seconds=ttl) if ttl else None
+        self.forget(key)  # a failed write leaves no copy behind
         with self.engine.begin() as conn:
             _upsert(conn, key, json.dumps(value), expires_at)
+        self._keep(key, json.loads(json.dumps(value)), expires_at.timestamp() if expires_at else None)
 
     def delete(self, key: str) -> None:
+        self.forget(key)
         with self.engine.begin() as conn:
             conn.execute(delete(platform_token).where(platform_token.c.key == key))
 
@@ -158,8 +229,34 @@ def _upsert(conn: Connection, key: str, value: str, expires_at: datetime | None,
     return True
 
 
-class RedisStorage(_WechatpyRedisStorage):
-    """wechatpy's RedisStorage, with the same refresh lock as DatabaseStorage."""
+class RedisStorage(CachedReads, _WechatpyRedisStorage):
+    """wechatpy's RedisStorage, with the same refresh lock and read cache as DatabaseStorage."""
+
+    def __init__(self, redis, prefix: str = "wechatpy", *, cache_seconds: float = 0):
+        super().__init__(redis, prefix)
+        self._init_cache(cache_seconds)
+
+    def _read(self, key: str) -> tuple[Any, float | None] | None:
+        name = self.key_name(key)
+        value, ttl_ms = self.redis.pipeline().get(name).pttl(name).execute()
+        if value is None:
+            return None
+        text = value.decode() if isinstance(value, bytes) else value
+        return json.loads(text), time.time() + ttl_ms / 1000 if ttl_ms and ttl_ms > 0 else None
+
+    def set(self, key: str, value: Any, ttl: int | None = None) -> None:
+        if value is None:
+            return
+        self.forget(key)
+        super().set(key, value, ttl)
+        self._keep(key, json.loads(json.dumps(value)), time.time() + ttl if ttl else None)
+
+    def delete(self, key: str) -> None:
+        self.forget(key)
+        super().delete(key)
+
+    def __getitem__(self, key):
+        return self.get(key)
 
     @contextlib.contextmanager
     def lock(self, name: str, *, lease: float = LOCK_LEASE, wait: float = LOCK_WAIT) -> Iterator[bool]:
@@ -175,15 +272,16 @@ class RedisStorage(_WechatpyRedisStorage):
                     lk.release()
 
 
-def storage_for(url: str | None, engine: Engine | None = None) -> SessionStorage:
-    """The storage CMS_TOKEN_STORAGE_URL names: empty → the database, redis://… → Redis."""
+def storage_for(url: str | None, engine: Engine | None = None, *, cache_seconds: float = 0) -> SessionStorage:
+    """The storage CMS_TOKEN_STORAGE_URL names: empty → the database, redis://… → Redis; with
+    `cache_seconds` (CMS_TOKEN_CACHE_SECONDS) of read cache in this process."""
     url = (url or "").strip()
     if not url or url == "database":
-        return DatabaseStorage(engine)
+        return DatabaseStorage(engine, cache_seconds=cache_seconds)
     if url.startswith(("redis://", "rediss://", "unix://")):
         import redis
 
-        return RedisStorage(redis.Redis.from_url(url), prefix="cms")
+        return RedisStorage(redis.Redis.from_url(url), prefix="cms", cache_seconds=cache_seconds)
     raise ValueError(f"CMS_TOKEN_STORAGE_URL must be empty or redis://…, not {url!r}")
 
 
@@ -199,12 +297,14 @@ def share_refresh(client, *, lease: float = LOCK_LEASE, wait: float = LOCK_WAIT)
     fetch = client.fetch_access_token  # the class's own, bound
     token_key = client.access_token_key
     expires_key = client.expires_at_key if isinstance(client, ToutiaoClient) else client.access_token_expires_at_key
+    forget = getattr(storage, "forget", lambda *keys: None)
 
     def shared_fetch(*args, **kwargs):
         forced = bool(kwargs.get("force_refresh") or (args and args[0]))
         seen = storage.get(token_key)
         with storage.lock(f"refresh:{token_key}", lease=lease, wait=wait):
             if not forced:
+                forget(token_key, expires_key)  # what the storage holds now, not this process's copy
                 current, expires_at = storage.get(token_key), storage.get(expires_key)
                 if current and current != seen and expires_at and expires_at - time.time() > 60:
                     # Someone refreshed while we waited: theirs is the live token.

@@ -3,7 +3,8 @@
 
 The token is kept like wechatpy keeps its own (`session` is any wechatpy SessionStorage; keys
 `toutiao_{app_id}_access_token` and `..._expires_at`), re-fetched 60 s before it expires and once
-more when a call answers 40001 / 42001.
+more when a call answers 40001 / 42001 (after dropping this process's copy of it: when the shared
+storage holds a newer token, another process's refresh, that one is used instead).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from datetime import datetime
 import requests
 from wechatpy.session import SessionStorage
 from wechatpy.session.memorystorage import MemoryStorage
+
+from cms.platforms.retry import forget_copies
 
 TOKEN_ERRORS = (40001, 42001)
 
@@ -94,12 +97,17 @@ class ToutiaoClient:
         return result
 
     def _call(self, path: str, data: dict | None = None, *, files: dict | None = None) -> dict:
+        refused = self.access_token
         try:
-            return self._send(path, data, token=self.access_token, files=files)
+            return self._send(path, data, token=refused, files=files)
         except ToutiaoError as e:
             if e.errcode not in TOKEN_ERRORS:
                 raise
-        return self._send(path, data, token=self.fetch_access_token(), files=files)  # once
+        forget_copies(self.session, self.access_token_key, self.expires_at_key)
+        token = self.session.get(self.access_token_key)
+        if not token or token == refused:  # nobody has refreshed it yet
+            token = self.fetch_access_token()
+        return self._send(path, data, token=token, files=files)  # once
 
     # --- API ------------------------------------------------------------------------------------
 

@@ -25,8 +25,9 @@ remote id is committed the moment it is known.
 
 Settings (app config, CMS_* in the environment):
     PUBLISH_MAX_ATTEMPTS (5)           tries before a retryable error fails the publication
-    PUBLISH_POOL (8)                   threads one run uses (fan-out: a post's channels in parallel;
-                                       at least the channel count for one wave, bench/publish_fanout.py)
+    PUBLISH_POOL (200)                 threads one run uses, one per publication in flight (fan-out:
+                                       a post's channels in parallel, bench/publish_fanout.py; all
+                                       that fall due together started at once, starts.py)
     PUBLISH_LEASE_SECONDS (120)        how long a claim lasts without a save
     PUBLISH_INLINE_WAIT_SECONDS (5)    retries and status checks due within this wait in the same run;
                                        later ones go back to the queue with their time as ETA
@@ -35,7 +36,9 @@ Settings (app config, CMS_* in the environment):
     PUBLISH_BATCH (200)                publications one claim takes at most
 
 Timing: a publication scheduled for later is enqueued (Huey ETA) PREARM seconds early and its task
-waits for the exact time, since Huey moves due tasks to the queue only once a second.
+waits for the exact time, since Huey moves due tasks to the queue only once a second. When many fall
+due together, the worker starts them in turn and each makes its first call before any makes a later
+one (cms/publishing/starts.py; bench/schedule_lateness.py).
 """
 from __future__ import annotations
 
@@ -58,7 +61,7 @@ from cms.content.rules import publishing_blockers
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
 from cms.platforms import retry_delay
-from cms.publishing import rules
+from cms.publishing import rules, starts
 from cms.publishing.channels import adapter_for
 from cms.publishing.channels.base import LOCAL_ASSET, Article, PlatformError, Status, local_images
 from cms.publishing.models import ACTIVE_STATES, FINAL_STATES, Channel, Publication
@@ -486,15 +489,20 @@ def run_due(post_id: int | None = None) -> dict[int, str]:
     bounded pool (CMS_PUBLISH_POOL), each thread in its own app context and session, each
     publication independent of the others (fan-out). Whenever a thread frees up it takes the next
     due publication, of this post or another one, until nothing due is left unclaimed: the tasks
-    that fire together share the work instead of waiting for each other."""
+    that fire together share the work instead of waiting for each other. Every claimed publication
+    makes its first call before any makes a later one (cms/publishing/starts.py)."""
     size = max(1, int(setting("PUBLISH_POOL")))
     owner = uuid.uuid4().hex
     app = current_app._get_current_object()
     results: dict[int, str] = {}
 
     def one(pub_id: int) -> str:
-        with app.app_context():
-            return _run_guarded(pub_id, owner)
+        starts.bind(True)  # first calls before later ones (cms/publishing/starts.py)
+        try:
+            with starts.STARTS.turn(pub_id), app.app_context():
+                return _run_guarded(pub_id, owner)
+        finally:
+            starts.bind(False)
 
     def more(free: int) -> list[int]:
         # Each publication once per run: one left due again (a retry or status check not waited
@@ -511,7 +519,9 @@ def run_due(post_id: int | None = None) -> dict[int, str]:
         while True:
             free = size - len(running)
             if free:
-                for pub_id in more(free):
+                ids = more(free)
+                starts.STARTS.add(ids)
+                for pub_id in ids:
                     running[pool.submit(one, pub_id)] = pub_id
             if not running:
                 return results
@@ -638,6 +648,7 @@ class Job:
             db.session.rollback()
             raise LeaseLost(pub.id)
         db.session.commit()
+        self._after_first_call()
 
     def save(self, **fields) -> None:
         for name, value in fields.items():
@@ -694,6 +705,17 @@ class Job:
             self._commit()
         elif db.session().in_transaction():
             db.session.commit()  # read-only: ends the transaction, hands the connection back
+        if starts.in_run() and not self.__dict__.get("_called"):
+            self._called = True
+            starts.STARTS.first_call(self.publication.id)
+        else:
+            self._after_first_call()
+
+    def _after_first_call(self) -> None:
+        """In a run, once this publication has made its first call, it lets every claimed one make
+        theirs before it goes on (cms/publishing/starts.py); it waits with nothing uncommitted."""
+        if self.__dict__.get("_called") and starts.in_run():
+            starts.STARTS.hold()
 
 
 _covers: dict[tuple, images.StoredImage] = {}

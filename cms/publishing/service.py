@@ -422,14 +422,16 @@ def _after_credentials_change(channel: Channel, old_app_ids: list) -> None:
 # --- clients -------------------------------------------------------------------------------------
 
 def token_storage():
-    """The shared wechatpy session storage (CMS_TOKEN_STORAGE_URL: the database, or Redis)."""
+    """The shared wechatpy session storage (CMS_TOKEN_STORAGE_URL: the database, or Redis), one per
+    app and process, with its read cache (CMS_TOKEN_CACHE_SECONDS)."""
     from cms.platforms import storage_for
 
     app = current_app._get_current_object()
     url = app.config.get("TOKEN_STORAGE_URL") or ""
+    seconds = float(app.config.get("TOKEN_CACHE_SECONDS") or 0)
     cached = app.extensions.get("cms_token_storage")
-    if cached is None or cached[0] != url:
-        cached = (url, storage_for(url, db.engine))
+    if cached is None or cached[0] != (url, seconds):
+        cached = ((url, seconds), storage_for(url, db.engine, cache_seconds=seconds))
         app.extensions["cms_token_storage"] = cached
     return cached[1]
 

@@ -154,3 +154,137 @@ def test_redis_storage_shares_and_locks(mp_base, sandbox_state):
         assert first
         with storage.lock("y", wait=0.1) as second:
             assert not second
+
+
+# --- the read cache (CMS_TOKEN_CACHE_SECONDS) ----------------------------------------------------
+
+class _TokenReads:
+    """Counts the SELECTs on platform_token that run on `engine` while the block runs."""
+
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def _seen(self, conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "platform_token" in statement:
+            self.count += 1
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
+def test_a_cached_storage_reads_each_key_once_per_period(app, mp_base, sandbox_state):
+    storage = DatabaseStorage(db.engine, cache_seconds=60)
+    client = _client(mp_base, storage)
+    client.draft.count()  # fetches the token: the storage, then this process's copy
+    with _TokenReads(db.engine) as reads:
+        for _ in range(5):
+            assert client.draft.count()["total_count"] == 0
+    assert reads.count == 0  # wechatpy asked for the token and its expiry 15 times
+    storage.forget()
+    with _TokenReads(db.engine) as reads:
+        for _ in range(3):
+            client.draft.count()
+    assert reads.count == 2  # the token and its expiry, once each
+    with _TokenReads(db.engine) as reads:
+        _client(mp_base, DatabaseStorage(db.engine)).draft.count()
+    assert reads.count == 3  # without a cache: every read goes to the storage
+    assert _token_calls(sandbox_state) == 1
+
+
+def test_a_copy_never_outlives_the_stored_expiry(storage):
+    cached = DatabaseStorage(db.engine, cache_seconds=3600)
+    storage.set("k", "v", ttl=60)
+    assert cached.get("k") == "v"
+    with time_machine.travel(time.time() + 61, tick=False):
+        assert cached.get("k") is None
+    cached.set("w", "mine", ttl=60)
+    storage.delete("w")  # another process
+    assert cached.get("w") == "mine"  # this process's copy, for cache_seconds at most
+    cached.delete("w")
+    assert cached.get("w") is None
+
+
+def test_a_token_another_process_refreshed_is_picked_up_once_the_copy_ages(app, mp_base, sandbox_state):
+    a_storage = DatabaseStorage(db.engine, cache_seconds=0.2)
+    a, b = _client(mp_base, a_storage), _client(mp_base, DatabaseStorage(db.engine))
+    a.draft.count()
+    old = a.access_token
+    b.fetch_access_token(force_refresh=True)  # another process: the old token dies at once
+    new = b.access_token
+    assert new != old and a.access_token == old  # a's copy, for now
+    time.sleep(0.3)  # the copy ages out (no refused call needed)
+    assert a.access_token == new
+    assert a.draft.count()["total_count"] == 0
+    assert _token_calls(sandbox_state) == 2
+
+
+def test_a_refused_copy_is_dropped_and_the_retry_takes_the_stored_token(app, mp_base, sandbox_state):
+    """Process a keeps its copy of the token; process b has the platform retire it (forced
+    refresh). a's next call meets 40001, drops its copy, finds b's token in the storage and retries
+    with it: the call succeeds and a fetches nothing."""
+    a_storage = DatabaseStorage(db.engine, cache_seconds=60)
+    a, b = _client(mp_base, a_storage), _client(mp_base, DatabaseStorage(db.engine, cache_seconds=60))
+    assert a.draft.count()["total_count"] == 0
+    old = a_storage.get(f"{APPID}_access_token")
+    b.fetch_access_token(force_refresh=True)
+    new = b.session.get(f"{APPID}_access_token")
+    assert new != old
+    assert a.draft.count()["total_count"] == 0  # 40001, then the retry on b's token
+    assert a_storage.get(f"{APPID}_access_token") == new
+    assert _token_calls(sandbox_state) == 2  # a's first fetch and b's forced one: no third
+    counts = [p for _t, p, o in sandbox_state.calls if p.endswith("/draft/count")]
+    assert len(counts) == 3  # the first call, the refused one, the retry
+
+
+def test_a_refused_token_still_in_the_storage_is_refreshed_once_for_everyone(app, mp_base, sandbox_state):
+    """The platform expires the token early (42001): the first process to meet it fetches a new one
+    under the lock; the other, whose copy is just as stale, takes that one from the storage."""
+    a, b = (_client(mp_base, DatabaseStorage(db.engine, cache_seconds=60)) for _ in range(2))
+    a.draft.count()
+    b.draft.count()
+    assert sandbox_state.expire_tokens(APPID) == 1
+    assert b.draft.count()["total_count"] == 0
+    assert a.draft.count()["total_count"] == 0
+    assert a.access_token == b.access_token
+    assert _token_calls(sandbox_state) == 2
+
+
+def test_toutiao_client_drops_a_refused_copy_too(app, sandbox_url, sandbox_state):
+    from cms.platforms import ToutiaoClient, ToutiaoError
+
+    base = f"{sandbox_url}/toutiao/open/v1/"
+    a, b = (share_refresh(ToutiaoClient("tt_shared_2", "sandbox-secret", base,
+                                        session=DatabaseStorage(db.engine, cache_seconds=60), timeout=5))
+            for _ in range(2))
+    token = a.access_token
+    assert b.access_token == token  # read from the storage, not fetched
+    sandbox_state.expire_tokens("tt_shared_2")
+    for client in (b, a):  # b renews the token; a's copy is refused, and it takes b's
+        with pytest.raises(ToutiaoError) as answer:
+            client.article_status("no-such-article")
+        assert answer.value.errcode == 70004  # the call itself went through on a live token
+    assert a.access_token == b.access_token != token
+    assert sum(1 for _t, p, _o in sandbox_state.calls if p.endswith("/toutiao/open/v1/token")) == 2
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="CMS_TEST_REDIS_URL names no Redis")
+def test_redis_storage_keeps_copies_and_drops_a_refused_one(mp_base, sandbox_state):
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).delete(f"cms:{APPID}_access_token", f"cms:{APPID}_access_token_expires_at")
+    a_storage, b_storage = (storage_for(REDIS_URL, cache_seconds=60) for _ in range(2))
+    a, b = _client(mp_base, a_storage), _client(mp_base, b_storage)
+    a.draft.count()
+    assert b.access_token == a.access_token  # from the storage
+    b.fetch_access_token(force_refresh=True)  # the old token dies at once
+    assert a.draft.count()["total_count"] == 0  # 40001, the copy dropped, b's token taken
+    assert a_storage.get(f"{APPID}_access_token") == b_storage.get(f"{APPID}_access_token")
+    assert _token_calls(sandbox_state) == 2

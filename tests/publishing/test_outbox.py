@@ -163,6 +163,30 @@ def test_expired_and_retired_tokens_are_refreshed_mid_flow(outbox, approved_post
     assert _calls(state, "freepublish/submit") == 1
 
 
+def test_a_token_kept_by_this_process_and_retired_elsewhere_is_dropped_and_retried(outbox, approved_post):
+    """The worker keeps its copy of the token (CMS_TOKEN_CACHE_SECONDS); another process has the
+    platform retire it (a forced refresh). The first call meets 40001, the copy is dropped, the
+    retry goes out on the token the other process stored: published, and no token fetched here."""
+    from cms.platforms import DatabaseStorage, make_mp_client, share_refresh
+    from cms.publishing.service import api_base_url, mp_client
+    from cms.sandbox import SANDBOX_SECRET
+
+    state = outbox
+    group = _channel("星海集团")
+    post = approved_post()
+    mp_client(group).fetch_access_token()  # this process's copy
+    other = share_refresh(make_mp_client(group.app_id, SANDBOX_SECRET, base_url=api_base_url(group),
+                                         session=DatabaseStorage(db.engine)))
+    other.fetch_access_token(force_refresh=True)
+    db.session.commit()
+    _schedule(post)
+    _run(post)
+    pub = _pubs(post)["星海集团"]
+    assert pub.state == "published" and pub.attempts == 1 and pub.last_error == ""
+    assert _calls(state, "media/uploadimg") == 2  # refused (40001), then retried on the stored token
+    assert _calls(state, "stable_token", group.app_id) == 2  # ours at first, the other process's
+
+
 # --- every error class ---------------------------------------------------------------------------
 
 BACKOFF = [  # WECHAT_API.md 3: retried with backoff, then published

@@ -1,0 +1,69 @@
+"""First calls first (cms/publishing/starts.py): the order of the work of one worker's publishing
+threads, without a database. The orders are checked through events, never through timings."""
+from __future__ import annotations
+
+import threading
+
+from cms.publishing.starts import Starts
+
+
+def _thread(fn) -> threading.Thread:
+    t = threading.Thread(target=fn, daemon=True)
+    t.start()
+    return t
+
+
+def test_a_started_publication_waits_before_its_next_call_until_every_claimed_one_started():
+    starts, log = Starts(at_once=2), []
+    starts.add([1, 2, 3])
+
+    def first():
+        with starts.turn(1):
+            starts.first_call(1)
+            log.append("1: first call")
+            starts.hold()
+            log.append("1: second call")
+
+    t = _thread(first)
+    with starts.turn(2):
+        starts.first_call(2)
+        log.append("2: first call")
+    with starts.turn(3):  # ends without a call (cancelled at the C4 check): counts as started
+        log.append("3: no call")
+    t.join(10)
+    assert log.index("1: second call") > max(log.index("2: first call"), log.index("3: no call"))
+
+
+def test_starts_take_turns():
+    starts, log = Starts(at_once=1), []
+    starts.add([1, 2])
+    first_has_turn, second_waiting = threading.Event(), threading.Event()
+
+    def first():
+        with starts.turn(1):
+            first_has_turn.set()
+            second_waiting.wait(10)
+            log.append("1 starts")
+            starts.first_call(1)
+
+    def second():
+        first_has_turn.wait(10)
+        second_waiting.set()
+        with starts.turn(2):
+            log.append("2 starts")
+            starts.first_call(2)
+
+    threads = [_thread(first), _thread(second)]
+    for t in threads:
+        t.join(10)
+    assert log == ["1 starts", "2 starts"]
+
+
+def test_nothing_waits_once_all_have_started_nor_for_longer_than_the_bound():
+    starts = Starts(wait=0.05)
+    starts.add([1])
+    with starts.turn(1):
+        starts.first_call(1)
+    starts.hold()  # nothing pending: returns at once
+    starts.add([2])  # claimed, and its thread never gets going
+    starts.hold()  # waits `wait` at most, then lets the caller go on
