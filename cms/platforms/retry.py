@@ -6,8 +6,9 @@ errors out as WeChatClientException (errcode None) instead of wechatpy's unwrapp
 
 Before the retry the client drops its process's copy of the token (the storage's read cache,
 cms.platforms.storage) and reads the shared storage again: when another process has refreshed the
-token already, the retry goes out with that one and nothing is fetched; only when the storage still
-holds the refused token (or none) is a new one fetched, under the shared lock."""
+token already, the retry goes out with that one and nothing is fetched. When the storage still holds
+the refused token (or none), or the one it holds is refused too, a new one is fetched (under the
+shared lock) and the call sent with it: one refresh at most."""
 from __future__ import annotations
 
 import requests
@@ -59,11 +60,18 @@ class RetryTokenOnce:
         try:
             refused = kwargs.get("params", {}).get("access_token")
             forget_copies(self.session, self.access_token_key, self.access_token_expires_at_key)
-            token = self.session.get(self.access_token_key)
-            if not token or token == refused:  # nobody has refreshed it yet
-                self.refresh_refused(refused)
-                token = self.session.get(self.access_token_key)
-            kwargs["params"]["access_token"] = token
+            stored = self.session.get(self.access_token_key)
+            if stored and stored != refused:  # another process has refreshed it: take theirs
+                kwargs["params"]["access_token"] = stored
+                try:
+                    return self._request(method=method, url_or_endpoint=url, result_processor=result_processor,
+                                         **kwargs)
+                except WeChatClientException as e:
+                    if e.errcode not in TOKEN_ERRORS:
+                        raise
+                    refused = stored  # retired already too: fetch the live one after all
+            self.refresh_refused(refused)
+            kwargs["params"]["access_token"] = self.session.get(self.access_token_key)
             return self._request(method=method, url_or_endpoint=url, result_processor=result_processor, **kwargs)
         finally:
             self._local.retrying = False

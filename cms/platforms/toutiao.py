@@ -104,10 +104,14 @@ class ToutiaoClient:
             if e.errcode not in TOKEN_ERRORS:
                 raise
         forget_copies(self.session, self.access_token_key, self.expires_at_key)
-        token = self.session.get(self.access_token_key)
-        if not token or token == refused:  # nobody has refreshed it yet
-            token = self.fetch_access_token()
-        return self._send(path, data, token=token, files=files)  # once
+        stored = self.session.get(self.access_token_key)
+        if stored and stored != refused:  # another process has refreshed it: take theirs
+            try:
+                return self._send(path, data, token=stored, files=files)
+            except ToutiaoError as e:
+                if e.errcode not in TOKEN_ERRORS:
+                    raise
+        return self._send(path, data, token=self.fetch_access_token(), files=files)  # one refresh
 
     # --- API ------------------------------------------------------------------------------------
 

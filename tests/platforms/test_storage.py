@@ -288,3 +288,20 @@ def test_redis_storage_keeps_copies_and_drops_a_refused_one(mp_base, sandbox_sta
     assert a.draft.count()["total_count"] == 0  # 40001, the copy dropped, b's token taken
     assert a_storage.get(f"{APPID}_access_token") == b_storage.get(f"{APPID}_access_token")
     assert _token_calls(sandbox_state) == 2
+
+
+def test_a_stored_token_retired_as_well_is_refreshed_once(app, mp_base, sandbox_state):
+    """a's copy is retired (b forced a refresh), and so is the token b stored (a third party forced
+    another): a's retry on the stored token is refused too, so a fetches the live one, once."""
+    from cms.platforms import MemoryStorage
+
+    sandbox_state.configure(APPID, force_refresh_interval=0)
+    a_storage = DatabaseStorage(db.engine, cache_seconds=60)
+    a, b = _client(mp_base, a_storage), _client(mp_base, DatabaseStorage(db.engine))
+    outsider = make_mp_client(APPID, "sandbox-secret", base_url=mp_base, session=MemoryStorage(), timeout=5)
+    a.draft.count()
+    b.fetch_access_token(force_refresh=True)
+    outsider.fetch_access_token(force_refresh=True)
+    assert a.draft.count()["total_count"] == 0
+    assert a_storage.get(f"{APPID}_access_token") == outsider.access_token
+    assert _token_calls(sandbox_state) == 4  # a's first, b's, the outsider's, a's one refresh
