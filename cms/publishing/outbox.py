@@ -740,10 +740,12 @@ def _cover(stored: images.StoredImage, focus: tuple[float, float], purpose: str)
 def _send_blocker(pub: Publication) -> tuple[str, str] | None:
     """("cancelled" | "failed", message) when the publication must not go out now (C4 C5)."""
     post = pub.post
-    db.session.expire(post)  # as it is now, not as this run first loaded it
+    db.session.refresh(post, ["status", "confidential"])  # as they are now, not as this run loaded them
     if post.status not in SENDABLE_POST_STATES or _approved_submission(post) is None:
         return "cancelled", "文章已退回审核或撤回，未发出（C4）"
-    current = post.current
+    # The latest revision's number and hash only (not every revision's HTML, as post.current loads).
+    current = db.session.execute(select(Revision.number, Revision.content_hash).where(
+        Revision.post_id == post.id).order_by(Revision.number.desc()).limit(1)).one()
     if current.number != pub.revision_number or current.content_hash != pub.content_hash:
         return "cancelled", "文章在安排发布后又被修改，未发出：新修订须重新审核（C4）"
     if publishing_blockers(post.confidential):
