@@ -1,4 +1,5 @@
-"""record() appends to the audit trail; verify() walks the chain (policy U7).
+"""record() appends to the audit trail (record_many() several entries at once); verify() walks the
+chain (policy U7).
 
 Services call record() inside their own transaction, so the entry commits (or rolls back)
 with the change it describes. Secrets are redacted before the entry is written: it can never be
@@ -61,16 +62,35 @@ def _client_ip() -> str:
 def record(action: str, target=None, *, before: dict | None = None, after: dict | None = None,
            actor=None, ip: str | None = None) -> AuditEntry:
     """Append one entry to the chain in the current transaction (the caller commits)."""
+    return record_many([dict(action=action, target=target, before=before, after=after, actor=actor, ip=ip)])[0]
+
+
+def record_many(items: list[dict]) -> list[AuditEntry]:
+    """Append several entries (each the keyword arguments of record()) in one go: the head is
+    locked and moved once (the outbox starts many publications in one transaction)."""
+    db.session.flush()
+    seq, prev_hash = _lock_head()
+    entries = []
+    for item in items:
+        entry = _entry(seq + 1, prev_hash, **item)
+        entries.append(entry)
+        seq, prev_hash = entry.seq, entry.hash
+    db.session.add_all(entries)
+    if entries:
+        db.session.execute(_HEAD.update().where(_HEAD.c.id == 1).values(seq=seq, hash=prev_hash))
+    return entries
+
+
+def _entry(seq: int, prev_hash: str, action: str, target=None, *, before: dict | None = None,
+           after: dict | None = None, actor=None, ip: str | None = None) -> AuditEntry:
     actor = actor if actor is not None else _current_actor()
     target_type = target_id = ""
     if isinstance(target, tuple):
         target_type, target_id = target[0], str(target[1])
     elif target is not None:
         target_type, target_id = type(target).__name__.lower(), str(target.id)
-    db.session.flush()
-    seq, prev_hash = _lock_head()
     entry = AuditEntry(
-        seq=seq + 1, at=workdays.now(),
+        seq=seq, at=workdays.now(),
         actor_id=getattr(actor, "id", None), actor_name=getattr(actor, "username", "") or "",
         action=action, target_type=target_type, target_id=target_id,
         before=redact(before) if before is not None else None,
@@ -81,8 +101,6 @@ def record(action: str, target=None, *, before: dict | None = None, after: dict 
     entry.before = json.loads(json.dumps(entry.before, default=str)) if entry.before is not None else None
     entry.after = json.loads(json.dumps(entry.after, default=str)) if entry.after is not None else None
     entry.hash = _digest(_fields(entry))
-    db.session.add(entry)
-    db.session.execute(_HEAD.update().where(_HEAD.c.id == 1).values(seq=entry.seq, hash=entry.hash))
     return entry
 
 

@@ -16,6 +16,7 @@ import requests
 from wechatpy.session import SessionStorage
 from wechatpy.session.memorystorage import MemoryStorage
 
+from cms.platforms.http import settle
 from cms.platforms.retry import forget_copies
 
 TOKEN_ERRORS = (40001, 42001)
@@ -45,7 +46,7 @@ class ToutiaoClient:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.session = session if session is not None else MemoryStorage()
         self.timeout = timeout
-        self._http = requests.Session()
+        self._http = settle(requests.Session(), self.base_url)
 
     # --- token ----------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from wechatpy.exceptions import APILimitedException, WeChatClientException
 from wechatpy.session import SessionStorage
 from wechatpy.session.memorystorage import MemoryStorage
 
+from cms.platforms.http import settle
 from cms.platforms.retry import RetryTokenOnce, unreachable
 
 __all__ = [
@@ -59,6 +60,7 @@ class MPClient(RetryTokenOnce, WeChatClient):
         if not base_url.endswith("/"):
             base_url += "/"
         self.API_BASE_URL = base_url
+        settle(self._http, base_url)
         self._local = threading.local()
         root = urljoin(base_url, "../")  # https://api.weixin.qq.com/ for the real host
         if root != REAL_ROOT:

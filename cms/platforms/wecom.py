@@ -34,6 +34,7 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 from wechatpy.work import WeChatClient as _WorkClient
 
+from cms.platforms.http import settle
 from cms.platforms.retry import RetryTokenOnce, unreachable
 
 __all__ = [
@@ -96,6 +97,7 @@ class WeComClient(RetryTokenOnce, _WorkClient):
         if not base_url.endswith("/"):
             base_url += "/"
         self.API_BASE_URL = base_url
+        settle(self._http, base_url)
         self._key = f"wecom_{corp_id}_{hashlib.sha256(secret.encode()).hexdigest()[:12]}"
         self._local = threading.local()
 

@@ -52,6 +52,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cms import workdays
 from cms.audit.service import record
@@ -80,8 +82,6 @@ STEP_LABELS = {
     "status": "查询发布状态",
     "withdraw": "撤回",
 }
-# The states a post may be in for its publications to go out (C4: approved, and still so).
-SENDABLE_POST_STATES = ("approved", "scheduled", "published")
 
 
 def setting(name: str):
@@ -355,7 +355,7 @@ def retry(user, pub: Publication) -> Publication:
     if pub.state != "failed":
         raise Conflict(_("Only a failed publication is retried."), code="conflict")
     post = pub.post
-    if post.status not in SENDABLE_POST_STATES or _approved_submission(post) is None \
+    if post.status not in rules.SENDABLE_POST_STATES or _approved_submission(post) is None \
             or post.current.number != pub.revision_number:
         raise Refused(_("The post changed after this publication was scheduled: it goes out again once the new "
                         "revision is approved (C4)."), code="C4")
@@ -491,16 +491,19 @@ def run_due(post_id: int | None = None) -> dict[int, str]:
     due publication, of this post or another one, until nothing due is left unclaimed: the tasks
     that fire together share the work instead of waiting for each other. Every claimed publication
     makes its first call before any makes a later one (cms/publishing/starts.py)."""
+    from cms.publishing.begin import begin
+
     size = max(1, int(setting("PUBLISH_POOL")))
     owner = uuid.uuid4().hex
     app = current_app._get_current_object()
     results: dict[int, str] = {}
+    begun: set[int] = set()
 
     def one(pub_id: int) -> str:
         starts.bind(True)  # first calls before later ones (cms/publishing/starts.py)
         try:
             with starts.STARTS.turn(pub_id), app.app_context():
-                return _run_guarded(pub_id, owner)
+                return _run_guarded(pub_id, owner, begun=pub_id in begun)
         finally:
             starts.bind(False)
 
@@ -520,6 +523,7 @@ def run_due(post_id: int | None = None) -> dict[int, str]:
             free = size - len(running)
             if free:
                 ids = more(free)
+                begun.update(begin(ids, owner))  # their first step in one transaction (begin.py)
                 starts.STARTS.add(ids)
                 for pub_id in ids:
                     running[pool.submit(one, pub_id)] = pub_id
@@ -530,7 +534,7 @@ def run_due(post_id: int | None = None) -> dict[int, str]:
                 results[running.pop(future)] = future.result()
 
 
-def _run_guarded(pub_id: int, owner: str) -> str:
+def _run_guarded(pub_id: int, owner: str, *, begun: bool = False) -> str:
     """run_publication; an unexpected error leaves the publication for a later run, never stuck.
     While it runs, commits keep the loaded objects (the lease makes this run the row's only
     writer), which spares a reload after each of the many small commits."""
@@ -538,7 +542,7 @@ def _run_guarded(pub_id: int, owner: str) -> str:
     expire = session.expire_on_commit
     session.expire_on_commit = False
     try:
-        return run_publication(pub_id, owner)
+        return run_publication(pub_id, owner, begun=begun)
     except LeaseLost:
         db.session.rollback()
         return "lost"
@@ -625,7 +629,8 @@ class Job:
         asset = db.session.get(Asset, int(m.group(1))) if m else None
         if asset is None:
             raise PlatformError("permanent", None, f"文章中的图片 {src} 已不存在", step="images")
-        return images.fit_for_wechat(self._stored(asset), purpose)
+        stored = self._stored(asset)
+        return _fit((stored.sha256, purpose), lambda: images.fit_for_wechat(stored, purpose))
 
     def cover(self, purpose: str) -> images.StoredImage | None:
         rev = self.revision
@@ -705,11 +710,16 @@ class Job:
             self._commit()
         elif db.session().in_transaction():
             db.session.commit()  # read-only: ends the transaction, hands the connection back
-        if starts.in_run() and not self.__dict__.get("_called"):
-            self._called = True
-            starts.STARTS.first_call(self.publication.id)
-        else:
+        if self.__dict__.get("_called"):
             self._after_first_call()
+            return
+        self._called = True
+        now = workdays.now()
+        for pub in self.pubs:
+            if pub.first_call_at is None:
+                pub.first_call_at = now  # kept in memory, saved with the answer (no write held across the call)
+        if starts.in_run():
+            starts.STARTS.first_call(self.publication.id)
 
     def _after_first_call(self) -> None:
         """In a run, once this publication has made its first call, it lets every claimed one make
@@ -718,45 +728,65 @@ class Job:
             starts.STARTS.hold()
 
 
-_covers: dict[tuple, images.StoredImage] = {}
-_covers_lock = threading.Lock()
+_fitted: dict[tuple, images.StoredImage] = {}
+_fitted_lock = threading.Lock()
+FITTED_KEPT = 16  # images fitted for the platform kept per process: a post's go to all its channels
 
 
-def _cover(stored: images.StoredImage, focus: tuple[float, float], purpose: str) -> images.StoredImage:
-    """The 2.35:1 cover cut around its focus and fitted to `purpose`, made once for all the channels
-    of a fan-out (a few recent ones are kept)."""
-    key = (stored.sha256, focus, purpose)
-    with _covers_lock:
-        if key in _covers:
-            return _covers[key]
-    made = images.fit_for_wechat(images.crop_cover(stored, "2.35:1", focus), purpose)
-    with _covers_lock:
-        if len(_covers) >= 8:
-            _covers.pop(next(iter(_covers)))
-        _covers[key] = made
+def _fit(key: tuple, make) -> images.StoredImage:
+    """make() once for all the channels of a fan-out: an image fitted for the platform, by the
+    stored image's sha256 and how it is fitted (a few recent ones are kept)."""
+    with _fitted_lock:
+        if key in _fitted:
+            return _fitted[key]
+    made = make()
+    with _fitted_lock:
+        if len(_fitted) >= FITTED_KEPT:
+            _fitted.pop(next(iter(_fitted)))
+        _fitted[key] = made
     return made
 
 
+def _cover(stored: images.StoredImage, focus: tuple[float, float], purpose: str) -> images.StoredImage:
+    """The 2.35:1 cover cut around its focus and fitted to `purpose`."""
+    return _fit((stored.sha256, focus, purpose),
+                lambda: images.fit_for_wechat(images.crop_cover(stored, "2.35:1", focus), purpose))
+
+
+def send_facts(post_ids) -> dict[int, dict]:
+    """{post id: what C4 and C5 look at as it is now} (rules.send_blocker): the post's status and
+    flag, its latest review's state and its latest revision's number and hash (not every
+    revision's HTML), for many posts in one statement."""
+    from cms.workflow.models import Submission
+
+    latest = aliased(Revision)
+    newest = select(func.max(latest.number)).where(latest.post_id == Post.id).correlate(Post).scalar_subquery()
+    approval = select(Submission.state).where(Submission.post_id == Post.id, Submission.state.in_(
+        ("active", "approved"))).order_by(Submission.id.desc()).limit(1).correlate(Post).scalar_subquery()
+    rows = db.session.execute(
+        select(Post.id, Post.status, Post.confidential, approval.label("submission"), Revision.number,
+               Revision.content_hash.label("hash"))
+        .join(Revision, (Revision.post_id == Post.id) & (Revision.number == newest))
+        .where(Post.id.in_(list(post_ids))))
+    return {row.id: row._asdict() for row in rows}
+
+
 def _send_blocker(pub: Publication) -> tuple[str, str] | None:
-    """("cancelled" | "failed", message) when the publication must not go out now (C4 C5)."""
+    """("cancelled" | "failed", message) when the publication must not go out now (C4 C5), from
+    the post as it is now, not as this run loaded it."""
+    facts = send_facts([pub.post_id])[pub.post_id]
     post = pub.post
-    db.session.refresh(post, ["status", "confidential"])  # as they are now, not as this run loaded them
-    if post.status not in SENDABLE_POST_STATES or _approved_submission(post) is None:
-        return "cancelled", "文章已退回审核或撤回，未发出（C4）"
-    # The latest revision's number and hash only (not every revision's HTML, as post.current loads).
-    current = db.session.execute(select(Revision.number, Revision.content_hash).where(
-        Revision.post_id == post.id).order_by(Revision.number.desc()).limit(1)).one()
-    if current.number != pub.revision_number or current.content_hash != pub.content_hash:
-        return "cancelled", "文章在安排发布后又被修改，未发出：新修订须重新审核（C4）"
-    if publishing_blockers(post.confidential):
-        return "failed", "文章被标记为保密（C5）：须由平台主管领导解除保密标记后再发布"
-    return None
+    for name in ("status", "confidential"):  # the loaded post follows (the run settles it later)
+        if getattr(post, name) != facts[name]:
+            set_committed_value(post, name, facts[name])
+    return rules.send_blocker(facts, pub.revision_number, pub.content_hash)
 
 
-def run_publication(pub_id: int, owner: str) -> str:
+def run_publication(pub_id: int, owner: str, *, begun: bool = False) -> str:
     """Run one claimed publication (or the 多图文 bundle it heads: every member goes with it) as far
-    as it goes now; returns its state after the run."""
-    pub = db.session.get(Publication, pub_id)
+    as it goes now; returns its state after the run. `begun`: begin.begin() has taken its first
+    step already (checked, `sending`, attempt counted, committed)."""
+    pub = db.session.get(Publication, pub_id, options=[joinedload(Publication.channel), joinedload(Publication.post)])
     if pub is None or pub.lease_owner != owner or not pub.active:
         return pub.state if pub is not None else "missing"
     adapter = adapter_for(pub.channel)
@@ -770,17 +800,19 @@ def run_publication(pub_id: int, owner: str) -> str:
     deadline = time.monotonic() + float(setting("PUBLISH_INLINE_WAIT_SECONDS"))
     polls = 0
     while True:
-        if job.publication.state in ("scheduled", "sending") and not adapter.sent(job) and job.drop_blocked():
-            return job.publication.state  # nothing left to send (C4 C5)
-        pub, pubs = job.publication, job.pubs
-        for p in pubs:
-            if count_try:
-                p.attempts += 1
-            if p.state == "scheduled":
-                _set_state(p, "sending")
-            if p.first_call_at is None:
-                p.first_call_at = workdays.now()  # the adapter calls out right after this commit
-        job._commit()  # nothing uncommitted while the adapter calls out
+        if begun:
+            begun = False  # checked, counted and `sending` with the others that fell due (begin.py)
+            pub, pubs = job.publication, job.pubs
+        else:
+            if job.publication.state in ("scheduled", "sending") and not adapter.sent(job) and job.drop_blocked():
+                return job.publication.state  # nothing left to send (C4 C5)
+            pub, pubs = job.publication, job.pubs  # a 多图文 bundle may have lost members, its headline too
+            for p in pubs:
+                if count_try:
+                    p.attempts += 1
+                if p.state == "scheduled":
+                    _set_state(p, "sending")
+            job._commit()  # nothing uncommitted while the adapter calls out
         try:
             status = adapter.run(job)
         except PlatformError as e:
@@ -908,12 +940,17 @@ def _archive(pub: Publication) -> None:
 
 def _set_state(pub: Publication, state: str, **facts) -> None:
     """Every state change is audited (U7), in the caller's transaction."""
+    record(**state_change(pub, state, **facts))
+
+
+def state_change(pub: Publication, state: str, **facts) -> dict:
+    """Move the publication to `state`; what the audit trail says of it (record()'s arguments)."""
     before = pub.state
     pub.state = state
     pub.updated_at = workdays.now()
-    record(f"publication.{state}", pub, before={"state": before},
-           after={"state": state, "post": pub.post_id, "channel": pub.channel_id, "attempts": pub.attempts,
-                  **{k: v for k, v in facts.items() if v is not None}})
+    return dict(action=f"publication.{state}", target=pub, before={"state": before},
+                after={"state": state, "post": pub.post_id, "channel": pub.channel_id, "attempts": pub.attempts,
+                       **{k: v for k, v in facts.items() if v is not None}})
 
 
 def _settle_post(post: Post) -> None:

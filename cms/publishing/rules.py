@@ -7,11 +7,15 @@
     push_allowance(account_kind, push_quota)              (pushes, "day" | "month") for C18
     credential_problems(platform, values, creating=...)   {field: [problem code]} of the credentials
     bundle_problems(platform, posts)                      {None | post id: [problem code]} of a 多图文
+    send_blocker(facts, revision_number, content_hash)    ("cancelled" | "failed", why) or None: C4 C5
+                                                          at the moment a publication goes out
 """
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+
+from cms.content.rules import publishing_blockers
 
 # WECHAT_API.md 4: a subscription account pushes once a day, a service account 4 times a month.
 DEFAULT_PUSHES = {"subscription": (1, "day"), "service": (4, "month")}
@@ -128,3 +132,21 @@ def bundle_problems(platform: str, posts: list[dict]) -> dict:
         if codes:
             problems[p["id"]] = codes
     return problems
+
+
+# The post's statuses in which its publications may go out (C4: approved, and still so).
+SENDABLE_POST_STATES = ("approved", "scheduled", "published")
+
+
+def send_blocker(facts: dict, revision_number: int, content_hash: str) -> tuple[str, str] | None:
+    """Whether a publication of the post's revision `revision_number` (`content_hash`) must not go
+    out now, from the post's facts as they are now: {"status", "confidential", "submission" (the
+    state of its latest active or approved submission, or None), "number" and "hash" (of its latest
+    revision)}. ("cancelled" | "failed", the reason the administrator reads) or None."""
+    if facts["status"] not in SENDABLE_POST_STATES or facts["submission"] != "approved":
+        return "cancelled", "文章已退回审核或撤回，未发出（C4）"
+    if facts["number"] != revision_number or facts["hash"] != content_hash:
+        return "cancelled", "文章在安排发布后又被修改，未发出：新修订须重新审核（C4）"
+    if publishing_blockers(facts["confidential"]):
+        return "failed", "文章被标记为保密（C5）：须由平台主管领导解除保密标记后再发布"
+    return None

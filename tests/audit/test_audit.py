@@ -78,3 +78,18 @@ def test_auditor_page_lists_and_filters(client_as):
     assert "没有符合条件的记录" in page
     assert auditor.get("/audit/?from=not-a-date").status_code == 200
     assert client_as("contributor").get("/audit/").status_code == 403
+
+
+def test_entries_appended_together_chain_like_single_ones(app):  # U7
+    before = db.session.scalar(select(db.func.max(AuditEntry.seq)))
+    service.record("test.single", ("post", 1), after={"n": 0})
+    many = service.record_many([dict(action="test.many", target=("post", n), after={"n": n}) for n in (1, 2, 3)])
+    service.record("test.single", ("post", 4), after={"n": 4})
+    db.session.commit()
+    assert [e.seq for e in many] == [before + 2, before + 3, before + 4]
+    rows = db.session.scalars(select(AuditEntry).where(AuditEntry.seq > before).order_by(AuditEntry.seq)).all()
+    assert [(r.action, r.target_id) for r in rows] == [
+        ("test.single", "1"), ("test.many", "1"), ("test.many", "2"), ("test.many", "3"), ("test.single", "4")]
+    assert all(r.prev_hash == p.hash for p, r in zip(rows, rows[1:], strict=False))
+    assert service.verify()[1] is None
+    assert service.record_many([]) == [] and service.verify()[1] is None

@@ -1,7 +1,7 @@
-"""A real worker (`flask cms worker`, a Huey consumer in its own process) on a file SQLite database
-and the file SqliteHuey (Redis in CI), killed with SIGKILL in the middle of the flow: a new worker
-resumes the publication from the remote ids saved so far, and the sandbox holds exactly one draft
-and one publication. Each call of the account is slowed down (sandbox latency) so the kill lands
+"""A real worker (`flask cms worker`, a Huey consumer in its own process) on the test's database (a
+SQLite file, or PostgreSQL in CI's second pass) and its Huey (a SQLite file, or Redis), killed with
+SIGKILL in the middle of the flow: a new worker resumes the publication from the remote ids saved
+so far, and the sandbox holds exactly one draft and one publication. Each call of the account is slowed down (sandbox latency) so the kill lands
 while a platform call is in flight."""
 from __future__ import annotations
 
@@ -84,8 +84,6 @@ def queue():
 @pytest.mark.parametrize("kill_after", ["draft_media_id", "publish_id"])
 def test_a_killed_worker_resumes_without_a_second_draft_or_publish(app, outbox, approved_post, queue, tmp_path,
                                                                     kill_after):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the file-database variant; CI's PostgreSQL run covers the same code")
     state = outbox
     group = db.session.scalar(select(Channel).where(Channel.name == "星海集团"))
     post = approved_post()
