@@ -1,4 +1,5 @@
-"""Pure channel rules (C17 rotation, C18 push allowance, credential formats): table tests."""
+"""Pure channel rules (C17 rotation, C18 push allowance, credential formats, C4 C5 at send time):
+table tests."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -65,3 +66,30 @@ def test_push_allowance(kind, quota, expected):  # policy C18, WECHAT_API.md 4
 ])
 def test_credential_problems(platform, values, creating, has_secret, expected):
     assert rules.credential_problems(platform, values, creating=creating, has_secret=has_secret) == expected
+
+
+# --- C4 C5 at the moment a publication goes out ----------------------------------------------------
+
+SENDABLE = {"status": "scheduled", "confidential": False, "submission": "approved", "number": 3, "hash": "h3"}
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({}, None),
+    ({"status": "approved"}, None),
+    ({"status": "published"}, None),  # another channel went out first
+    ({"status": "in_review"}, ("cancelled", "C4")),
+    ({"status": "draft"}, ("cancelled", "C4")),
+    ({"submission": "active"}, ("cancelled", "C4")),  # the chain restarted
+    ({"submission": None}, ("cancelled", "C4")),  # withdrawn
+    ({"number": 4, "hash": "h4"}, ("cancelled", "C4")),  # edited after scheduling
+    ({"hash": "other"}, ("cancelled", "C4")),
+    ({"confidential": True}, ("failed", "C5")),
+    ({"confidential": True, "number": 4}, ("cancelled", "C4")),  # a new revision goes back to review first
+])
+def test_send_blocker(change, expected):
+    blocked = rules.send_blocker({**SENDABLE, **change}, 3, "h3")
+    if expected is None:
+        assert blocked is None
+    else:
+        state, policy = expected
+        assert blocked[0] == state and policy in blocked[1]
