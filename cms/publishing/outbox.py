@@ -37,8 +37,9 @@ Settings (app config, CMS_* in the environment):
 
 Timing: a publication scheduled for later is enqueued (Huey ETA) PREARM seconds early and its task
 waits for the exact time, since Huey moves due tasks to the queue only once a second. When many fall
-due together, the worker starts them in turn and each makes its first call before any makes a later
-one (cms/publishing/starts.py; bench/schedule_lateness.py).
+due together, one transaction takes the first step of them all (cms/publishing/begin.py), then the
+worker starts them in turn and each makes its first call before any makes a later one
+(cms/publishing/starts.py; bench/schedule_lateness.py).
 """
 from __future__ import annotations
 

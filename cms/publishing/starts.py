@@ -5,13 +5,14 @@ The outbox's runs (outbox.run_due: the Huey tasks that fire together, each with 
 claimed publication to a thread, and one `Starts` per worker process orders the work of those
 threads, which share one interpreter (the GIL) and, on SQLite, one write lock:
 
-- starting a publication (loading it, the C4/C5 check, `sending` audited and committed, up to its
-  first call) goes AT_ONCE at a time, in the order the pools take them. Two: while one start waits
-  on the database (its commit), the other runs; more only get in each other's way, as writers
-  queue for SQLite's one lock and the interpreter runs one thread at a time. Without turns only the
-  connection pool (5 + 10) held them back, and a larger pool made it worse (bench/schedule_lateness.py
-  p99: 1.7 s in turns, 2.4 s all at once with --db-pool 50; with the default pool 2.1 s one at a
-  time, 1.8 s two, 1.8-2.3 s three or four or all at once);
+- starting a publication (loading it, up to its first call) goes AT_ONCE at a time, in the order
+  the pools take them. Those that fell due together have been checked (C4 C5), moved to `sending`
+  and audited already, all in one transaction (begin.py); the rest (a bundle, a retry) do that in
+  their start too. Two: while one start waits on the database, the other runs; more only get in
+  each other's way, as the interpreter runs one thread at a time (bench/schedule_lateness.py p99
+  with begin.py: 1.0-1.06 s with 2, 1.06-1.09 s with 4, 1.02-1.17 s with 8; before it, when each
+  start committed its own transaction: 1.8 s with 2, 2.1 s one at a time, 1.8-2.3 s three or four
+  or all at once, 2.4 s all at once with a connection pool of 50);
 - a publication that has made its first call lets the others start before it goes on: after
   each commit and before each call it waits while any claimed publication of the process has not
   started yet, at most WAIT seconds each time (a start that hangs holds nobody up for long). It
