@@ -69,10 +69,7 @@ def _url_check(channel, token: str, args) -> str:
     if not echostr:
         raise platform.BadSignature("no echostr")
     if args.get("msg_signature"):
-        key = channel.encoding_aes_key()
-        if not key:
-            raise platform.BadSignature("an encrypted echostr, but no EncodingAESKey is stored")
-        echostr = platform.decrypt(token, key, channel.app_id or "", {"Encrypt": echostr},
+        echostr = platform.decrypt(token, channel.encoding_aes_keys(), channel.app_id or "", {"Encrypt": echostr},
                                    args.get("msg_signature"), args.get("timestamp"), args.get("nonce"))
     else:
         platform.check_signature(token, args.get("signature"), args.get("timestamp"), args.get("nonce"))
@@ -87,11 +84,11 @@ def _push(channel, token: str, args) -> Response:
     if len(body) > service.MAX_BODY:
         return _plain("too large", 413)
     encrypted = args.get("encrypt_type") == "aes" or bool(args.get("msg_signature"))
-    key = channel.encoding_aes_key() if encrypted else None
-    if key:
+    keys = channel.encoding_aes_keys() if encrypted else []
+    if keys:
         if args.get("signature"):  # every MP push carries it too; WeCom-style ones do not
             platform.check_signature(token, args.get("signature"), args.get("timestamp"), args.get("nonce"))
-        xml = platform.decrypt(token, key, channel.app_id or "", body, args.get("msg_signature"),
+        xml = platform.decrypt(token, keys, channel.app_id or "", body, args.get("msg_signature"),
                                args.get("timestamp"), args.get("nonce"))
     else:
         # Plaintext; or an encrypted push to a channel with no EncodingAESKey stored: compatible mode

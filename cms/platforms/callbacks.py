@@ -3,10 +3,11 @@ behind three functions, so the callback endpoint (cms/callbacks) never imports w
 does crypto of its own.
 
     check_signature(token, signature, timestamp, nonce)          plaintext: sha1 of sorted token, timestamp, nonce
-    decrypt(token, aes_key, app_id, body, msg_signature, timestamp, nonce) -> str
+    decrypt(token, aes_keys, app_id, body, msg_signature, timestamp, nonce) -> str
                                                                  safe and compatible modes: msg_signature
                                                                  covers the <Encrypt> text too; the appid
-                                                                 inside must be the channel's
+                                                                 inside must be the channel's; the current
+                                                                 key first, then the one it replaced
     parse(xml) -> Incoming(kind, fields, message_class)          wechatpy.parse_message
 
 `body` for decrypt is the raw XML pushed (`<xml>...<Encrypt/></xml>`), or {"Encrypt": text} for an
@@ -30,6 +31,10 @@ class BadSignature(Exception):
     """The signature (or msg_signature, or the appid inside the envelope) does not match."""
 
 
+class WrongAppId(BadSignature):
+    """The message opened to another AppID (or a wrong key made it look so)."""
+
+
 class Unreadable(Exception):
     """Signed correctly, but the envelope or the XML cannot be read (a wrong EncodingAESKey, a
     message without MsgType, broken XML)."""
@@ -51,10 +56,27 @@ def check_signature(token: str, signature: str, timestamp: str, nonce: str) -> N
         raise BadSignature("signature mismatch") from None
 
 
-def decrypt(token: str, aes_key: str, app_id: str, body, msg_signature: str, timestamp: str, nonce: str) -> str:
-    """The plaintext XML (or echostr) inside an encrypted push."""
+def decrypt(token: str, aes_keys: list[str] | str, app_id: str, body, msg_signature: str, timestamp: str,
+            nonce: str) -> str:
+    """The plaintext XML (or echostr) inside an encrypted push. `aes_keys`: the current
+    EncodingAESKey, then the one it replaced: WeChat's advice is to keep both and try the previous
+    one when the current cannot open a message (the MP console's key change takes a while to reach
+    every sender)."""
     if not (msg_signature and timestamp and nonce):
         raise BadSignature("msg_signature, timestamp and nonce are required")
+    keys = [aes_keys] if isinstance(aes_keys, str) else list(aes_keys)
+    if not keys:
+        raise BadSignature("an encrypted message, but no EncodingAESKey is stored")
+    first: Exception | None = None
+    for key in keys:
+        try:
+            return _decrypt(token, key, app_id, body, msg_signature, timestamp, nonce)
+        except (Unreadable, WrongAppId) as e:  # what a wrong key gives: try the previous one
+            first = first or e
+    raise first
+
+
+def _decrypt(token: str, aes_key: str, app_id: str, body, msg_signature: str, timestamp: str, nonce: str) -> str:
     try:
         crypto = WeChatCrypto(token, aes_key, app_id)
     except (AssertionError, binascii.Error, ValueError) as e:
@@ -64,7 +86,7 @@ def decrypt(token: str, aes_key: str, app_id: str, body, msg_signature: str, tim
     except InvalidSignatureException:
         raise BadSignature("msg_signature mismatch") from None
     except InvalidAppIdException:
-        raise BadSignature("the message is for another appid") from None
+        raise WrongAppId("the message is for another appid") from None
     except (ExpatError, KeyError, TypeError, ValueError, IndexError, binascii.Error, struct.error,
             UnicodeDecodeError) as e:
         # ValueError covers a ciphertext that is not whole AES blocks; a wrong key ends up here too.

@@ -63,6 +63,9 @@ class Channel(db.Model):
     app_secret_enc: Mapped[str | None] = mapped_column(Text)
     callback_token_enc: Mapped[str | None] = mapped_column(Text)
     encoding_aes_key_enc: Mapped[str | None] = mapped_column(Text)
+    # The key it replaced: WeChat may still sign and encrypt with it for a while after the change in
+    # the MP console, so a push the current key cannot open is tried with this one (WECHAT_API.md 2).
+    encoding_aes_key_previous_enc: Mapped[str | None] = mapped_column(Text)
     secret_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Days between rotations; None: CHANNEL_SECRET_MAX_AGE_DAYS (C17).
     rotation_days: Mapped[int | None]
@@ -107,6 +110,15 @@ class Channel(db.Model):
         """The EncodingAESKey in clear: for the callback endpoint only."""
         return decrypt(self.encoding_aes_key_enc) if self.encoding_aes_key_enc else None
 
+    def encoding_aes_keys(self) -> list[str]:
+        """The current EncodingAESKey and the one it replaced, in clear, in the order to try them:
+        for the callback endpoint only."""
+        return [decrypt(enc) for enc in (self.encoding_aes_key_enc, self.encoding_aes_key_previous_enc) if enc]
+
+    @property
+    def has_previous_encoding_aes_key(self) -> bool:
+        return bool(self.encoding_aes_key_previous_enc)
+
     def set_secret(self, value: str | None) -> None:
         self.app_secret_enc = encrypt(value) if value else None
 
@@ -114,7 +126,14 @@ class Channel(db.Model):
         self.callback_token_enc = encrypt(value) if value else None
 
     def set_encoding_aes_key(self, value: str | None) -> None:
-        self.encoding_aes_key_enc = encrypt(value) if value else None
+        """A new key keeps the one it replaces as the previous key; none clears both (plaintext)."""
+        current = self.encoding_aes_key()
+        if value and current and value != current:
+            self.encoding_aes_key_previous_enc = self.encoding_aes_key_enc
+        elif not value:
+            self.encoding_aes_key_previous_enc = None
+        if value != current:
+            self.encoding_aes_key_enc = encrypt(value) if value else None
 
     def __repr__(self) -> str:  # never the credentials
         return f"<Channel {self.id} {self.name} {self.platform}>"

@@ -229,3 +229,57 @@ def test_signed_pushes_need_no_csrf_token_and_unsigned_ones_get_no_further(templ
         server.shutdown()
         thread.join(5)
         _close(app)
+
+
+# --- the EncodingAESKey changed in the MP console --------------------------------------------------
+
+NEW_KEY = "NewCallbackKey0123456789abcdefghijklmnopqrs"
+NEWEST_KEY = "NewestCallbackKey0123456789abcdefghijklmnop"
+
+
+def test_after_the_key_is_changed_the_previous_one_still_opens_pushes(live, wechat_channel):
+    """WeChat's advice: keep the current EncodingAESKey and the one before, and try that one when
+    the current cannot open a push (senders switch over a while after the console's change)."""
+    from cms.publishing import service
+
+    channel = wechat_channel()
+    service.update_channel(channel, {**_edit_values(channel), "encoding_aes_key": NEW_KEY})
+    assert channel.encoding_aes_keys() == [NEW_KEY, AES_KEY] and channel.has_previous_encoding_aes_key
+    assert push(live, channel, text_message(msg_id="21"), mode="safe", aes_key=NEW_KEY).text == "success"
+    assert push(live, channel, text_message(msg_id="22"), mode="safe", aes_key=AES_KEY).text == "success"
+    assert push(live, channel, text_message(msg_id="23"), mode="safe", aes_key="Y" * 43).status_code == 400
+
+    # Saved again unchanged (the form's blank keeps it): the previous key stays.
+    service.update_channel(channel, _edit_values(channel))
+    assert channel.encoding_aes_keys() == [NEW_KEY, AES_KEY]
+    # Changed once more: only the one just replaced is kept.
+    service.update_channel(channel, {**_edit_values(channel), "encoding_aes_key": NEWEST_KEY})
+    assert channel.encoding_aes_keys() == [NEWEST_KEY, NEW_KEY]
+    assert push(live, channel, text_message(msg_id="24"), mode="safe", aes_key=AES_KEY).status_code == 400
+    assert push(live, channel, text_message(msg_id="25"), mode="safe", aes_key=NEW_KEY).text == "success"
+    assert [e.key for e in events()] == ["msg:21", "msg:22", "msg:25"]
+
+
+def test_the_url_check_is_answered_under_the_previous_key_too(live, wechat_channel):
+    """The WeCom-style check (an encrypted echostr) as WeChat's senders may still make it."""
+    from cms.publishing import service
+
+    channel = wechat_channel()
+    service.update_channel(channel, {**_edit_values(channel), "encoding_aes_key": NEW_KEY})
+    for key in (AES_KEY, NEW_KEY):
+        config = platform.CallbackConfig(url=live.url, token=TOKEN, encoding_aes_key=key, mode="safe")
+        ts, nonce = str(int(time.time())), "777"
+        query, body = platform.envelope(config, APPID, "o_test_openid", "echo-under-" + key[:6], ts, nonce)
+        encrypted = body.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+        r = _get(live, channel, msg_signature=query["msg_signature"], timestamp=ts, nonce=nonce, echostr=encrypted)
+        assert (r.status_code, r.text) == (200, "echo-under-" + key[:6])
+
+
+def _edit_values(channel) -> dict:
+    """The channel's own values as its edit form sends them, the credentials left blank (kept)."""
+    if not channel.has_secret:
+        channel.set_secret("callback-test-secret")
+    return {"name": channel.name, "platform": channel.platform, "app_id": channel.app_id,
+            "account_kind": channel.account_kind, "channel_type": channel.channel_type or "brand",
+            "audience": channel.audience or "public", "level": channel.level or "group",
+            "app_secret": "", "callback_token": "", "encoding_aes_key": ""}

@@ -314,3 +314,22 @@ def test_a_channel_scoped_administrator_manages_only_their_channel(app, client_a
     with pytest.raises(Exception) as e:
         service.update_channel(_channel("星海集团"), {"manager_id": str(user_id)})
     assert e.value.code == "C17"
+
+
+def test_a_new_encoding_aes_key_keeps_the_one_it_replaced_for_callbacks(client_as, user):
+    """WeChat's advice when the key is changed in the MP console: keep the previous one and try it
+    when the current cannot open a callback (tests/callbacks/test_endpoint.py pushes under both)."""
+    admin = client_as("account_admin")
+    admin.post("/channels/new", data=_form(user("account_admin").id))
+    channel = _channel("测试服务号")
+    assert channel.encoding_aes_keys() == [AES_KEY]
+    assert "上一个 EncodingAESKey 也已保留" not in admin.get(f"/channels/{channel.id}/edit").get_data(as_text=True)
+    new_key = "ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210abcdefg"
+    r = admin.post(f"/channels/{channel.id}/edit", data=_edit_form(channel, encoding_aes_key=new_key))
+    assert r.status_code == 302
+    db.session.expire_all()
+    channel = _channel("测试服务号")
+    assert channel.encoding_aes_keys() == [new_key, AES_KEY]
+    page = admin.get(f"/channels/{channel.id}/edit").get_data(as_text=True)
+    assert "上一个 EncodingAESKey 也已保留" in page and new_key not in page and AES_KEY not in page
+    assert_never_audited(new_key, AES_KEY)
