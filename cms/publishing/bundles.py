@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 
 from cms import workdays
 from cms.audit.service import record
-from cms.content.models import Post
+from cms.content.models import Post, post_channel
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
 from cms.publishing import outbox, rules
@@ -70,14 +70,10 @@ def candidates(channel: Channel) -> list[Post]:
     another bundle: what the administrator picks from."""
     if channel.platform != "wechat":
         return []
-    posts = db.session.scalars(select(Post).where(Post.status.in_(("approved", "scheduled")))
-                               .order_by(Post.updated_at.desc())).all()
-    out = []
-    for post in posts:
-        f = _facts(post, channel)
-        if f["targets_channel"] and not rules.bundle_problems(channel.platform, [f]).get(post.id):
-            out.append(post)
-    return out
+    posts = db.session.scalars(select(Post).join(post_channel, post_channel.c.post_id == Post.id).where(
+        post_channel.c.channel_id == channel.id, Post.status.in_(("approved", "scheduled")))
+        .order_by(Post.updated_at.desc())).all()
+    return [post for post in posts if not rules.bundle_problems(channel.platform, [_facts(post, channel)]).get(post.id)]
 
 
 def create(user, channel: Channel, post_ids: list[int], at: datetime | None = None,

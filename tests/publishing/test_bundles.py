@@ -268,3 +268,19 @@ def test_a_subscription_accounts_one_push_a_day_is_counted_per_message(outbox, t
     with pytest.raises(Refused) as refused:
         approved_post(channels=("星海科技",), push={"星海科技": True}, title="今天的第二次群发")
     assert refused.value.code == "C18"
+
+
+def test_the_posts_offered_for_a_bundle_are_this_channels_waiting_pushes_only(outbox, three, approved_post):  # C18 C5
+    channel = _channel("星海科技")
+    first, second, third = three
+    publish_only = approved_post(channels=("星海科技",), push={"星海科技": False}, title="只发布不群发")
+    elsewhere = approved_post(channels=("星海集团",), push={"星海集团": True}, title="别的公众号的群发")
+    secret = approved_post(channels=("星海科技",), push={"星海科技": True}, title="被标为保密", confidential=True)
+    not_approved = approved_post(channels=("星海科技",), title="还在审核", approve=False)
+    offered = {p.id for p in bundles.candidates(channel)}
+    assert offered == {first.id, second.id, third.id}
+    assert not offered & {publish_only.id, elsewhere.id, secret.id, not_approved.id}
+
+    bundles.create(_admin(), channel, [first.id, second.id])  # in a bundle now: not offered again
+    assert {p.id for p in bundles.candidates(channel)} == {third.id}
+    assert bundles.candidates(_channel("星海头条号")) == []  # Toutiao has no 多图文
