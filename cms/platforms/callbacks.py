@@ -56,7 +56,7 @@ def check_signature(token: str, signature: str, timestamp: str, nonce: str) -> N
         raise BadSignature("signature mismatch") from None
 
 
-def decrypt(token: str, aes_keys: list[str] | str, app_id: str, body, msg_signature: str, timestamp: str,
+def decrypt(token: str, aes_keys: list[str], app_id: str, body, msg_signature: str, timestamp: str,
             nonce: str) -> str:
     """The plaintext XML (or echostr) inside an encrypted push. `aes_keys`: the current
     EncodingAESKey, then the one it replaced: WeChat's advice is to keep both and try the previous
@@ -64,11 +64,10 @@ def decrypt(token: str, aes_keys: list[str] | str, app_id: str, body, msg_signat
     every sender)."""
     if not (msg_signature and timestamp and nonce):
         raise BadSignature("msg_signature, timestamp and nonce are required")
-    keys = [aes_keys] if isinstance(aes_keys, str) else list(aes_keys)
-    if not keys:
+    if not aes_keys:
         raise BadSignature("an encrypted message, but no EncodingAESKey is stored")
     first: Exception | None = None
-    for key in keys:
+    for key in aes_keys:
         try:
             return _decrypt(token, key, app_id, body, msg_signature, timestamp, nonce)
         except (Unreadable, WrongAppId) as e:  # what a wrong key gives: try the previous one

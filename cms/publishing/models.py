@@ -63,8 +63,8 @@ class Channel(db.Model):
     app_secret_enc: Mapped[str | None] = mapped_column(Text)
     callback_token_enc: Mapped[str | None] = mapped_column(Text)
     encoding_aes_key_enc: Mapped[str | None] = mapped_column(Text)
-    # The key it replaced: WeChat may still sign and encrypt with it for a while after the change in
-    # the MP console, so a push the current key cannot open is tried with this one (WECHAT_API.md 2).
+    # The key it replaced: WeChat's message-encryption FAQ asks to keep it and try it when the
+    # current key cannot open a push (its servers switch over a while after the MP console's change).
     encoding_aes_key_previous_enc: Mapped[str | None] = mapped_column(Text)
     secret_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Days between rotations; None: CHANNEL_SECRET_MAX_AGE_DAYS (C17).
