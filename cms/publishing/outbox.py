@@ -57,6 +57,7 @@ from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from cms import workdays
+from cms.archive import service as archive
 from cms.audit.service import record
 from cms.content import images
 from cms.content.models import Asset, Post, Revision
@@ -928,11 +929,6 @@ def _finish_unsent(pub: Publication, state: str, message: str) -> None:
 
 def _archive(pub: Publication) -> None:
     """C13: the archive record, in the publishing transaction."""
-    try:
-        from cms.archive import service as archive
-    except ImportError:  # the archive feature is not installed in this build
-        log.warning("archive unavailable: publication %s not archived", pub.id)
-        return
     revision = db.session.scalar(select(Revision).where(Revision.post_id == pub.post_id,
                                                         Revision.number == pub.revision_number))
     archive.record(post=pub.post, revision=revision, channel=pub.channel, action="published",

@@ -3,15 +3,8 @@ feed) through cms.site.service. There is no remote platform: the page is written
 transaction that marks the publication published and writes its archive record (C13)."""
 from __future__ import annotations
 
-from cms.publishing.channels.base import Adapter, Job, PlatformError, Status
-
-
-def _site():
-    try:
-        from cms.site import service
-    except ImportError:  # the website feature is not installed in this build
-        return None
-    return service
+from cms.publishing.channels.base import Adapter, Job, Status
+from cms.site import service as site
 
 
 class WebsiteAdapter(Adapter):
@@ -21,9 +14,6 @@ class WebsiteAdapter(Adapter):
         return False  # nothing remote: publishing is one local transaction
 
     def run(self, job: Job) -> Status:
-        site = _site()
-        if site is None:
-            raise PlatformError("permanent", None, "网站发布功能尚未启用", step="publish")
         job.calling()
         url = site.publish(job.post, job.revision, self.channel)  # adds and flushes; the outbox commits
         return Status("published", url=url)
@@ -35,7 +25,4 @@ class WebsiteAdapter(Adapter):
         return Status("published", url=job.publication.url)
 
     def withdraw(self, job: Job) -> None:
-        site = _site()
-        if site is None:
-            raise PlatformError("permanent", None, "网站发布功能尚未启用", step="withdraw")
         site.withdraw(job.post, self.channel)
