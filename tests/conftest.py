@@ -5,10 +5,12 @@ PostgreSQL server, each test gets `CREATE DATABASE ... TEMPLATE` of a migrated d
 fast. Huey uses Redis when CMS_TEST_REDIS_URL is set, else a SQLite file."""
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -23,6 +25,7 @@ for name in list(os.environ):  # a developer's own CMS_* settings must not leak 
 from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
 
 from cms import create_app  # noqa: E402
 from cms.demo import DEMO_PASSWORD  # noqa: E402
@@ -123,6 +126,25 @@ def _close(app):
         db.session.remove()
         db.engine.dispose()
     app.config["_cleanup"]()
+
+
+@contextlib.contextmanager
+def served_sandbox_app(templates, tmp_path, **config):
+    """The demo app with CMS_SANDBOX on, served on a loopback port as `make run` serves it (its
+    CMS_SANDBOX_URL and CMS_PUBLIC_BASE_URL its own address), an app context pushed; closed after."""
+    app = make_app(templates, tmp_path, SANDBOX=True, **config)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    app.config.update(SANDBOX_URL=base + "/", PUBLIC_BASE_URL=base)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with app.app_context():
+            yield app
+    finally:
+        server.shutdown()
+        thread.join(5)
+        _close(app)
 
 
 @pytest.fixture

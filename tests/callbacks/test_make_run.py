@@ -5,11 +5,8 @@ goes out through the worker and its MASSSENDJOBFINISH comes back into the same a
 shows the URL to enter in the MP console."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from cms.auth.service import get_by_username
 from cms.extensions import db
@@ -17,7 +14,7 @@ from cms.publishing import outbox as ob
 from cms.publishing.models import Channel
 from cms.publishing.tasks import publish_due
 from cms.sandbox import get_state
-from tests.conftest import _close, login, make_app
+from tests.conftest import login, served_sandbox_app
 
 
 @pytest.fixture
@@ -27,18 +24,9 @@ def app(templates, tmp_path):
     from cms.tasks import huey
 
     huey.flush()
-    app = make_app(templates, tmp_path, SANDBOX=True, PUBLISH_RETRY_SCALE=0)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app.config.update(SANDBOX_URL=base + "/", PUBLIC_BASE_URL=base)
-    get_state(app).configure(callback_delay=0.05, callback_retry_delay=0.05)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    with app.app_context():
+    with served_sandbox_app(templates, tmp_path, PUBLISH_RETRY_SCALE=0) as app:
+        get_state(app).configure(callback_delay=0.05, callback_retry_delay=0.05)
         yield app
-    server.shutdown()
-    thread.join(5)
-    _close(app)
     huey.flush()
 
 

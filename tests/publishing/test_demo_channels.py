@@ -1,16 +1,13 @@
 """The demo's channels work in `make run`: the app serves the sandbox itself (CMS_SANDBOX on), the
 channels' clients call it over loopback HTTP, and "test connection" answers OK on each."""
-import threading
-
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from cms.extensions import db
 from cms.publishing import service
 from cms.publishing.models import Channel
 from cms.sandbox import SANDBOX_SECRET, get_state
-from tests.conftest import _close, login, make_app
+from tests.conftest import login, served_sandbox_app
 
 
 def test_demo_channels_have_sandbox_credentials(app):
@@ -28,16 +25,8 @@ def test_demo_channels_have_sandbox_credentials(app):
 @pytest.fixture
 def served(templates, tmp_path):
     """The demo app with CMS_SANDBOX on, served on a loopback port as `make run` serves it."""
-    app = make_app(templates, tmp_path, SANDBOX=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.config["SANDBOX_URL"] = f"http://127.0.0.1:{server.server_port}/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    with app.app_context():
+    with served_sandbox_app(templates, tmp_path) as app:
         yield app
-    server.shutdown()
-    thread.join(5)
-    _close(app)
 
 
 def test_make_run_answers_test_connection_on_every_demo_channel(served):
