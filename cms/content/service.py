@@ -370,7 +370,8 @@ def _image_infos(html: str) -> tuple[checks.ImageInfo, ...]:
         src = re.search(r'src="([^"]*)"', tag)
         alt = re.search(r'alt="([^"]*)"', tag)
         found = ASSET_URL.search(src.group(1)) if src else None
-        asset = db.session.get(Asset, int(found.group(1))) if found else None
+        asset = db.session.get(Asset, int(found.group(1))) \
+            if found and int(found.group(1)) <= asset_policy.MAX_ID else None
         if asset is None:
             # a foreign image: its source is unknown, so it counts as a reprint without credit (C14)
             infos.append(checks.ImageInfo(index=index, source="reprint", caption=alt.group(1) if alt else ""))
