@@ -33,6 +33,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SECRET_KEY"] = keys.secret_key(app.config, app.instance_path)
     app.config["ENCRYPTION_KEYS"] = keys.encryption_keys(app.config, app.instance_path)
 
+    from cms.content import images
+
+    # Process-wide (Pillow's own limit and the decode slots are): the last app configured wins.
+    images.configure(max_pixels=app.config["IMAGE_MAX_PIXELS"],
+                     decode_concurrency=app.config["IMAGE_DECODE_CONCURRENCY"])
+
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     login_manager.init_app(app)

@@ -86,7 +86,9 @@ class PostForm(FlaskForm):
     confidential = BooleanField(_l("Confidential: unreleased company policy (C5)"))
     planned_date = DateField(_l("Planned publication date"), validators=[Optional()])
     open_comments = BooleanField(_l("Open comments"), default=True)
-    cover_asset_id = SelectField(_l("Cover image"), coerce=int, choices=[])
+    # Not limited to the choices: an image the user may not use is refused by the service, which
+    # names it (asset_policy); "not a valid choice" would not say why.
+    cover_asset_id = SelectField(_l("Cover image"), coerce=int, choices=[], validate_choice=False)
     cover_focus_x = IntegerField(_l("Cover focus, left to right (%)"), default=50, validators=[
         Optional(), NumberRange(0, 100, _l("Between 0 and 100."))])
     cover_focus_y = IntegerField(_l("Cover focus, top to bottom (%)"), default=50, validators=[

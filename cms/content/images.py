@@ -3,14 +3,23 @@
 Pure functions over bytes (no Flask, no database):
 
 * ``load_image`` sniffs the real format from the bytes (a file name or a declared MIME type is never
-  trusted), refuses what is not a sound JPEG/PNG/GIF/WebP/BMP, refuses decompression bombs before
-  decoding any pixel, and re-encodes the picture without EXIF, GPS, XMP, ICC or comments (policy C15:
+  trusted), refuses what is not a sound JPEG/PNG/GIF/WebP/BMP, refuses a picture of more pixels than
+  the limit (width x height read from the header, before any pixel is decoded), and re-encodes the picture without EXIF, GPS, XMP, ICC or comments (policy C15:
   a phone photo's GPS position is personal privacy). The output is deterministic, so the same picture
   uploaded twice has the same ``sha256``.
 * ``fit_for_wechat`` makes a stored image fit one platform slot (WECHAT_API.md §1.2 and §7).
 * ``crop_cover`` cuts a 2.35:1 or 1:1 cover around a focus point.
 * ``quality_warning`` flags low-resolution photos (policy C10: photos of good quality; a warning,
   never a block).
+
+Memory: a decoded picture takes 3-4 bytes a pixel and a few copies are alive while it is cleaned
+and re-encoded: ``load_image`` peaks at about 11 bytes a pixel (measured: 343 MB for 30 megapixels,
+572 MB for 50). Two process-wide settings bound that
+(``configure``, called by create_app from CMS_IMAGE_MAX_PIXELS and CMS_IMAGE_DECODE_CONCURRENCY):
+the pixel limit (default 30 megapixels: every phone's and most cameras' normal output, 6000x4000,
+6240x4160, fits; a 48-50 megapixel full-resolution phone photo is refused with the limit named) and
+how many pictures decode at once in the process (default 2, ``DECODES``): uploads, platform fitting
+and cover crops beyond that wait their turn instead of adding another half gigabyte each.
 
 Error messages are Simplified Chinese: they are shown to editors as they are.
 """
@@ -20,13 +29,19 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageOps
 
 __all__ = [
+    "DECODES",
+    "DecodeGate",
     "ImageRejected",
     "StoredImage",
+    "configure",
     "crop_cover",
     "fit_for_wechat",
     "load_image",
@@ -34,12 +49,12 @@ __all__ = [
 ]
 
 JPEG_QUALITY = 88
-DEFAULT_MAX_PIXELS = 50_000_000
+DEFAULT_MAX_PIXELS = 30_000_000
+DEFAULT_DECODE_CONCURRENCY = 2
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 MSG_EMPTY = "文件为空，请重新选择图片"
 MSG_BROKEN = "文件不是图片或已损坏"
-MSG_BOMB = "图片像素过多（可能是解压炸弹），已拒绝"
 MSG_UNSUPPORTED = "不支持的图片格式：{}，请上传 JPEG、PNG 或 GIF"
 
 # Pillow's format name -> what we store (None: converted to PNG or JPEG). MPO is how Pillow names a
@@ -60,6 +75,100 @@ _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b
 
 class ImageRejected(ValueError):
     """The upload is not an image we accept; ``str(exc)`` is a Chinese message for the editor."""
+
+
+def pixels_text(n: int) -> str:
+    """30000000 → "3000 万像素" (how megapixels are said in Chinese), else the exact count."""
+    return f"{n // 10_000} 万像素" if n >= 10_000 and n % 10_000 == 0 else f"{n} 像素"
+
+
+def too_many_pixels(limit: int, size: tuple[int, int] | None = None, frames: int = 1) -> str:
+    """The refusal of a picture over the pixel limit, naming the limit (and the picture's size)."""
+    if size is None:
+        found = ""
+    elif frames > 1:
+        found = f"（{frames} 帧共 {pixels_text(size[0] * size[1] * frames)}）"
+    else:
+        found = f"（{size[0]}×{size[1]}，{pixels_text(size[0] * size[1])}）"
+    return f"图片像素过多{found}，上限为 {pixels_text(limit)}，已拒绝：请缩小尺寸后再上传"
+
+
+class DecodeGate:
+    """At most ``limit`` pictures decode at once in this process; more callers wait their turn.
+
+    A condition over a counter rather than a semaphore, so that the limit can be changed (by
+    ``configure``) while decodes are in flight and so that ``active`` and ``waiting`` can be read.
+    Every change is announced on the condition (``wait_for`` lets a caller wait for a state).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._cond = threading.Condition()
+        self._limit = _positive(limit, "decode concurrency")
+        self.active = 0
+        self.waiting = 0
+
+    @property
+    def limit(self) -> int:
+        return self._limit
+
+    def set_limit(self, limit: int) -> None:
+        with self._cond:
+            self._limit = _positive(limit, "decode concurrency")
+            self._cond.notify_all()
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._cond:
+            self.waiting += 1
+            self._cond.notify_all()
+            try:
+                self._cond.wait_for(lambda: self.active < self._limit)
+            finally:
+                self.waiting -= 1
+            self.active += 1
+            self._cond.notify_all()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.active -= 1
+                self._cond.notify_all()
+
+    def wait_for(self, predicate: Callable[[DecodeGate], bool], timeout: float | None = None) -> bool:
+        """Block until ``predicate(gate)`` holds (or ``timeout`` seconds pass); its last value."""
+        with self._cond:
+            return self._cond.wait_for(lambda: predicate(self), timeout)
+
+
+def _positive(value, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive whole number, not {value!r}")
+    return value
+
+
+DECODES = DecodeGate(DEFAULT_DECODE_CONCURRENCY)
+_limits = {"max_pixels": DEFAULT_MAX_PIXELS}
+
+
+def configure(*, max_pixels: int = DEFAULT_MAX_PIXELS,
+              decode_concurrency: int = DEFAULT_DECODE_CONCURRENCY) -> None:
+    """Set the process-wide pixel limit and decode concurrency (create_app, from the settings).
+
+    Pillow's own ``Image.MAX_IMAGE_PIXELS`` is set to the same limit here, once, so that every
+    Image.open in the process agrees with ours: Pillow warns above it and raises
+    DecompressionBombError above twice it, while our header check refuses first with the limit
+    named (and a DecompressionBombError, should one come, is the same refusal, never a 500).
+    """
+    max_pixels = _positive(max_pixels, "CMS_IMAGE_MAX_PIXELS")
+    decode_concurrency = _positive(decode_concurrency, "CMS_IMAGE_DECODE_CONCURRENCY")
+    _limits["max_pixels"] = max_pixels
+    DECODES.set_limit(decode_concurrency)
+    Image.MAX_IMAGE_PIXELS = max_pixels
+
+
+def max_pixels() -> int:
+    """The configured pixel limit."""
+    return _limits["max_pixels"]
 
 
 @dataclass(frozen=True)
@@ -89,13 +198,14 @@ class StoredImage:
 
 
 def load_image(
-    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, max_bytes: int = DEFAULT_MAX_BYTES
+    data: bytes, *, max_pixels: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> StoredImage:
     """Validate an upload and re-encode it as JPEG, PNG or GIF without any metadata.
 
     Raises ``ImageRejected`` for empty, oversized, unsupported, truncated or corrupt files and for
-    decompression bombs (width*height above ``max_pixels``, checked from the header before any pixel
-    is decoded; for an animated GIF the pixels of all frames count).
+    pictures of too many pixels (width*height above ``max_pixels``, by default the configured limit,
+    checked from the header before any pixel is decoded; for an animated GIF the pixels of all
+    frames count). The decoding waits for one of the process's decode slots (``DECODES``).
     """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError("load_image expects bytes")
@@ -107,6 +217,11 @@ def load_image(
     if len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
         raise ImageRejected(MSG_UNSUPPORTED.format("HEIC"))
     limit = _pixel_limit(max_pixels)
+    with DECODES.slot():
+        return _load(data, limit)
+
+
+def _load(data: bytes, limit: int) -> StoredImage:
     try:
         with _open(data) as probe:
             kind = probe.format or "未知"
@@ -125,8 +240,8 @@ def load_image(
             duration = int(im.info.get("duration", 0) or 0)
     except ImageRejected:
         raise
-    except Image.DecompressionBombError as exc:
-        raise ImageRejected(MSG_BOMB) from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:  # warning: if made an error
+        raise ImageRejected(too_many_pixels(limit)) from exc
     except Exception as exc:  # Pillow raises many types (OSError, SyntaxError, struct.error, ...)
         raise ImageRejected(MSG_BROKEN) from exc
 
@@ -145,14 +260,16 @@ def _open(data: bytes) -> Image.Image:
     return Image.open(io.BytesIO(data))
 
 
-def _pixel_limit(max_pixels: int) -> int:
-    """Our limit, never above Pillow's own warning threshold.
+def _pixel_limit(max_pixels: int | None = None) -> int:
+    """The caller's limit (else the configured one), never above Pillow's own warning threshold.
 
     Anything that would make Pillow emit DecompressionBombWarning is refused by our own check, and
-    above twice that Pillow raises DecompressionBombError, which ``load_image`` turns into
-    ImageRejected. Pillow's global ``Image.MAX_IMAGE_PIXELS`` is read, never written: changing it (or
-    the global warning filters) for one call would leak into every other thread.
+    above twice that Pillow raises DecompressionBombError, which is turned into the same refusal.
+    Pillow's global ``Image.MAX_IMAGE_PIXELS`` is set by ``configure`` only, never for one call:
+    that (or changing the global warning filters) would leak into every other thread.
     """
+    if max_pixels is None:
+        max_pixels = _limits["max_pixels"]
     pillow = Image.MAX_IMAGE_PIXELS
     return max_pixels if pillow is None else min(max_pixels, pillow)
 
@@ -162,7 +279,7 @@ def _check_pixels(size: tuple[int, int], limit: int) -> None:
     if width <= 0 or height <= 0:
         raise ImageRejected(MSG_BROKEN)
     if width * height > limit:
-        raise ImageRejected(MSG_BOMB)
+        raise ImageRejected(too_many_pixels(limit, size))
 
 
 def _decode_first_frame(im: Image.Image) -> Image.Image:
@@ -196,7 +313,7 @@ def _decode_animation(im: Image.Image, limit: int) -> tuple[list[Image.Image], l
     n_frames = im.n_frames  # seeks without decoding
     width, height = im.size
     if width * height * n_frames > limit:
-        raise ImageRejected(MSG_BOMB)
+        raise ImageRejected(too_many_pixels(limit, (width, height), n_frames))
     loop = im.info.get("loop")
     frames: list[Image.Image] = []
     durations: list[int] = []
@@ -206,7 +323,7 @@ def _decode_animation(im: Image.Image, limit: int) -> tuple[list[Image.Image], l
         _check_pixels(im.size, limit)  # a GIF frame may enlarge the canvas
         total += im.size[0] * im.size[1]
         if total > limit:
-            raise ImageRejected(MSG_BOMB)
+            raise ImageRejected(too_many_pixels(limit))
         im.load()
         frames.append(_clean(im.convert("RGBA")))
         durations.append(int(im.info.get("duration", 100) or 0))
@@ -391,7 +508,11 @@ def fit_for_wechat(img: StoredImage, purpose: str) -> StoredImage:
     too_wide = slot.max_width is not None and img.width > slot.max_width
     if img.format in slot.formats and img.bytes <= slot.max_bytes and not too_wide:
         return img
+    with DECODES.slot():
+        return _fit(img, slot)
 
+
+def _fit(img: StoredImage, slot: _Slot) -> StoredImage:
     frame = _reopen_first_frame(img)
     width = min(frame.width, slot.max_width) if slot.max_width else frame.width
     alpha = _has_alpha(frame)
@@ -424,14 +545,15 @@ def fit_for_wechat(img: StoredImage, purpose: str) -> StoredImage:
 
 
 def _reopen_first_frame(img: StoredImage) -> Image.Image:
+    limit = _pixel_limit()
     try:
         with _open(img.data) as im:
-            _check_pixels(im.size, _pixel_limit(DEFAULT_MAX_PIXELS))
+            _check_pixels(im.size, limit)
             return _decode_first_frame(im)
     except ImageRejected:
         raise
-    except Image.DecompressionBombError as exc:
-        raise ImageRejected(MSG_BOMB) from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected(too_many_pixels(limit)) from exc
     except Exception as exc:
         raise ImageRejected(MSG_BROKEN) from exc
 
@@ -478,19 +600,24 @@ def crop_cover(img: StoredImage, ratio: str, focus: tuple[float, float] = (0.5, 
     if not (0.0 <= fx <= 1.0 and 0.0 <= fy <= 1.0):  # NaN fails here too
         raise ValueError("焦点坐标必须在 0 到 1 之间")
 
-    target = _RATIOS[ratio]
+    with DECODES.slot():
+        return _crop(img, _RATIOS[ratio], fx, fy)
+
+
+def _crop(img: StoredImage, target: float, fx: float, fy: float) -> StoredImage:
+    limit = _pixel_limit()
     try:
         with _open(img.data) as im:
-            _check_pixels(im.size, _pixel_limit(DEFAULT_MAX_PIXELS))
+            _check_pixels(im.size, limit)
             if img.format == "gif" and getattr(im, "n_frames", 1) > 1:
-                frames, durations, loop = _decode_animation(im, _pixel_limit(DEFAULT_MAX_PIXELS))
+                frames, durations, loop = _decode_animation(im, limit)
                 box = _crop_box(*frames[0].size, target, fx, fy)
                 return _encode_gif([f.crop(box) for f in frames], durations, loop)
             frame = _decode_first_frame(im)
     except ImageRejected:
         raise
-    except Image.DecompressionBombError as exc:
-        raise ImageRejected(MSG_BOMB) from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected(too_many_pixels(limit)) from exc
     except Exception as exc:
         raise ImageRejected(MSG_BROKEN) from exc
 

@@ -126,6 +126,16 @@ class Asset(db.Model):
     blob: Mapped[Blob] = relationship(lazy="joined")
 
 
+class AssetUse(db.Model):
+    """Post P used asset A: some revision of P shows A in its body or as its cover. Written with
+    each revision (revisions are never changed, so a row is never removed while the post lives);
+    whoever may read P may read A (cms/content/asset_policy.py)."""
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"), primary_key=True,
+                                          index=True)
+
+
 class DraftBuffer(db.Model):
     """Autosave: one mutable buffer per user and post (or per user for a new post). Typing never
     makes a revision, so it never restarts a review."""

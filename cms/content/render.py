@@ -32,7 +32,7 @@ from markdown_it import MarkdownIt
 from cms.content.sanitize import sanitize_html
 from cms.content.themes import Theme
 
-__all__ = ["BODY_FORMATS", "plain_text", "render_article", "render_source", "wrap_for_preview"]
+__all__ = ["BODY_FORMATS", "asset_references", "plain_text", "render_article", "render_source", "wrap_for_preview"]
 
 BODY_FORMATS = ("markdown", "html")
 
@@ -458,6 +458,39 @@ def plain_text(html_text: str) -> str:
     extractor.close()
     lines = (" ".join(line.split()) for line in "".join(extractor.parts).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+# Our own image in an attribute value: `/assets/12`, `https://cms.example/assets/12?x` (the publishing
+# adapters upload those too, cms/publishing/channels/base.py), `url(/assets/12)` in a style.
+_ASSET_REF = re.compile(r"""(?:^|[\s("',]|https?://[^/\s"'()]+)/assets/(\d+)""", re.IGNORECASE)
+
+
+class _AttributeValues(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.values: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.values.extend(value for _name, value in attrs if value)
+
+
+def asset_references(html_text: str) -> list[int]:
+    """The ids of our own images (``/assets/<id>``) an HTML body refers to, each once, in order.
+
+    Every attribute counts (``src``, ``href``, a ``url()`` in ``style``), entities decoded as a
+    browser decodes them; a mention in the text does not. Wider than what the adapters upload, on
+    purpose: the asset policy checks each of these before a revision is saved.
+    """
+    parser = _AttributeValues()
+    parser.feed(html_text or "")
+    parser.close()
+    seen: list[int] = []
+    for value in parser.values:
+        for m in _ASSET_REF.finditer(value.strip()):
+            number = int(m.group(1))
+            if number not in seen:
+                seen.append(number)
+    return seen
 
 
 def wrap_for_preview(html_text: str, title: str, author: str, theme: Theme) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, or_, select
 
 from cms import workdays
 from cms.audit.service import record
-from cms.content import checks, images, rules
+from cms.content import asset_policy, checks, images, rules
 from cms.content.models import (
     CATEGORIES,
     IMAGE_SOURCES,
@@ -30,7 +30,7 @@ from cms.content.models import (
     post_channel,
 )
 from cms.content.policy import can_edit, visible_posts
-from cms.content.render import plain_text, render_article, wrap_for_preview
+from cms.content.render import asset_references, plain_text, render_article, wrap_for_preview
 from cms.content.themes import Theme
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
@@ -124,7 +124,9 @@ def parse_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, An
             out["cover_focus_x"], out["cover_focus_y"] = x, y
     if "cover_asset_id" in data:
         value = data["cover_asset_id"]
-        if value is not None and (not isinstance(value, int) or db.session.get(Asset, value) is None):
+        # Whether the image exists and may be used is asked with the body's images when the revision
+        # is made (asset_policy.check_references), with one message for both.
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             bad("cover_asset_id", _("No such image."))
         else:
             out["cover_asset_id"] = value
@@ -188,6 +190,10 @@ def _attribution(fields: dict) -> dict | None:
 def _new_revision(user, post: Post, fields: dict, *, based_on: int | None, note: str = "") -> Revision:
     html = render_article(fields["body_source"], fields["body_format"], theme_for(post),
                           attribution=_attribution(fields))
+    used = asset_references(html)
+    # A revision shows only images its writer may read (or the post used already): else naming
+    # /assets/N in one's own draft would read anyone's picture. Refused before anything is written.
+    asset_policy.check_references(user, used, fields["cover_asset_id"], post if post.id else None)
     meta = post_meta(post)
     rev = Revision(post=post, number=post.revision_count + 1, based_on=based_on, written_by_id=user.id,
                    note=note[:200], html=html, meta=meta, content_hash=_content_hash(fields, meta),
@@ -196,7 +202,8 @@ def _new_revision(user, post: Post, fields: dict, *, based_on: int | None, note:
     post.title = fields["title"]
     post.updated_at = workdays.now()
     db.session.add(rev)
-    _index(post, fields["title"], html)
+    _index(post, fields["title"], html)  # flushes: the post has its id
+    asset_policy.record_uses(post, [*used, *([fields["cover_asset_id"]] if fields["cover_asset_id"] else [])])
     return rev
 
 
@@ -363,7 +370,8 @@ def _image_infos(html: str) -> tuple[checks.ImageInfo, ...]:
         src = re.search(r'src="([^"]*)"', tag)
         alt = re.search(r'alt="([^"]*)"', tag)
         found = ASSET_URL.search(src.group(1)) if src else None
-        asset = db.session.get(Asset, int(found.group(1))) if found else None
+        asset = db.session.get(Asset, int(found.group(1))) \
+            if found and int(found.group(1)) <= asset_policy.MAX_ID else None
         if asset is None:
             # a foreign image: its source is unknown, so it counts as a reprint without credit (C14)
             infos.append(checks.ImageInfo(index=index, source="reprint", caption=alt.group(1) if alt else ""))
@@ -480,31 +488,37 @@ def upload_asset(user, data: bytes, source: str, credit: str = "") -> Asset:
 
 
 def get_asset(user, asset_id: int) -> Asset:
-    """An image the user may see: their own upload, or one used (in the body or as cover) by a post
-    they may see. Others get 404, as for the post itself (an image can belong to a C5 post)."""
-    asset = db.session.get(Asset, asset_id)
-    if asset is None:
-        raise NotFound(_("No such image."), code="not_found")
-    if asset.uploaded_by_id == user.id or user.has_permission("post.read_all"):
-        return asset
-    used = visible_posts(user, select(Post.id)).join(Revision, Revision.post_id == Post.id).where(
-        or_(Revision.cover_asset_id == asset_id, Revision.html.contains(f'/assets/{asset_id}"'))).limit(1)
-    if db.session.scalar(used) is None:
+    """An image the user may see (asset_policy.can_view: its uploader, or whoever may see a post that
+    used it). Others get 404, as for a missing one (an image can belong to a C5 post)."""
+    asset = db.session.get(Asset, asset_id) if 0 < asset_id <= asset_policy.MAX_ID else None
+    if asset is None or not asset_policy.can_view(user, asset):
         raise NotFound(_("No such image."), code="not_found")
     return asset
+
+
+def referable_assets(user, post: Post | None = None) -> list[Asset]:
+    """The images the editor offers as cover: the user's own uploads, then the ones this post used."""
+    query = select(Asset).where(Asset.uploaded_by_id == user.id)
+    if post is not None and post.id is not None:
+        from cms.content.models import AssetUse
+
+        query = select(Asset).where(or_(Asset.uploaded_by_id == user.id, Asset.id.in_(
+            select(AssetUse.asset_id).where(AssetUse.post_id == post.id))))
+    return list(db.session.scalars(query.order_by(Asset.id.desc())))
 
 
 COVER_RATIOS = ("2.35:1", "1:1")
 
 
-def cover_crop(post: Post, ratio: str, focus: tuple[float, float] | None = None) -> images.StoredImage:
-    """The current revision's cover cropped at `ratio` around its focus (or a focus being tried)."""
+def cover_crop(user, post: Post, ratio: str, focus: tuple[float, float] | None = None) -> images.StoredImage:
+    """The current revision's cover cropped at `ratio` around its focus (or a focus being tried);
+    like the image itself, only for someone who may see it (asset_policy.can_view)."""
     rev = post.current
     if rev.cover_asset_id is None:
         raise NotFound(_("This post has no cover image."), code="not_found")
     if ratio not in COVER_RATIOS:
         raise NotFound(_("Covers are cropped at 2.35:1 or 1:1."), code="not_found")
-    blob = db.session.get(Asset, rev.cover_asset_id).blob
+    blob = get_asset(user, rev.cover_asset_id).blob
     stored = images.StoredImage(data=blob.data, format=blob.format, width=blob.width, height=blob.height,
                                 bytes=blob.bytes, sha256=blob.sha256)
     try:

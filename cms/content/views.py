@@ -56,8 +56,10 @@ def _my_assets():
 
 
 def _editor(post=None) -> PostForm:
+    """The editor; its cover choices are the user's uploads and the images this post used. Another
+    id typed in is refused by the service with a message naming it (asset_policy)."""
     form = PostForm()
-    form.fill(_channels(), _my_assets())
+    form.fill(_channels(), service.referable_assets(current_user, post))
     return form
 
 
@@ -311,7 +313,7 @@ def post_cover(post_id: int, ratio: str):
     post = service.get_post(current_user, post_id)
     x, y = request.args.get("x", type=int), request.args.get("y", type=int)
     focus = (x / 100, y / 100) if x is not None and y is not None else None
-    img = service.cover_crop(post, ratio, focus)
+    img = service.cover_crop(current_user, post, ratio, focus)
     response = Response(img.data, mimetype=img.mime)
     response.headers["Cache-Control"] = "private, no-cache"
     return response

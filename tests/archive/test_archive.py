@@ -62,17 +62,21 @@ def test_a_record_keeps_what_went_out_and_who_approved_it(approved):
 def test_foreign_images_are_recorded_by_url_and_exported_as_they_are(app, client_as):
     from tests.archive.conftest import upload
 
-    ours = upload()
+    ours, gone = upload(), upload((200, 10, 10))
     post = content.create_post(get_by_username("contributor"), {
         "title": "转载图片", "category": "news", "source": {"kind": "original"},
         "body": {"format": "html", "text": f'<p>甲</p><img src="{EXTERNAL}"><img src="/assets/{ours.id}">'
-                                           f'<img src="/assets/{ours.id}"><img src="/assets/999999">'}})
+                                           f'<img src="/assets/{ours.id}"><img src="/assets/{gone.id}">'}})
+    # A draft may not name a missing image (asset_policy); one removed since is what can be missing.
+    gone_id = gone.id
+    db.session.delete(gone)
+    db.session.commit()
     rec = _record(post)
     assert rec.images == [
         {"src": EXTERNAL, "role": "body", "external": True},
         {"src": f"/assets/{ours.id}", "role": "body", "asset_id": ours.id, "sha256": ours.blob.sha256,
          "format": "png", "bytes": ours.blob.bytes, "width": 700, "height": 400, "source": "own", "credit": ""},
-        {"src": "/assets/999999", "role": "body", "asset_id": 999999, "missing": True},
+        {"src": f"/assets/{gone_id}", "role": "body", "asset_id": gone_id, "missing": True},
     ]  # each image once, in order; a missing asset is named, not skipped
     r = client_as("auditor").get(f"/archive/export?post={post.id}")
     with zipfile.ZipFile(io.BytesIO(r.data)) as z:

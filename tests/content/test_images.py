@@ -9,14 +9,14 @@ import hashlib
 import io
 import random
 import struct
-import time
 import zlib
 
 import pytest
 from PIL import ExifTags, Image, ImageCms, ImageSequence, PngImagePlugin
 
+from cms.content import images
 from cms.content.images import (
-    MSG_BOMB,
+    DEFAULT_MAX_PIXELS,
     MSG_BROKEN,
     MSG_EMPTY,
     ImageRejected,
@@ -25,7 +25,16 @@ from cms.content.images import (
     fit_for_wechat,
     load_image,
     quality_warning,
+    too_many_pixels,
 )
+
+
+@pytest.fixture(autouse=True)
+def _default_image_settings():
+    """Every test here starts from the shipped settings, as create_app leaves them."""
+    images.configure()
+    yield
+    images.configure()
 
 # --------------------------------------------------------------------------------------------------
 # fixtures
@@ -228,42 +237,96 @@ def test_png_with_corrupt_idat_and_valid_crc_is_refused():
 @pytest.mark.parametrize(
     ("width", "height"),
     [
-        (30000, 30000),  # 900 Mpx: Pillow's own DecompressionBombError, turned into ImageRejected
-        (10000, 8000),  # 80 Mpx: under Pillow's limits, over our 50 Mpx default
-        (7072, 7072),  # 50.01 Mpx: just over
+        (30000, 30000),  # 900 Mpx: Pillow's own DecompressionBombError, turned into the same refusal
+        (8000, 6000),  # 48 Mpx: a full-resolution 48-megapixel phone photo, over our 30 Mpx default
+        (7072, 7072),  # 50 Mpx: the 0.5 GB decode of the issue
+        (6000, 5001),  # just over
     ],
 )
-def test_decompression_bomb_is_refused_without_decoding(width, height):
+def test_too_many_pixels_are_refused_from_the_header_with_the_limit_named(width, height):
     data = _bomb_png(width, height)
     assert len(data) < 100
-    start = time.perf_counter()
     with pytest.raises(ImageRejected) as exc:
         load_image(data)
-    assert time.perf_counter() - start < 1.0
-    assert str(exc.value) == MSG_BOMB  # MSG_BROKEN would mean the invalid IDAT was decoded
+    # MSG_BROKEN would mean the invalid IDAT was decoded; the limit is named in Chinese
+    assert "上限为 3000 万像素" in str(exc.value), str(exc.value)
+    if width * height <= 2 * DEFAULT_MAX_PIXELS:  # below Pillow's error: our header check speaks
+        assert str(exc.value) == too_many_pixels(DEFAULT_MAX_PIXELS, (width, height))
+        assert f"{width}×{height}" in str(exc.value)
+
+
+def test_a_picture_at_the_limit_is_accepted():
+    assert DEFAULT_MAX_PIXELS == 30_000_000
+    data = _save(Image.new("1", (6000, 5000)), "PNG")  # 30 Mpx of 1-bit pixels: a few KB
+    stored = load_image(data)
+    assert (stored.width, stored.height) == (6000, 5000)
+
+
+def test_the_limit_is_a_setting_and_pillow_agrees_with_it():
+    images.configure(max_pixels=1_000_000)
+    assert Image.MAX_IMAGE_PIXELS == 1_000_000 and images.max_pixels() == 1_000_000
+    with pytest.raises(ImageRejected) as exc:
+        load_image(_save(_photo((1001, 1000)), "PNG"))
+    assert str(exc.value) == too_many_pixels(1_000_000, (1001, 1000))
+    assert "上限为 100 万像素" in str(exc.value)
+    assert load_image(_save(_photo((1000, 1000)), "PNG")).width == 1000
+    with pytest.raises(ValueError):
+        images.configure(max_pixels=0)
+
+
+def test_create_app_configures_the_limit_from_the_settings(templates, tmp_path):
+    from tests.conftest import _close, make_app
+
+    app = make_app(templates, tmp_path, kind="empty", IMAGE_MAX_PIXELS=2_000_000, IMAGE_DECODE_CONCURRENCY=3)
+    try:
+        assert images.max_pixels() == 2_000_000 and Image.MAX_IMAGE_PIXELS == 2_000_000
+        assert images.DECODES.limit == 3
+    finally:
+        _close(app)
 
 
 def test_pillow_bomb_warning_becomes_a_rejection():
-    # 100 Mpx: above Pillow's warning threshold (~89 Mpx), below its error threshold (~179 Mpx).
+    # Between Pillow's warning threshold (our limit, configured) and its error threshold (twice it):
+    # Pillow warns while opening, and the header check refuses.
+    assert Image.MAX_IMAGE_PIXELS == DEFAULT_MAX_PIXELS
     with pytest.warns(Image.DecompressionBombWarning), pytest.raises(ImageRejected) as exc:
-        load_image(_bomb_png(10000, 10000), max_pixels=10**12)
-    assert str(exc.value) == MSG_BOMB
+        load_image(_bomb_png(8000, 5000), max_pixels=10**12)
+    assert str(exc.value) == too_many_pixels(DEFAULT_MAX_PIXELS, (8000, 5000))
+
+
+def test_pillow_bomb_warning_made_an_error_is_still_the_refusal():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with pytest.raises(ImageRejected) as exc:
+            load_image(_bomb_png(8000, 5000), max_pixels=10**12)
+    assert str(exc.value) == too_many_pixels(DEFAULT_MAX_PIXELS)  # not "broken"
 
 
 def test_max_pixels_is_the_callers_limit():
     data = _save(_photo((100, 100)), "PNG")
     with pytest.raises(ImageRejected) as exc:
         load_image(data, max_pixels=9_999)
-    assert str(exc.value) == MSG_BOMB
+    assert str(exc.value) == too_many_pixels(9_999, (100, 100))
     assert load_image(data, max_pixels=10_000).width == 100
 
 
-def test_pillow_global_limit_is_left_alone():
+def test_pillow_global_limit_is_left_alone_by_a_call():
     before = Image.MAX_IMAGE_PIXELS
     with pytest.raises(ImageRejected):
         load_image(_bomb_png(30000, 30000), max_pixels=10**12)
     assert load_image(_save(_photo((10, 10)), "PNG"), max_pixels=100).width == 10
     assert before == Image.MAX_IMAGE_PIXELS
+
+
+def test_fitting_and_cropping_a_stored_picture_obey_the_limit():
+    stored = load_image(_save(_photo((1200, 1000)), "PNG"))
+    images.configure(max_pixels=1_000_000)  # lowered after the upload
+    for work in (lambda: fit_for_wechat(stored, "thumb"), lambda: crop_cover(stored, "1:1")):
+        with pytest.raises(ImageRejected) as exc:
+            work()
+        assert str(exc.value) == too_many_pixels(1_000_000, (1200, 1000))
 
 
 def test_animated_gif_pixels_count_all_frames():
@@ -272,7 +335,8 @@ def test_animated_gif_pixels_count_all_frames():
     assert Image.open(io.BytesIO(data)).n_frames == 5
     with pytest.raises(ImageRejected) as exc:
         load_image(data, max_pixels=40_000)  # one frame fits, five do not
-    assert str(exc.value) == MSG_BOMB
+    assert str(exc.value) == too_many_pixels(40_000, (100, 100), 5)
+    assert "5 帧共 5 万像素" in str(exc.value) and "上限为 4 万像素" in str(exc.value)
     assert load_image(data, max_pixels=50_000).format == "gif"
 
 
@@ -579,3 +643,64 @@ def test_quality_warning_threshold_is_a_setting():  # policy C10
     img = _stored_of_width(800)
     assert quality_warning(img, min_width=900) is not None
     assert quality_warning(img, min_width=800) is None
+
+
+# --------------------------------------------------------------------------------------------------
+# decode concurrency (CMS_IMAGE_DECODE_CONCURRENCY)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_at_most_the_configured_number_of_pictures_decode_at_once(monkeypatch):
+    """Five uploads at once with the limit at 2: two decode, three wait in the gate; as each one
+    finishes the next goes in, and never more than two are inside. Threads and conditions only:
+    the timeouts are a safety net, nothing is measured in time."""
+    import threading
+
+    images.configure(decode_concurrency=2)
+    held = threading.Condition()
+    state = {"inside": 0, "peak": 0, "tickets": 0}
+    original = images._decode_first_frame
+
+    def decode(im):  # a decode that goes on until the test lets it finish
+        with held:
+            state["inside"] += 1
+            state["peak"] = max(state["peak"], state["inside"])
+            held.notify_all()
+            assert held.wait_for(lambda: state["tickets"] > 0, timeout=60)
+            state["tickets"] -= 1
+            state["inside"] -= 1
+        return original(im)
+
+    monkeypatch.setattr(images, "_decode_first_frame", decode)
+    data = [_save(_photo((64, 48 + i)), "PNG") for i in range(5)]
+    results: list = []
+    threads = [threading.Thread(target=lambda d=d: results.append(load_image(d))) for d in data]
+    for t in threads:
+        t.start()
+
+    def settled(inside: int, waiting: int) -> bool:
+        gate = images.DECODES.wait_for(lambda g: g.active == inside and g.waiting == waiting, timeout=60)
+        with held:
+            return gate and held.wait_for(lambda: state["inside"] == inside, timeout=60)
+
+    assert settled(2, 3)                 # two decoding, three held back
+    for waiting in (2, 1, 0):
+        with held:
+            state["tickets"] += 1        # one decode finishes...
+            held.notify_all()
+        assert settled(2, waiting)       # ...and exactly one waiting upload takes its place
+    with held:
+        state["tickets"] += 2
+        held.notify_all()
+    for t in threads:
+        t.join(60)
+    assert state["peak"] == 2
+    assert sorted(r.height for r in results) == [48, 49, 50, 51, 52]
+    assert images.DECODES.active == 0 and images.DECODES.waiting == 0
+
+
+def test_decode_concurrency_must_be_positive():
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError):
+            images.configure(decode_concurrency=bad)
+    assert images.DECODES.limit == 2

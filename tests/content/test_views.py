@@ -310,3 +310,56 @@ def test_list_filters_by_author(client_as, api):
     page = client_as("editor").get(f"/posts?author={head.id}").get_data(as_text=True)
     assert "李建国的稿件" in page and "张晓雯的稿件" not in page
     assert f'<option value="{head.id}" selected>李建国</option>' in page
+
+
+def _header_only_png(width: int, height: int) -> bytes:
+    """A PNG of under 100 bytes whose header declares width x height pixels (its IDAT is not even
+    zlib): decoding it would fail as 'broken'; only the header check names the pixel limit."""
+    import struct
+    import zlib
+
+    def chunk(kind, payload):
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", b"not zlib") + chunk(b"IEND", b""))
+
+
+def test_upload_of_too_many_pixels_is_refused_naming_the_limit(client_as, api):
+    """Issue 13 part 6: an 8000x6000 (48-megapixel) picture, refused from its header, 4xx never 500."""
+    from cms.content.models import Asset
+
+    data = _header_only_png(8000, 6000)
+    r = client_as("contributor").post("/assets/upload", data={"file": (io.BytesIO(data), "big.png"),
+                                                              "source": "own", "credit": ""},
+                                      content_type="multipart/form-data")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "8000×6000" in page and "上限为 3000 万像素" in page
+    r = api("contributor")("POST", "/assets", data={"file": (io.BytesIO(_header_only_png(30000, 30000)), "b.png"),
+                                                     "source": "own"}, content_type="multipart/form-data")
+    assert r.status_code == 422 and r.json["error"]["code"] == "invalid_image"
+    assert "上限为 3000 万像素" in r.json["error"]["fields"]["file"][0]  # Pillow's own bomb error, the same refusal
+    assert db.session.scalar(select(Asset.id)) is None
+
+
+def test_the_pixel_limit_is_the_setting(templates, tmp_path):
+    from cms.auth.service import get_by_username
+    from cms.content import images
+    from cms.content import service as content
+    from cms.errors import Refused
+    from tests.conftest import _close, make_app
+
+    app = make_app(templates, tmp_path, IMAGE_MAX_PIXELS=400_000)
+    try:
+        with app.app_context():
+            from PIL import Image
+
+            buf = io.BytesIO()
+            Image.new("RGB", (801, 500), (30, 120, 200)).save(buf, "PNG")
+            with pytest.raises(Refused) as exc:
+                content.upload_asset(get_by_username("contributor"), buf.getvalue(), "own")
+            assert "801×500" in exc.value.message and "上限为 40 万像素" in exc.value.message
+    finally:
+        _close(app)
+        images.configure()  # back to the shipped settings for the tests after this one
