@@ -80,22 +80,17 @@ def _import_models() -> None:
 
 
 def _login(app: Flask) -> None:
-    from cms.auth.models import User
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(session_id: str):
-        user_id, _sep, version = session_id.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        # A changed password, a lock or a departure bumps the version: old sessions end (U3 U4).
-        if user is None or not user.is_active or str(user.session_version) != version:
-            return None
-        return user
+    def load_user(session_token: str):
+        # The session lasts while its server-side row is open: logout, a password change, a lock or
+        # a departure ends it, wherever the cookie was copied to (U3 U4).
+        from cms.auth import sessions
 
+        return sessions.load(session_token)
 
 
 def _blueprints(app: Flask) -> None:
