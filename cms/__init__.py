@@ -33,6 +33,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SECRET_KEY"] = keys.secret_key(app.config, app.instance_path)
     app.config["ENCRYPTION_KEYS"] = keys.encryption_keys(app.config, app.instance_path)
 
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        # Behind N proxies: the browser's address from X-Forwarded-For, so the per-IP throttle (U3)
+        # and the audit trail do not see every login as the proxy's.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     login_manager.init_app(app)
@@ -165,6 +173,9 @@ def _errors(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
+        # Every response, sandbox pages and error pages too (see CONTENT_SECURITY_POLICY).
+        if app.config.get("CONTENT_SECURITY_POLICY"):
+            response.headers.setdefault("Content-Security-Policy", app.config["CONTENT_SECURITY_POLICY"])
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")

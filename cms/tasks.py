@@ -69,10 +69,12 @@ def in_app_context(fn):
 @huey.periodic_task(crontab(minute="17", hour="3"))
 @in_app_context
 def purge_login_attempts():
-    """Failed-login records older than 30 days have served the throttle (U3)."""
+    """Failed-login records older than 30 days have served the throttle (U3); sessions ended or
+    idle for 30 days are dropped (cms.auth.sessions.purge)."""
+    from cms.auth import sessions
     from cms.auth.service import purge_login_attempts as purge
     from cms.extensions import db
 
-    count = purge()
+    count = purge() + sessions.purge()
     db.session.commit()
     return count
