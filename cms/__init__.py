@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from cms import keys
 
+    keys.private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])  # mode 0600 when created
     app.config["SECRET_KEY"] = keys.secret_key(app.config, app.instance_path)
     app.config["ENCRYPTION_KEYS"] = keys.encryption_keys(app.config, app.instance_path)
 

@@ -27,7 +27,9 @@ def make_huey(url: str | None = None, *, immediate: bool = False):
         return RedisHuey("cms", url=url, immediate=immediate)
     if parts.scheme == "sqlite":
         path = url.removeprefix("sqlite:///")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        from cms.keys import private_file
+
+        private_file(path)  # mode 0600 when created: queued tasks name posts and people
         return SqliteHuey("cms", filename=path, immediate=immediate)
     raise ValueError(f"CMS_HUEY_URL must be sqlite:///path or redis://host:port/db, not {url!r}")
 
