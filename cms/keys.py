@@ -37,10 +37,10 @@ def private_file(path: str | Path) -> None:
     """Create `path` empty with mode 0600 when it does not exist yet, so a file that SQLite is
     about to create (it makes its -wal and -shm files with the database's mode) is readable by this
     user only: the database holds sealed secrets, password hashes and the audit trail. An existing
-    file keeps the mode its operator gave it."""
+    file keeps the mode its operator gave it. A missing directory is not made: the database then
+    fails as SQLite would fail (and /healthz says so)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileExistsError):
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 

@@ -29,6 +29,7 @@ def make_huey(url: str | None = None, *, immediate: bool = False):
         path = url.removeprefix("sqlite:///")
         from cms.keys import private_file
 
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         private_file(path)  # mode 0600 when created: queued tasks name posts and people
         return SqliteHuey("cms", filename=path, immediate=immediate)
     raise ValueError(f"CMS_HUEY_URL must be sqlite:///path or redis://host:port/db, not {url!r}")

@@ -27,6 +27,7 @@ def test_a_fresh_database_is_0600_and_so_are_its_wal_files(tmp_path, open_umask)
     from cms import create_app
 
     path = tmp_path / "instance" / "cms.db"
+    path.parent.mkdir()  # as create_app makes instance/
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     with app.app_context():
         upgrade()
@@ -66,3 +67,8 @@ def test_a_fresh_queue_database_is_0600(tmp_path, open_umask):
     huey = make_huey(f"sqlite:///{path}")
     assert huey.pending_count() == 0  # a working queue on that file
     assert _mode(path) == 0o600
+
+
+def test_a_missing_directory_is_not_made(tmp_path):
+    keys.private_sqlite(f"sqlite:///{tmp_path}/missing/dir/x.db")
+    assert not (tmp_path / "missing").exists()
