@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from cms import keys
 
+    keys.private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])  # mode 0600 when created
     app.config["SECRET_KEY"] = keys.secret_key(app.config, app.instance_path)
     app.config["ENCRYPTION_KEYS"] = keys.encryption_keys(app.config, app.instance_path)
 
@@ -38,6 +39,14 @@ def create_app(config: dict | None = None) -> Flask:
     # Process-wide (Pillow's own limit and the decode slots are): the last app configured wins.
     images.configure(max_pixels=app.config["IMAGE_MAX_PIXELS"],
                      decode_concurrency=app.config["IMAGE_DECODE_CONCURRENCY"])
+
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        # Behind N proxies: the browser's address from X-Forwarded-For, so the per-IP throttle (U3)
+        # and the audit trail do not see every login as the proxy's.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
@@ -86,22 +95,17 @@ def _import_models() -> None:
 
 
 def _login(app: Flask) -> None:
-    from cms.auth.models import User
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(session_id: str):
-        user_id, _sep, version = session_id.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        # A changed password, a lock or a departure bumps the version: old sessions end (U3 U4).
-        if user is None or not user.is_active or str(user.session_version) != version:
-            return None
-        return user
+    def load_user(session_token: str):
+        # The session lasts while its server-side row is open: logout, a password change, a lock or
+        # a departure ends it, wherever the cookie was copied to (U3 U4).
+        from cms.auth import sessions
 
+        return sessions.load(session_token)
 
 
 def _blueprints(app: Flask) -> None:
@@ -176,6 +180,9 @@ def _errors(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
+        # Every response, sandbox pages and error pages too (see CONTENT_SECURITY_POLICY).
+        if app.config.get("CONTENT_SECURITY_POLICY"):
+            response.headers.setdefault("Content-Security-Policy", app.config["CONTENT_SECURITY_POLICY"])
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -33,6 +33,27 @@ def read_or_create(path: Path, make) -> str:
     return path.read_text().strip()
 
 
+def private_file(path: str | Path) -> None:
+    """Create `path` empty with mode 0600 when it does not exist yet, so a file that SQLite is
+    about to create (it makes its -wal and -shm files with the database's mode) is readable by this
+    user only: the database holds sealed secrets, password hashes and the audit trail. An existing
+    file keeps the mode its operator gave it. A missing directory is not made: the database then
+    fails as SQLite would fail (and /healthz says so)."""
+    path = Path(path)
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def private_sqlite(url: str) -> None:
+    """private_file for the file a sqlite:/// URL names (nothing for :memory: or another database)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:" \
+            and not parsed.database.startswith("file:"):
+        private_file(parsed.database)
+
+
 def secret_key(config: dict, instance_path: str) -> str:
     if config.get("SECRET_KEY"):
         return config["SECRET_KEY"]

@@ -27,7 +27,10 @@ def make_huey(url: str | None = None, *, immediate: bool = False):
         return RedisHuey("cms", url=url, immediate=immediate)
     if parts.scheme == "sqlite":
         path = url.removeprefix("sqlite:///")
+        from cms.keys import private_file
+
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # mode 0600 when created: queued tasks name posts and people
         return SqliteHuey("cms", filename=path, immediate=immediate)
     raise ValueError(f"CMS_HUEY_URL must be sqlite:///path or redis://host:port/db, not {url!r}")
 
@@ -69,10 +72,12 @@ def in_app_context(fn):
 @huey.periodic_task(crontab(minute="17", hour="3"))
 @in_app_context
 def purge_login_attempts():
-    """Failed-login records older than 30 days have served the throttle (U3)."""
+    """Failed-login records older than 30 days have served the throttle (U3); sessions ended or
+    idle for 30 days are dropped (cms.auth.sessions.purge)."""
+    from cms.auth import sessions
     from cms.auth.service import purge_login_attempts as purge
     from cms.extensions import db
 
-    count = purge()
+    count = purge() + sessions.purge()
     db.session.commit()
     return count

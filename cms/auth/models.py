@@ -74,8 +74,12 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.state == "active"
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+    # The browser's session is a UserSession row; Flask's cookie holds only its random token,
+    # set on the user by the login (cms.auth.sessions.begin) and by the user_loader.
+    session_token = None  # str | None: not a column
+
+    def get_id(self) -> str | None:
+        return self.session_token
 
     def role_names(self) -> set[str]:
         return {r.role for r in self.roles}
@@ -145,15 +149,35 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
+class UserSession(db.Model):
+    """One browser login: the cookie carries a random token, the row its SHA-256 (a copy of the
+    table opens no session). The session lasts while the row is open and the user's
+    session_version is the one it began under: logout, a password change, a lock or a departure
+    ends it on the server, so a copied cookie stops working (U3 U4)."""
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(token) hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    session_version: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=workdays.now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=workdays.now)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str] = mapped_column(String(32), default="")  # logout | password | access_withdrawn
+
+    user: Mapped[User] = relationship()
+
+
 class LoginAttempt(db.Model):
-    """Failed logins by IP address, for the per-IP throttle (U3)."""
+    """Failed logins, for the per-IP throttle and the lock of a username nobody has (U3)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ip: Mapped[str] = mapped_column(String(64))
     username: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=workdays.now)
 
-    __table_args__ = (Index("ix_login_attempt_ip_at", "ip", "at"),)
+    __table_args__ = (Index("ix_login_attempt_ip_at", "ip", "at"),
+                      Index("ix_login_attempt_username_at", "username", "at"))
 
 
 def users_with_role(role: str, scope: tuple[str, int] | None = None):

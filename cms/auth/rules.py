@@ -78,15 +78,37 @@ def after_failure(failures_before: int, now: datetime, limits: LoginLimits) -> t
 THROTTLED = N_("Too many failed logins from this address. Try again in %(n)d minutes.")
 
 
-def login_refusal(state: str, locked_until: datetime | None, ip_failures: int, now: datetime,
+def login_refusal(locked_until: datetime | None, ip_failures: int, now: datetime,
                   limits: LoginLimits) -> str | None:
-    """Why a login is refused before the password is even checked, or None."""
+    """Why a login is refused before the password is even checked, or None. Nothing here depends
+    on whether the username exists: an unknown name has a lock of its own (replay_failures)."""
     if ip_failures >= limits.ip_max_failures:
         return THROTTLED
     if locked_until is not None and locked_until > now:
-        return N_("The account is locked after repeated failures. Try again in %(n)d minutes.")
+        return LOCKED_AFTER_FAILURES
+    return None
+
+
+LOCKED_AFTER_FAILURES = N_("The account is locked after repeated failures. Try again in %(n)d minutes.")
+
+
+def state_refusal(state: str) -> str | None:
+    """Why the holder of the right password may still not log in (U3 U4), or None. Said only after
+    the right password: to anyone else a suspended or closed account looks like any other."""
     if state == "suspended":
         return N_("The account is locked. Ask an administrator.")
     if state == "departed":
         return N_("The account is closed.")
     return None
+
+
+def replay_failures(times: Iterable[datetime], limits: LoginLimits) -> tuple[int, datetime | None]:
+    """(failure count, locked until) after the failed logins at `times` (oldest first), as
+    after_failure would have counted them for an account: a failure while locked does not count.
+    For a username nobody has, so that it locks after the same failures as a real one (U3)."""
+    failures, locked_until = 0, None
+    for at in times:
+        if locked_until is not None and at < locked_until:
+            continue
+        failures, locked_until = after_failure(failures, at, limits)
+    return failures, locked_until

@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from cms import workdays
 from cms.audit.service import record
-from cms.auth import rules
+from cms.auth import rules, sessions
 from cms.auth.models import (
     USER_STATES,
     ApiToken,
@@ -90,7 +90,8 @@ def _set_password(user: User, password: str, *, must_change: bool) -> None:
     user.password_hash = generate_password_hash(password)
     user.password_changed_at = workdays.now()
     user.must_change_password = must_change
-    user.session_version += 1
+    if user.id:
+        sessions.end_all(user, "password")  # every open session ends (U2 U3)
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -123,29 +124,72 @@ def _ip_failures(ip: str) -> int:
         select(func.count(LoginAttempt.id)).where(LoginAttempt.ip == ip, LoginAttempt.at > since)) or 0
 
 
+_dummy_hash: str | None = None
+
+
+def _dummy_password_hash() -> str:
+    """A hash of a random password, made by the same method and cost as users' hashes
+    (generate_password_hash's defaults), so that checking against it costs what a real check costs."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = generate_password_hash(secrets.token_urlsafe(16))
+    return _dummy_hash
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """Exactly one hash check whoever asks: against a dummy hash when there is no user (or no
+    password), so a failed login takes as long for an unknown name as for a wrong password."""
+    real = user.password_hash if user is not None and user.password_hash else None
+    matched = check_password_hash(real or _dummy_password_hash(), password)
+    return matched and real is not None
+
+
+def _name_lock(username: str, now, lim: rules.LoginLimits):
+    """When a username nobody has is locked: its failed logins replayed as an account's (U3), so
+    that five failures lock it too and the lock says nothing about whether the name exists."""
+    times = db.session.scalars(
+        select(LoginAttempt.at).where(LoginAttempt.username == username[:64],
+                                      LoginAttempt.at > now - timedelta(days=30))
+        .order_by(LoginAttempt.at.desc()).limit(1000)).all()
+    return rules.replay_failures(reversed(times), lim)[1]
+
+
 def authenticate(username: str, password: str, ip: str) -> User:
-    """The user if the login may proceed; Refused with the reason otherwise (U3)."""
+    """The user if the login may proceed; Refused with the reason otherwise (U3).
+
+    A failure neither says nor shows whether the username exists: an unknown name and a wrong
+    password get the same message and status, run the same queries and one password hash check
+    each, and lock after the same failures. A suspended or closed account is named only to whoever
+    gives its right password."""
     now, lim = workdays.now(), limits()
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
-    why = rules.login_refusal(user.state if user else "active", user.locked_until if user else None,
-                              _ip_failures(ip), now, lim)
+    username = username.strip()
+    user = db.session.scalar(select(User).where(User.username == username))
+    name_locked_until = _name_lock(username, now, lim)  # for both, so both run the same queries
+    locked_until = user.locked_until if user is not None else name_locked_until
+    why = rules.login_refusal(locked_until, _ip_failures(ip), now, lim)
     if why:
         record("login.refused", user or ("user", username), after={"reason": why}, actor=user, ip=ip)
         db.session.commit()
-        status = 429 if why == rules.THROTTLED else 403 if user else 401
-        raise Refused(_(why, n=lim.lock_minutes), code="U3", status=status)
-    if user is None or not user.password_hash or not check_password_hash(user.password_hash, password):
+        raise Refused(_(why, n=lim.lock_minutes), code="U3", status=429 if why == rules.THROTTLED else 403)
+    if not _password_matches(user, password):
         db.session.add(LoginAttempt(ip=ip, username=username[:64]))
+        db.session.flush()
+        locked_now = _name_lock(username, now, lim) is not None  # for both again, as above
         if user is not None:
             user.failed_logins, user.locked_until = rules.after_failure(user.failed_logins, now, lim)
             if user.locked_until:
                 record("user.locked_after_failures", user, after={"until": user.locked_until}, actor=user, ip=ip)
+            locked_now = user.locked_until is not None
         record("login.failed", user or ("user", username), actor=user, ip=ip)
         db.session.commit()
-        if user is not None and user.locked_until:
-            raise Refused(_("The account is locked after repeated failures. Try again in %(n)d minutes.",
-                            n=lim.lock_minutes), code="U3", status=403)
+        if locked_now:
+            raise Refused(_(rules.LOCKED_AFTER_FAILURES, n=lim.lock_minutes), code="U3", status=403)
         raise Refused(_("Wrong username or password."), code="invalid", status=401)
+    why = rules.state_refusal(user.state)
+    if why:
+        record("login.refused", user, after={"reason": why}, actor=user, ip=ip)
+        db.session.commit()
+        raise Refused(_(why), code="U4" if user.state == "departed" else "U3", status=403)
     user.failed_logins, user.locked_until = 0, None
     record("login", user, actor=user, ip=ip)
     db.session.commit()
@@ -260,7 +304,7 @@ def parse_role(text: str, user_department: int | None = None) -> tuple[str, str 
 
 
 def _withdraw_access(user: User) -> None:
-    user.session_version += 1  # every open session ends at its next request
+    sessions.end_all(user, "access_withdrawn")  # every open session ends at its next request (U3 U4)
     for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
         token.revoked_at = workdays.now()
 

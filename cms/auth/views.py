@@ -1,10 +1,10 @@
 """Login, logout, password change, and the user's own profile with API tokens."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from cms.auth import service
+from cms.auth import service, sessions
 from cms.auth.forms import ChangePasswordForm, LoginForm, TokenForm, WechatIdForm
 from cms.auth.models import ApiToken
 from cms.errors import Refused
@@ -13,6 +13,16 @@ from cms.permissions import SELF, requires
 from cms.web import flash_refusal, safe_next
 
 bp = Blueprint("auth", __name__)
+
+
+def _begin_session(user) -> None:
+    """Log `user` in on a new server-side session. Against session fixation nothing the browser
+    brought survives: the Flask session is emptied (so Flask-WTF makes a new CSRF token at the
+    next form; its per-request copy in g goes too) and the session token is new."""
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    sessions.begin(user, request.remote_addr or "", request.user_agent.string)
+    login_user(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -26,7 +36,7 @@ def login():
         except Refused as e:
             form.password.errors.append(e.message)
             return render_template("auth/login.html", form=form), e.status
-        login_user(user)
+        _begin_session(user)
         return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
@@ -36,7 +46,9 @@ def login():
 @requires(SELF)
 def logout():
     service.record_logout(current_user)
+    sessions.end(current_user.session_token, "logout")  # a copy of the cookie stops working too
     logout_user()
+    session.clear()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -51,7 +63,8 @@ def change_password():
         except Refused as e:
             flash_refusal(e, form, {"password": "new"})
         else:
-            login_user(current_user)  # the session version moved on: keep this session
+            # Every session ended with the old password; this browser goes on in a new one.
+            _begin_session(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form,

@@ -33,7 +33,7 @@ from cms.web import flash_refusal
 bp = Blueprint("content", __name__)
 
 PREVIEW_CSP = ("default-src 'none'; img-src 'self' https: data:; style-src 'unsafe-inline' 'self'; "
-               "script-src 'none'")
+               "script-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
 
 
 @bp.app_template_filter("content_label")

@@ -1,12 +1,12 @@
 """The shared token storage: a wechatpy SessionStorage every process reads, so one access token per
 account serves the web server and every worker (DESIGN.md: "never one per process").
 
-    storage_for(url, engine=None, cache_seconds=0)
+    storage_for(url, engine=None, cache_seconds=0, keys=None)
                                     "" → DatabaseStorage (the default), redis://… → RedisStorage
-    DatabaseStorage(engine=None, cache_seconds=0)
-                                    the `platform_token` table: key → JSON value, expires_at
-    RedisStorage(redis, prefix, cache_seconds=0)
-                                    wechatpy's RedisStorage with the same lock()
+    DatabaseStorage(engine=None, cache_seconds=0, keys=None)
+                                    the `platform_token` table: key → sealed JSON value, expires_at
+    RedisStorage(redis, prefix, cache_seconds=0, keys=None)
+                                    wechatpy's RedisStorage with the same lock() and sealing
     storage.forget(*keys)           drop this process's cached copies (all when no key is named)
     share_refresh(client)           one refresh at a time per account, across processes
 
@@ -31,6 +31,13 @@ most, and not even that when the platform refuses it: the clients drop the copy 
 40001/40014/42001 (`forget`) and read the storage again before they fetch (cms.platforms.retry),
 and share_refresh reads past the copy while it holds the lock.
 
+Encrypted at rest (issue 13 part 7): every stored value (the access token, its expiry) is a Fernet
+token made with the app's ENCRYPTION_KEYS, the keys channel secrets are sealed with
+(cms/publishing/models.py; a list, newest first, so keys rotate). A storage takes `keys=` or, made
+inside an app context, the app's. A value that does not open (another key, a plaintext row from
+before, a damaged one) counts as missing, so the client fetches a fresh token (stable_token hands
+back the live one). The refresh lock's rows hold only a random owner id and stay plain.
+
 The refresh lock (`lock(name)`) is a lease: a row (or Redis key) that expires by itself, so a
 process killed while refreshing holds nobody up for long. It is an economy, not a safety need:
 stable_token hands every caller the same live token, so a caller that gives up waiting simply
@@ -48,6 +55,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.fernet import InvalidToken
 from sqlalchemy import Column, String, Table, Text, delete, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
@@ -63,7 +71,7 @@ platform_token = Table(
     "platform_token",
     db.metadata,
     Column("key", String(191), primary_key=True),
-    Column("value", Text, nullable=False),  # JSON, as wechatpy's RedisStorage keeps it
+    Column("value", Text, nullable=False),  # Fernet(JSON); plain JSON only in lock rows
     Column("expires_at", UTCDateTime(), nullable=True),  # None: until overwritten
 )
 
@@ -74,6 +82,36 @@ _POLL = 0.05
 
 def _now() -> datetime:
     return datetime.fromtimestamp(time.time(), UTC)  # wechatpy reasons in time.time() too
+
+
+def _keys_or_the_apps(keys):
+    if keys is None:
+        from flask import current_app  # outside an app context, pass keys=
+
+        keys = current_app.config["ENCRYPTION_KEYS"]
+    from cms.keys import fernet
+
+    if not keys:
+        raise ValueError("the token storage needs ENCRYPTION_KEYS: tokens are stored encrypted")
+    return fernet(list(keys))
+
+
+class Sealed:
+    """Values sealed with the encryption keys before they are stored, opened after they are read."""
+
+    def _init_seal(self, keys) -> None:
+        self._fernet = _keys_or_the_apps(keys)
+
+    def _seal(self, value: Any) -> str:
+        return self._fernet.encrypt(json.dumps(value).encode("utf-8")).decode("ascii")
+
+    def _open(self, text: str | bytes) -> tuple[bool, Any]:
+        """(True, value), or (False, None) when it does not open: then it counts as missing."""
+        try:
+            raw = self._fernet.decrypt(text if isinstance(text, bytes) else text.encode("ascii"))
+            return True, json.loads(raw)
+        except (InvalidToken, ValueError, TypeError):
+            return False, None
 
 
 class CachedReads:
@@ -127,12 +165,13 @@ class CachedReads:
                 self._copies.pop(key, None)
 
 
-class DatabaseStorage(CachedReads, SessionStorage):
+class DatabaseStorage(Sealed, CachedReads, SessionStorage):
     """wechatpy session storage on the `platform_token` table."""
 
-    def __init__(self, engine: Engine | None = None, *, cache_seconds: float = 0):
+    def __init__(self, engine: Engine | None = None, *, cache_seconds: float = 0, keys=None):
         self._engine = engine
         self._init_cache(cache_seconds)
+        self._init_seal(keys)
 
     @property
     def engine(self) -> Engine:
@@ -147,7 +186,10 @@ class DatabaseStorage(CachedReads, SessionStorage):
             ).first()
         if row is None or (row.expires_at is not None and row.expires_at <= _now()):
             return None
-        return json.loads(row.value), row.expires_at.timestamp() if row.expires_at is not None else None
+        opened, value = self._open(row.value)
+        if not opened:
+            return None
+        return value, row.expires_at.timestamp() if row.expires_at is not None else None
 
     def set(self, key: str, value: Any, ttl: int | None = None) -> None:
         if value is None:  # as wechatpy's RedisStorage: nothing to keep
@@ -155,7 +197,7 @@ class DatabaseStorage(CachedReads, SessionStorage):
         expires_at = _now() + timedelta(seconds=ttl) if ttl else None
         self.forget(key)  # a failed write leaves no copy behind
         with self.engine.begin() as conn:
-            _upsert(conn, key, json.dumps(value), expires_at)
+            _upsert(conn, key, self._seal(value), expires_at)
         self._keep(key, json.loads(json.dumps(value)), expires_at.timestamp() if expires_at else None)
 
     def delete(self, key: str) -> None:
@@ -229,26 +271,30 @@ def _upsert(conn: Connection, key: str, value: str, expires_at: datetime | None,
     return True
 
 
-class RedisStorage(CachedReads, _WechatpyRedisStorage):
-    """wechatpy's RedisStorage, with the same refresh lock and read cache as DatabaseStorage."""
+class RedisStorage(Sealed, CachedReads, _WechatpyRedisStorage):
+    """wechatpy's RedisStorage, with the same refresh lock, read cache and sealed values as
+    DatabaseStorage."""
 
-    def __init__(self, redis, prefix: str = "wechatpy", *, cache_seconds: float = 0):
+    def __init__(self, redis, prefix: str = "wechatpy", *, cache_seconds: float = 0, keys=None):
         super().__init__(redis, prefix)
         self._init_cache(cache_seconds)
+        self._init_seal(keys)
 
     def _read(self, key: str) -> tuple[Any, float | None] | None:
         name = self.key_name(key)
         value, ttl_ms = self.redis.pipeline().get(name).pttl(name).execute()
         if value is None:
             return None
-        text = value.decode() if isinstance(value, bytes) else value
-        return json.loads(text), time.time() + ttl_ms / 1000 if ttl_ms and ttl_ms > 0 else None
+        opened, value = self._open(value)
+        if not opened:
+            return None
+        return value, time.time() + ttl_ms / 1000 if ttl_ms and ttl_ms > 0 else None
 
     def set(self, key: str, value: Any, ttl: int | None = None) -> None:
         if value is None:
             return
         self.forget(key)
-        super().set(key, value, ttl)
+        self.redis.set(self.key_name(key), self._seal(value), ex=ttl)
         self._keep(key, json.loads(json.dumps(value)), time.time() + ttl if ttl else None)
 
     def delete(self, key: str) -> None:
@@ -272,16 +318,18 @@ class RedisStorage(CachedReads, _WechatpyRedisStorage):
                     lk.release()
 
 
-def storage_for(url: str | None, engine: Engine | None = None, *, cache_seconds: float = 0) -> SessionStorage:
+def storage_for(url: str | None, engine: Engine | None = None, *, cache_seconds: float = 0,
+                keys=None) -> SessionStorage:
     """The storage CMS_TOKEN_STORAGE_URL names: empty → the database, redis://… → Redis; with
-    `cache_seconds` (CMS_TOKEN_CACHE_SECONDS) of read cache in this process."""
+    `cache_seconds` (CMS_TOKEN_CACHE_SECONDS) of read cache in this process; values sealed with
+    `keys` (the app's ENCRYPTION_KEYS when None)."""
     url = (url or "").strip()
     if not url or url == "database":
-        return DatabaseStorage(engine, cache_seconds=cache_seconds)
+        return DatabaseStorage(engine, cache_seconds=cache_seconds, keys=keys)
     if url.startswith(("redis://", "rediss://", "unix://")):
         import redis
 
-        return RedisStorage(redis.Redis.from_url(url), prefix="cms", cache_seconds=cache_seconds)
+        return RedisStorage(redis.Redis.from_url(url), prefix="cms", cache_seconds=cache_seconds, keys=keys)
     raise ValueError(f"CMS_TOKEN_STORAGE_URL must be empty or redis://…, not {url!r}")
 
 

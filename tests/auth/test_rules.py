@@ -52,14 +52,38 @@ def test_fifth_failure_locks_for_15_minutes(before, locks):  # policy U3
     assert failures == (0 if locks else before + 1)
 
 
-@pytest.mark.parametrize("state, locked_until, ip_failures, refused", [
-    ("active", None, 0, None),
-    ("active", NOW + timedelta(minutes=1), 0, "The account is locked after repeated failures. Try again in %(n)d minutes."),
-    ("active", NOW - timedelta(minutes=1), 0, None),                        # the lock has run out
-    ("active", None, 20, "Too many failed logins from this address. Try again in %(n)d minutes."),
-    ("active", None, 19, None),
-    ("suspended", None, 0, "The account is locked. Ask an administrator."),
-    ("departed", None, 0, "The account is closed."),                        # policy U4
+@pytest.mark.parametrize("locked_until, ip_failures, refused", [
+    (None, 0, None),
+    (NOW + timedelta(minutes=1), 0, "The account is locked after repeated failures. Try again in %(n)d minutes."),
+    (NOW - timedelta(minutes=1), 0, None),                        # the lock has run out
+    (None, 20, "Too many failed logins from this address. Try again in %(n)d minutes."),
+    (None, 19, None),
 ])
-def test_login_refusal_table(state, locked_until, ip_failures, refused):  # policy U3
-    assert rules.login_refusal(state, locked_until, ip_failures, NOW, LIMITS) == refused
+def test_login_refusal_table(locked_until, ip_failures, refused):  # policy U3
+    assert rules.login_refusal(locked_until, ip_failures, NOW, LIMITS) == refused
+
+
+@pytest.mark.parametrize("state, refused", [
+    ("active", None),
+    ("suspended", "The account is locked. Ask an administrator."),
+    ("departed", "The account is closed."),                        # policy U4
+])
+def test_state_refusal_table(state, refused):  # policy U3 U4
+    assert rules.state_refusal(state) == refused
+
+
+MIN = timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("minutes, failures, locked_until", [
+    ([], 0, None),
+    ([0, 1, 2, 3], 4, None),
+    ([0, 1, 2, 3, 4], 0, 4),                  # the fifth locks for 15 minutes
+    ([0, 1, 2, 3, 4, 5, 18], 0, 4),           # failures while locked do not count
+    ([0, 1, 2, 3, 4, 19], 1, None),           # after the lock, counting starts again
+    ([0, 1, 2, 3, 4, 19, 20, 21, 22, 23], 0, 23),
+])
+def test_replay_failures_locks_a_name_as_an_account(minutes, failures, locked_until):  # policy U3
+    got = rules.replay_failures([NOW + m * MIN for m in minutes], LIMITS)
+    expected_until = None if locked_until is None else NOW + locked_until * MIN + timedelta(minutes=15)
+    assert got == (failures, expected_until)

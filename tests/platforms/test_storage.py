@@ -13,8 +13,10 @@ from sqlalchemy import select
 from cms.extensions import db
 from cms.platforms import DatabaseStorage, RedisStorage, make_mp_client, share_refresh, storage_for
 from cms.platforms.storage import platform_token
+from tests.conftest import BASE_CONFIG
 
 APPID = "wxsharedtoken0001"
+KEYS = BASE_CONFIG["ENCRYPTION_KEYS"]
 
 
 def _token_calls(state, appid=APPID) -> int:
@@ -96,13 +98,13 @@ def test_concurrent_first_calls_fetch_one_token(app, mp_base, sandbox_state):
     """Six workers start at once with nothing stored: one refreshes under the lock, the others wait
     and take its token (each worker has its own client and its own database connection)."""
     sandbox_state.configure(APPID, latency_ms=300)
-    engine = db.engine
+    engine, keys = db.engine, app.config["ENCRYPTION_KEYS"]
     errors, tokens = [], []
     barrier = threading.Barrier(6)
 
     def worker():
         try:
-            client = _client(mp_base, DatabaseStorage(engine))
+            client = _client(mp_base, DatabaseStorage(engine, keys=keys))
             barrier.wait()
             tokens.append(client.access_token)
         except Exception as e:  # noqa: BLE001 - reported below
@@ -145,7 +147,7 @@ def test_redis_storage_shares_and_locks(mp_base, sandbox_state):
 
     url = REDIS_URL
     redis.Redis.from_url(url).delete(f"cms:{APPID}_access_token", f"cms:{APPID}_access_token_expires_at")
-    storage = storage_for(url)
+    storage = storage_for(url, keys=KEYS)
     a, b = _client(mp_base, storage), _client(mp_base, storage)
     a.draft.count()
     b.draft.count()
@@ -280,7 +282,7 @@ def test_redis_storage_keeps_copies_and_drops_a_refused_one(mp_base, sandbox_sta
     import redis
 
     redis.Redis.from_url(REDIS_URL).delete(f"cms:{APPID}_access_token", f"cms:{APPID}_access_token_expires_at")
-    a_storage, b_storage = (storage_for(REDIS_URL, cache_seconds=60) for _ in range(2))
+    a_storage, b_storage = (storage_for(REDIS_URL, cache_seconds=60, keys=KEYS) for _ in range(2))
     a, b = _client(mp_base, a_storage), _client(mp_base, b_storage)
     a.draft.count()
     assert b.access_token == a.access_token  # from the storage
@@ -305,3 +307,75 @@ def test_a_stored_token_retired_as_well_is_refreshed_once(app, mp_base, sandbox_
     assert a.draft.count()["total_count"] == 0
     assert a_storage.get(f"{APPID}_access_token") == outsider.access_token
     assert _token_calls(sandbox_state) == 4  # a's first, b's, the outsider's, a's one refresh
+
+
+# --- encrypted at rest (issue 13 part 7) ----------------------------------------------------------
+
+def _raw_rows(engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(platform_token.c.key, platform_token.c.value)).all())
+
+
+def test_tokens_are_stored_encrypted_and_still_work(app, mp_base, sandbox_state):
+    storage = DatabaseStorage(db.engine)
+    client = _client(mp_base, storage)
+    assert client.draft.count()["total_count"] == 0  # a real call on the stored token
+    token = client.access_token
+    raw = _raw_rows(db.engine)
+    stored = raw[f"{APPID}_access_token"]
+    assert token and token not in stored and not stored.startswith('"')
+    expires = raw[f"{APPID}_access_token_expires_at"]
+    assert str(storage.get(f"{APPID}_access_token_expires_at")) not in expires
+    # Another process with the same keys reads it: no second fetch.
+    other = _client(mp_base, DatabaseStorage(db.engine))
+    assert other.access_token == token and other.draft.count()["total_count"] == 0
+    assert _token_calls(sandbox_state) == 1
+
+
+def test_a_value_that_does_not_open_counts_as_missing(app, mp_base, sandbox_state):
+    from cryptography.fernet import Fernet
+    from sqlalchemy import update
+
+    client = _client(mp_base, DatabaseStorage(db.engine))
+    client.draft.count()
+    stranger = DatabaseStorage(db.engine, keys=[Fernet.generate_key().decode()])
+    assert stranger.get(f"{APPID}_access_token") is None  # sealed with a key it does not hold
+    with db.engine.begin() as conn:  # a plaintext row from before the upgrade
+        conn.execute(update(platform_token).where(platform_token.c.key == f"{APPID}_access_token")
+                     .values(value='"plain-old-token"'))
+    fresh = _client(mp_base, DatabaseStorage(db.engine))
+    assert fresh.draft.count()["total_count"] == 0  # a fresh token was fetched and works
+    assert _token_calls(sandbox_state) == 2
+    assert "plain-old-token" not in _raw_rows(db.engine)[f"{APPID}_access_token"]
+
+
+def test_keys_rotate_newest_first(app):
+    from cryptography.fernet import Fernet
+
+    old = app.config["ENCRYPTION_KEYS"]
+    DatabaseStorage(db.engine).set("k", "v", ttl=60)
+    rotated = DatabaseStorage(db.engine, keys=[Fernet.generate_key().decode(), *old])
+    assert rotated.get("k") == "v"
+    rotated.set("k", "w", ttl=60)
+    assert DatabaseStorage(db.engine).get("k") is None  # sealed with the new key only
+    assert rotated.get("k") == "w"
+
+
+def test_a_storage_without_keys_is_refused(app):
+    with pytest.raises(ValueError, match="ENCRYPTION_KEYS"):
+        DatabaseStorage(db.engine, keys=[])
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="CMS_TEST_REDIS_URL names no Redis")
+def test_redis_tokens_are_stored_encrypted(mp_base, sandbox_state):
+    import redis
+
+    r = redis.Redis.from_url(REDIS_URL)
+    r.delete(f"cms:{APPID}_access_token", f"cms:{APPID}_access_token_expires_at")
+    client = _client(mp_base, storage_for(REDIS_URL, keys=KEYS))
+    assert client.draft.count()["total_count"] == 0
+    stored = r.get(f"cms:{APPID}_access_token")
+    assert client.access_token.encode() not in stored and not stored.startswith(b'"')
+    r.set(f"cms:{APPID}_access_token", '"plain-old-token"', ex=600)
+    fresh = _client(mp_base, storage_for(REDIS_URL, keys=KEYS))
+    assert fresh.draft.count()["total_count"] == 0 and _token_calls(sandbox_state) == 2
