@@ -245,7 +245,9 @@ def _local(dt: datetime | None) -> str:
 
 def is_author_side(user, post: Post) -> bool:
     """The author, or a contributor or head of the post's department (who edit its drafts)."""
-    return post.created_by_id == user.id or user.has_permission("post.create", ("department", post.department_id))
+    from cms.content.policy import is_author_side as author_side
+
+    return author_side(user, post)
 
 
 def active_submission(post: Post) -> Submission | None:
