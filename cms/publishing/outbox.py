@@ -279,8 +279,8 @@ def schedule(user, post: Post, at: datetime | None = None, override_reason: str 
     started yet is moved to the new time; a failed one is tried again; one in flight or published
     is left alone."""
     if not may_schedule(user, post):
-        raise Refused(_("Only the account administrator of the post's channels, or the platform supervisor, "
-                        "schedules it."), code="forbidden", status=403)
+        raise Refused(_("Only the account administrator or the platform supervisor of every one of the post's "
+                        "channels schedules it."), code="forbidden", status=403)
     sub = approved_for_sending(post)
     channels = [c for c in post.channels]
     if not channels:
