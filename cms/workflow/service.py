@@ -382,7 +382,10 @@ def decide(user, post: Post, data: dict) -> Review:
         sub.approved_at = now
         sub.publish_day = engine.approval_day(workdays.local(now).date(), post.planned_date)
         _assign(sub, [], "role")
-        admins = users_with_role("account_admin")
+        from cms.publishing.policy import publishes_any
+
+        # the account administrators of its channels (issue 13: not another channel's)
+        admins = [u for u in users_with_role("account_admin") if publishes_any(u, post)]
         _notify([post.created_by, *admins], "approved",
                 _("「%(title)s」 is approved: publish it on %(day)s (C8).", title=post.title,
                   day=sub.publish_day.isoformat()), post)

@@ -100,3 +100,18 @@ def test_a_reviewer_reassigned_a_step_outside_their_scopes_sees_the_post_then_no
     db.session.expire_all()
     assert post_policy.can_view(outsider, post) and listed()
     assert not policy.can_decide(outsider, workflow.active_submission(post))  # the next step is not theirs
+
+
+def test_the_approval_is_told_to_the_administrators_of_the_posts_channels_only(app):
+    from cms.notify.models import Notification
+
+    mine = make_user("m_admin_in", ("account_admin", "channel", IN_CHANNEL))
+    other = make_user("m_admin_out", ("account_admin", "channel", OUT_CHANNEL))
+    post = make_post(state="approved")
+
+    def told(user):
+        return db.session.scalar(select(Notification.id).where(
+            Notification.user_id == user.id, Notification.post_id == post.id, Notification.kind == "approved"))
+
+    assert told(mine) and told(get_by_username("account_admin"))  # theirs, and the global one
+    assert told(other) is None  # another channel's administrator does not even see the post
