@@ -225,6 +225,14 @@ def _templates(app: Flask) -> None:
     from cms.permissions import role_label
 
     app.add_template_filter(role_label, "role_label")
+    # One policy per kind of object (issue 13): templates ask `can("clear_confidential", post)`.
+    import cms.auth.policy  # noqa: F401  (each registers its kinds)
+    import cms.content.policy  # noqa: F401
+    import cms.publishing.policy  # noqa: F401
+    import cms.workflow.policy  # noqa: F401
+    from cms.permissions import can
+
+    app.add_template_global(can, "can")
     app.add_template_filter(lambda args: {k: v for k, v in args.items() if k != "page"}, "reject_page")
 
     @app.context_processor

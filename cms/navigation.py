@@ -1,4 +1,5 @@
-"""The navigation bar, by role: a link shows only where its view's permission is held."""
+"""The navigation bar, by role: a link shows only where its view's permission is held in some
+scope (`User.holds`)."""
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
@@ -37,5 +38,5 @@ def navigation(user) -> list[dict]:
         {"label": str(label), "url": url_for(endpoint), "endpoint": endpoint,
          "count": sum(fn(user) for fn in COUNTS[endpoint]) if endpoint in COUNTS else None}
         for label, endpoint, perm in ITEMS
-        if user.has_permission(perm)
+        if user.holds(perm)  # an entry point: the page asks the policy about each object
     ]

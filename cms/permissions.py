@@ -2,7 +2,16 @@
 permission. The URL-map test walks every endpoint and proves each one either declares a
 permission here or is on PUBLIC_ENDPOINTS.
 
-Object-level checks (this post, this channel) go through `User.has_permission(perm, scope)`.
+Two questions, kept apart (issue 13):
+- `User.holds(perm)`: held in at least one scope. Only the `requires` gate and the menus ask it, to
+  decide whether to show or open an entry point; it never decides about an object.
+- `User.has_permission(perm, scope)`: held for this scope. A permission that some role may hold for
+  a scope (ROLE_SCOPES) asked with no scope raises ScopeRequired: a programming error, never a yes.
+Object decisions go through one policy per kind of object (cms/content/policy.py: post, revision;
+cms/workflow/policy.py: review task; cms/publishing/policy.py: publication, channel, scheduling,
+the C8 override, bundles, withdrawals; cms/auth/policy.py: user), each answering
+`can_view / can_edit / can_<action>(user, obj)` with the object's scope. Templates ask them through
+the `can(action, obj)` global registered below.
 """
 from __future__ import annotations
 
@@ -72,6 +81,18 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 }
 PERMISSIONS = sorted(set().union(*ROLE_PERMISSIONS.values()) | {SELF})
 
+# Permissions granted by at least one role that may be held for a scope: asking one of them
+# without a scope is a programming error (ScopeRequired).
+SCOPED_PERMISSIONS = frozenset(
+    perm for role, perms in ROLE_PERMISSIONS.items() if any(kind is not None for kind in ROLE_SCOPES[role])
+    for perm in perms)
+
+
+class ScopeRequired(ValueError):
+    """`has_permission(perm)` without a scope for a permission some role holds only for a scope.
+    Ask the object's policy (which passes the object's channel or department), or `holds(perm)` at
+    an entry point."""
+
 # Endpoints that answer without a login: the allowlist the URL-map test checks against.
 PUBLIC_ENDPOINTS = {
     "static",
@@ -110,8 +131,9 @@ def roles_with(permission: str) -> list[str]:
 
 
 def requires(permission: str):
-    """Declare a view's permission. Anonymous → the login page (401 JSON under /api);
-    logged in without the permission → 403."""
+    """Declare a view's permission, held in some scope (`User.holds`). Anonymous → the login page
+    (401 JSON under /api); logged in without the permission anywhere → 403. The object decision is
+    the policy's, asked by the view or the service with the object."""
     if permission not in PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 
@@ -124,7 +146,7 @@ def requires(permission: str):
                 from cms.extensions import login_manager
 
                 return login_manager.unauthorized()
-            if not current_user.has_permission(permission):
+            if not current_user.holds(permission):  # an entry point: the view asks the policy
                 abort(403)
             return view(*args, **kwargs)
 
@@ -137,3 +159,24 @@ def requires(permission: str):
 def endpoint_permission(app, endpoint: str) -> str | None:
     view = app.view_functions.get(endpoint)
     return getattr(view, "permission", None)
+
+
+# --- one policy per kind of object -----------------------------------------------------------------
+
+POLICIES: dict[type, object] = {}
+
+
+def policy_for(kind: type, module) -> None:
+    """Register `module` (its can_* functions) as the policy of objects of class `kind`."""
+    POLICIES[kind] = module
+
+
+def can(action: str, obj, user=None) -> bool:
+    """`can("clear_confidential", post)` → the post policy's can_clear_confidential(user, post), for
+    the current user by default (the Jinja global). An unknown kind or action raises: a typo must
+    not read as "no"."""
+    module = next((m for kind, m in POLICIES.items() if isinstance(obj, kind)), None)
+    if module is None:
+        raise LookupError(f"no policy for {type(obj).__name__}")
+    check = getattr(module, f"can_{action}")
+    return bool(check(current_user if user is None else user, obj))

@@ -38,7 +38,9 @@ def _password_expiry(user):
 @provider
 def _locked_accounts(user):
     """Sysadmins see accounts locked after failures (U3)."""
-    if not user.has_permission("user.manage"):
+    from cms.auth.policy import can_manage_users
+
+    if not can_manage_users(user):
         return None
     from flask import url_for
     from flask_babel import gettext as _

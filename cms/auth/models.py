@@ -84,14 +84,44 @@ class User(UserMixin, db.Model):
     def role_names(self) -> set[str]:
         return {r.role for r in self.roles}
 
-    def has_permission(self, permission: str, scope: tuple[str, int] | None = None) -> bool:
+    def holds(self, permission: str) -> bool:
+        """Held in at least one scope. For entry points only (the `requires` gate, menus, home page
+        sections): whether to show or open a page. Never an answer about an object (issue 13)."""
         from cms.permissions import SELF, role_grants
 
         if permission == SELF:  # their own pages: any active user, with or without roles
             return self.is_active
+        return self.is_active and any(role_grants(r.role, permission) for r in self.roles)
+
+    def has_permission(self, permission: str, scope: tuple[str, int] | None = None) -> bool:
+        """Held for `scope` (a global role covers every scope). A permission some role holds only
+        for a scope, asked without one, raises ScopeRequired: ask the object's policy instead."""
+        from cms.permissions import SCOPED_PERMISSIONS, SELF, ScopeRequired, role_grants
+
+        if permission == SELF:  # their own pages: any active user, with or without roles
+            return self.is_active
+        if scope is None and permission in SCOPED_PERMISSIONS:
+            raise ScopeRequired(f"{permission!r} is held per scope: name the object's scope, or ask its policy")
         return self.is_active and any(
             role_grants(r.role, permission) and r.covers(scope) for r in self.roles
         )
+
+    def has_global_permission(self, permission: str) -> bool:
+        """Held through a role not limited to a scope (every channel, every department)."""
+        from cms.permissions import role_grants
+
+        return self.is_active and any(role_grants(r.role, permission) and r.scope_type is None for r in self.roles)
+
+    def scope_ids(self, permission: str, kind: str) -> set[int] | None:
+        """None when `permission` is held globally; else the ids of the `kind` scopes it is held for
+        (empty when not held)."""
+        from cms.permissions import role_grants
+
+        if self.has_global_permission(permission):
+            return None
+        if not self.is_active:
+            return set()
+        return {r.scope_id for r in self.roles if role_grants(r.role, permission) and r.scope_type == kind}
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
@@ -115,10 +145,11 @@ class RoleAssignment(db.Model):
     )
 
     def covers(self, scope: tuple[str, int] | None) -> bool:
-        """A global role covers everything; a scoped one only its scope (or a scope-less ask)."""
-        if self.scope_type is None or scope is None:
+        """A global role covers everything; a scoped one only its own scope, never a scope-less ask
+        (issue 13: "no scope named" used to answer yes for every scoped role)."""
+        if self.scope_type is None:
             return True
-        return (self.scope_type, self.scope_id) == scope
+        return scope is not None and (self.scope_type, self.scope_id) == tuple(scope)
 
     def label(self) -> str:
         from cms.permissions import role_label

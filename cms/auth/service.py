@@ -344,7 +344,9 @@ def depart(user: User, leave_date: date, confirmed_by: User) -> None:
     """U4: a departing employee's access is removed at once, confirmed by an administrator."""
     if user.state == "departed":
         raise Refused(_("%(name)s is already marked departed.", name=user.real_name), code="conflict", status=409)
-    if not confirmed_by.has_permission("user.manage"):
+    from cms.auth.policy import can_confirm_departure
+
+    if not can_confirm_departure(confirmed_by, user):
         raise Refused(_("A departure is confirmed by an administrator (U4)."), code="U4",
                       fields={"confirmed_by": [confirmed_by.username]})
     before = user_snapshot(user)

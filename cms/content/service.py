@@ -29,7 +29,7 @@ from cms.content.models import (
     Revision,
     post_channel,
 )
-from cms.content.policy import can_edit, visible_posts
+from cms.content.policy import can_clear_confidential, can_create, can_edit, visible_posts
 from cms.content.render import asset_references, plain_text, render_article, wrap_for_preview
 from cms.content.themes import Theme
 from cms.errors import Conflict, NotFound, Refused
@@ -233,7 +233,7 @@ def _apply_post_fields(post: Post, fields: dict) -> dict:
 
 def create_post(user, data: dict) -> Post:
     fields = parse_fields(data)
-    if not user.has_permission("post.create", ("department", user.department_id)):
+    if not can_create(user):
         raise Refused(_("Only contributors of a department file posts."), code="forbidden", status=403)
     post = Post(department_id=user.department_id, created_by_id=user.id, category=fields["category"],
                 revision_count=0)
@@ -267,7 +267,7 @@ def save(user, post: Post, data: dict, base_revision: int | None, note: str = ""
                       code="invalid", status=400, fields={"base_revision": [_("Required.")]})
     fields = parse_fields(data, partial=True)
     refusal = rules.confidential_change(post.confidential, fields.get("confidential", post.confidential),
-                                        user.has_permission("post.clear_confidential"))
+                                        can_clear_confidential(user, post))
     if refusal:
         raise Refused(_(refusal), code="C5", fields={"confidential": [_(refusal)]})
     current = post.current
@@ -292,9 +292,11 @@ def save(user, post: Post, data: dict, base_revision: int | None, note: str = ""
 
 
 def clear_confidential(user, post: Post, reason: str) -> Post:
-    """The platform supervisor clears C5's flag, with a reason kept in the audit trail."""
-    if not user.has_permission("post.clear_confidential"):
-        raise Refused(_("Only the platform supervisor clears the confidential flag (C5)."), code="C5", status=403)
+    """The platform supervisor of the post's channels clears C5's flag, with a reason kept in the
+    audit trail."""
+    if not can_clear_confidential(user, post):
+        raise Refused(_("Only the platform supervisor of the post's channels clears the confidential flag (C5)."),
+                      code="C5", status=403)
     if not post.confidential:
         raise Refused(_("The post is not marked confidential."), code="conflict", status=409)
     if not reason.strip():

@@ -22,7 +22,7 @@ from cms.content.forms import (
     content_label,
 )
 from cms.content.models import STATUSES, Asset, ForbiddenWord
-from cms.content.policy import can_edit
+from cms.content.policy import can_create, can_edit
 from cms.content.render import wrap_for_preview
 from cms.errors import Conflict, Refused
 from cms.extensions import db
@@ -92,7 +92,7 @@ def posts():
     page = db.paginate(service.list_posts(current_user, **filters), per_page=50, error_out=False)
     return render_template("content/posts.html", page=page, filters=filters, statuses=STATUS_LABELS,
                            categories=CATEGORY_LABELS, channels=_channels(), tree=department_tree(),
-                           authors=service.post_authors(current_user))
+                           authors=service.post_authors(current_user), may_create=can_create(current_user))
 
 
 # --- editor --------------------------------------------------------------------------------------

@@ -96,7 +96,7 @@ def create(user, channel: Channel, post_ids: list[int], at: datetime | None = No
         raise Refused(_("%(channel)s has no push left this period (C18): the bundle would be refused by WeChat.",
                         channel=channel.name), code="C18")
     subs = [outbox.approved_for_sending(p) for p in posts]
-    times = [outbox.check_day(user, sub, at, override_reason) for sub in subs]
+    times = [outbox.check_day(user, sub, at, override_reason, [channel]) for sub in subs]  # C8 on this channel
     at, reason = max(t for t, _r in times), times[0][1]
     bundle = Bundle(channel_id=channel.id, due_at=at, created_by_id=user.id, created_at=workdays.now())
     db.session.add(bundle)

@@ -65,7 +65,7 @@ from cms.content.rules import publishing_blockers
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
 from cms.platforms import retry_delay
-from cms.publishing import rules, starts
+from cms.publishing import policy, rules, starts
 from cms.publishing.channels import adapter_for
 from cms.publishing.channels.base import LOCAL_ASSET, Article, PlatformError, Status, local_images
 from cms.publishing.models import ACTIVE_STATES, FINAL_STATES, Channel, Publication
@@ -198,17 +198,13 @@ def publication_json(pub: Publication) -> dict:
 # --- scheduling (C4 C5 C8) -----------------------------------------------------------------------
 
 def may_schedule(user, post: Post) -> bool:
-    """The account administrator of every target channel ("publish"), or the platform supervisor
-    ("publish.approve_withdraw": at approval, and for a later day with a reason, C8)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.has_permission("publish.approve_withdraw"):
-        return True
-    return bool(post.channels) and all(user.has_permission("publish", ("channel", c.id)) for c in post.channels)
+    """The account administrator or the platform supervisor of every target channel (issue 13:
+    asked per channel, cms/publishing/policy.py)."""
+    return policy.can_schedule(user, post)
 
 
 def may_publish_channel(user, channel: Channel) -> bool:
-    return user.has_permission("publish", ("channel", channel.id)) or user.has_permission("publish.approve_withdraw")
+    return policy.can_publish_on(user, channel)
 
 
 def _approved_submission(post: Post):
@@ -250,17 +246,20 @@ def approved_for_sending(post: Post):
     return sub
 
 
-def check_day(user, sub, at: datetime | None, override_reason: str | None) -> tuple[datetime, str]:
+def check_day(user, sub, at: datetime | None, override_reason: str | None,
+              channels: list[Channel] | None = None) -> tuple[datetime, str]:
     """(the time, the override reason kept) for sending the approved `sub`'s post at `at` (default
-    now). C8: its day is the later of the approval day and the planned day; a later one only by the
-    platform supervisor, with a reason."""
+    now) to `channels` (default: all the post's). C8: its day is the later of the approval day and
+    the planned day; a later one only by the platform supervisor of every one of those channels,
+    with a reason."""
+    may_override = policy.can_override_day(user, sub.post.channels if channels is None else channels)
     now = workdays.now()
     at = max(at or now, now)
     reason = (override_reason or "").strip()[:500]
     day = workdays.local(at).date()
     c8_day = max(workdays.today(), sub.publish_day or workdays.today())
     if day > c8_day:
-        if not user.has_permission("publish.approve_withdraw"):
+        if not may_override:
             raise Refused(_("An approved post goes out the same day (C8): %(day)s is later than %(c8)s. Only the "
                             "platform supervisor may set a later day, with a reason.", day=day.isoformat(),
                             c8=c8_day.isoformat()), code="C8", fields={"at": [_("Today only (C8).")]})
@@ -268,7 +267,7 @@ def check_day(user, sub, at: datetime | None, override_reason: str | None) -> tu
             raise Refused(_("A later day than %(c8)s breaks C8: give the reason for the exception.",
                             c8=c8_day.isoformat()), code="C8",
                           fields={"override_reason": [_("Required for a later day (C8).")]})
-    elif reason and not user.has_permission("publish.approve_withdraw"):
+    elif reason and not may_override:
         reason = ""  # an override reason means nothing on the day itself
     return at, reason
 
@@ -280,8 +279,8 @@ def schedule(user, post: Post, at: datetime | None = None, override_reason: str 
     started yet is moved to the new time; a failed one is tried again; one in flight or published
     is left alone."""
     if not may_schedule(user, post):
-        raise Refused(_("Only the account administrator of the post's channels, or the platform supervisor, "
-                        "schedules it."), code="forbidden", status=403)
+        raise Refused(_("Only the account administrator or the platform supervisor of every one of the post's "
+                        "channels schedules it."), code="forbidden", status=403)
     sub = approved_for_sending(post)
     channels = [c for c in post.channels]
     if not channels:
@@ -290,7 +289,7 @@ def schedule(user, post: Post, at: datetime | None = None, override_reason: str 
     if inactive:
         raise Refused(_("Channel %(names)s is inactive.", names="、".join(inactive)), code="invalid")
     now = workdays.now()
-    at, reason = check_day(user, sub, at, override_reason)
+    at, reason = check_day(user, sub, at, override_reason, channels)
     touched: list[Publication] = []
     for channel in channels:
         push = bool((sub.push or {}).get(str(channel.id))) if channel.platform == "wechat" else None

@@ -92,14 +92,10 @@ def get_channel_by_name(name: str) -> Channel:
 
 def can_manage(user, channel: Channel | None = None) -> bool:
     """channel.manage for this channel (a global or a channel-scoped account administrator); with
-    no channel, held globally (creating channels)."""
-    from cms.permissions import role_grants
+    no channel, held globally (creating channels). cms/publishing/policy.py decides."""
+    from cms.publishing.policy import can_manage_channel
 
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if channel is None:
-        return any(role_grants(r.role, "channel.manage") and r.scope_type is None for r in user.roles)
-    return user.has_permission("channel.manage", ("channel", channel.id))
+    return can_manage_channel(user, channel)
 
 
 def managed_channels(user) -> list[Channel]:
@@ -311,8 +307,7 @@ def _manager(raw, platform: str, channel: Channel | None, bad) -> int | None:
             bad("manager_id", _("Name the designated manager who holds this channel's credentials (C17)."))
         return None
     user = db.session.get(User, int(raw)) if raw.isdigit() else None
-    scope = ("channel", channel.id if channel else None)
-    if user is None or not user.is_active or not user.has_permission("channel.manage", scope):
+    if user is None or not user.is_active or not can_manage(user, channel):
         bad("manager_id", _("The designated manager must be an active account administrator (C17)."))
         return None
     return user.id

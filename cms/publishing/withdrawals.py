@@ -31,7 +31,7 @@ from cms.auth.models import User, users_with_role
 from cms.content.models import Post, Revision
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
-from cms.publishing import outbox
+from cms.publishing import outbox, policy
 from cms.publishing import withdrawal_rules as rules
 from cms.publishing.channels import adapter_for
 from cms.publishing.channels.base import PlatformError
@@ -89,15 +89,12 @@ def open_for(post: Post) -> Withdrawal | None:
 def may_request_channels(user, post: Post) -> set[int]:
     """The post's channels this user may ask to withdraw it from: its account administrator (global
     or of that channel), or a platform supervisor (likewise)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return set()
-    return {c.id for c in post.channels if user.has_permission(REQUEST, ("channel", c.id))}
+    return policy.withdrawable_channels(user, post)
 
 
 def may_decide(user, w: Withdrawal) -> bool:
     """A platform supervisor of every channel the request names (the four-eyes rule is asked apart)."""
-    return bool(user.is_active and w.channel_ids) and all(
-        user.has_permission(APPROVE, ("channel", cid)) for cid in w.channel_ids)
+    return policy.withdrawal_policy.can_decide(user, w)
 
 
 def may_decide_now(user, w: Withdrawal) -> bool:
@@ -107,8 +104,7 @@ def may_decide_now(user, w: Withdrawal) -> bool:
 
 
 def may_retry(user, w: Withdrawal) -> bool:
-    return bool(user.is_active and w.channel_ids) and all(
-        user.has_permission(REQUEST, ("channel", cid)) for cid in w.channel_ids)
+    return policy.withdrawal_policy.can_retry(user, w)
 
 
 def may_retry_now(user, w: Withdrawal) -> bool:
@@ -118,7 +114,7 @@ def may_retry_now(user, w: Withdrawal) -> bool:
 
 def waiting_for(user) -> list[Withdrawal]:
     """Pending requests this supervisor may decide (not their own, not on their own post)."""
-    if not user.has_permission(APPROVE):
+    if not user.holds(APPROVE):  # whether to look at all; may_decide_now asks each request's channels
         return []
     pending = db.session.scalars(select(Withdrawal).where(Withdrawal.state == "pending")
                                  .order_by(Withdrawal.requested_at, Withdrawal.id)).all()

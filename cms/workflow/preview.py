@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 
 from cms.audit.service import record
 from cms.content.models import Post
-from cms.content.policy import can_view
 from cms.errors import Refused
 from cms.publishing.channels.base import PlatformError
 from cms.publishing.channels.wechat import WeChatAdapter
 from cms.publishing.outbox import Job
+from cms.workflow.policy import can_preview
 
 
 class PreviewJob(Job):
@@ -43,7 +43,7 @@ def preview_channel(post: Post):
 
 def send_preview(user, post: Post) -> int:
     """Send the current revision to the user's WeChat ID; returns the platform's msg_id."""
-    if not can_view(user, post) or not (user.has_permission("post.review") or post.created_by_id == user.id):
+    if not can_preview(user, post):
         raise Refused(_("Only the author and reviewers send previews."), code="forbidden", status=403)
     if not user.wechat_id:
         raise Refused(_("Enter your WeChat ID on your profile page first: previews go there."),

@@ -245,7 +245,9 @@ def _local(dt: datetime | None) -> str:
 
 def is_author_side(user, post: Post) -> bool:
     """The author, or a contributor or head of the post's department (who edit its drafts)."""
-    return post.created_by_id == user.id or user.has_permission("post.create", ("department", post.department_id))
+    from cms.content.policy import is_author_side as author_side
+
+    return author_side(user, post)
 
 
 def active_submission(post: Post) -> Submission | None:
@@ -380,7 +382,10 @@ def decide(user, post: Post, data: dict) -> Review:
         sub.approved_at = now
         sub.publish_day = engine.approval_day(workdays.local(now).date(), post.planned_date)
         _assign(sub, [], "role")
-        admins = users_with_role("account_admin")
+        from cms.publishing.policy import publishes_any
+
+        # the account administrators of its channels (issue 13: not another channel's)
+        admins = [u for u in users_with_role("account_admin") if publishes_any(u, post)]
         _notify([post.created_by, *admins], "approved",
                 _("「%(title)s」 is approved: publish it on %(day)s (C8).", title=post.title,
                   day=sub.publish_day.isoformat()), post)

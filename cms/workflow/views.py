@@ -20,8 +20,9 @@ from cms.errors import Refused
 from cms.extensions import db
 from cms.navigation import counted
 from cms.permissions import SELF, requires
+from cms.publishing import policy as publishing_policy
 from cms.publishing.models import Channel
-from cms.workflow import engine, service
+from cms.workflow import engine, policy, service
 from cms.workflow.forms import (
     CsrfForm,
     DecisionForm,
@@ -43,13 +44,18 @@ def _inbox_count(user) -> int:
 
 @counted("workflow.publish_today")
 def _queue_count(user) -> int:
-    return len(service.publish_queue())
+    return len(_queue_for(user))
+
+
+def _queue_for(user) -> list:
+    """Today's approved posts (C8) on a channel this user publishes on (issue 13: not the others')."""
+    return [s for s in service.publish_queue() if publishing_policy.publishes_any(user, s.post)]
 
 
 @provider
 def _waiting_reviews(user):
     """Home page: the steps waiting for this reviewer, overdue first in red."""
-    if not user.has_permission("post.review"):
+    if not user.holds("post.review"):  # a home page section; the inbox lists the steps routed to them
         return None
     now = workdays.now()
     subs = db.session.scalars(service.inbox_query(user)).all()
@@ -61,13 +67,13 @@ def _waiting_reviews(user):
 @provider
 def _approved_to_publish(user):
     """Home page of the account administrator: approved posts due today; late ones in red (C8)."""
-    if not user.has_permission("publish"):
+    if not user.holds("publish"):
         return None
     today = workdays.today()
     return {"title": _("Approved, to publish (C8)"), "empty": _("Nothing approved is waiting to go out."),
             "items": [{"label": _("%(title)s (due %(day)s)", title=s.post.title, day=s.publish_day.isoformat()),
                        "url": url_for("content.post_view", post_id=s.post_id), "overdue": s.publish_day < today}
-                      for s in service.publish_queue()]}
+                      for s in _queue_for(user)]}
 
 
 @provider
@@ -173,7 +179,7 @@ def review(post_id: int):
         diff=content.diff(post, base, post.current.number) if base else None,
         findings=content.findings(post), timeline=service.timeline(post), form=DecisionForm(),
         action=CsrfForm(), wechat=[(c, service.push_status(c)) for c in wechat],
-        reassignable=service.reviewers_for_reassign() if current_user.has_permission("workflow.manage") else [],
+        reassignable=service.reviewers_for_reassign() if policy.can_reassign(current_user, active) else [],
         author_side=service.is_author_side(current_user, post))
 
 
@@ -197,7 +203,7 @@ def decide(post_id: int):
         return _back(post_id, "workflow.review"), 303
     flash(_("Approved.") if review.action == "approve" else _("Rejected: the post is back with its author."),
           "success")
-    return redirect(url_for("workflow.inbox") if current_user.has_permission("post.review") else
+    return redirect(url_for("workflow.inbox") if current_user.holds("post.review") else
                     url_for("content.post_view", post_id=post_id))
 
 
@@ -278,7 +284,7 @@ def delegation_revoke(delegation_id: int):
 @bp.route("/publish/today")
 @requires("publish")
 def publish_today():
-    return render_template("workflow/publish_today.html", subs=service.publish_queue(), today=workdays.today())
+    return render_template("workflow/publish_today.html", subs=_queue_for(current_user), today=workdays.today())
 
 
 @bp.route("/calendar")
