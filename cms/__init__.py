@@ -40,6 +40,11 @@ def create_app(config: dict | None = None) -> Flask:
     images.configure(max_pixels=app.config["IMAGE_MAX_PIXELS"],
                      decode_concurrency=app.config["IMAGE_DECODE_CONCURRENCY"])
 
+    from cms import web
+    from cms.audit import origin
+
+    origin.provide(web.request_origin)  # who acts and from where, for services (no Flask globals there)
+
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:
         # Behind N proxies: the browser's address from X-Forwarded-For, so the per-IP throttle (U3)

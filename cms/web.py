@@ -1,7 +1,8 @@
 """Small helpers the HTML views share."""
 from urllib.parse import urlsplit
 
-from flask import flash
+from flask import flash, has_request_context, request
+from flask_login import current_user
 
 from cms.errors import Refused
 
@@ -29,3 +30,12 @@ def flash_refusal(e: Refused, form=None, field_map: dict | None = None) -> None:
                 placed = True
     if not placed:
         flash(e.message, "danger")
+
+
+def request_origin() -> tuple[object | None, str]:
+    """(the logged-in user, the client's address) of the request being served, for the audit
+    trail and the archive (registered with cms.audit.origin by create_app)."""
+    if not has_request_context():
+        return None, ""
+    user = current_user._get_current_object() if current_user and current_user.is_authenticated else None
+    return user, request.remote_addr or ""

@@ -9,18 +9,18 @@ import json
 import re
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from html.parser import HTMLParser
 from typing import IO, Any
 
-from flask import has_request_context, render_template
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import Select, select
 
 from cms import workdays
 from cms.archive.models import ACTIONS, ArchiveRecord
+from cms.audit import origin
 from cms.audit.service import record as audit
 from cms.content.models import Asset, Blob, Post
 from cms.errors import NotFound, Refused
@@ -145,9 +145,8 @@ def request_of(post: Post, revision) -> dict:
 
 
 def _actor_name() -> str:
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user.username
-    return ""
+    actor = origin.current()[0]
+    return actor.username if actor is not None else ""
 
 
 def _json(value: Any) -> Any:
@@ -366,7 +365,7 @@ def _blobs(shas: set[str]) -> dict[str, Blob]:
     return {b.sha256: b for b in db.session.scalars(select(Blob).where(Blob.sha256.in_(shas)))}
 
 
-def write_zip(records, out: IO[bytes], meta: dict) -> int:
+def write_zip(records, out: IO[bytes], meta: dict, page: Callable[..., str]) -> int:
     """Per record a folder with article.html, record.json and images/<sha256>.<ext>; index.json
     at the top. Returns the number of records written."""
     index = []
@@ -380,7 +379,7 @@ def write_zip(records, out: IO[bytes], meta: dict) -> int:
                 names[sha] = name
                 _put(z, f"{folder}/{name}", rec.at, blob.data, zipfile.ZIP_STORED)  # compressed already
             body = rewrite_images(rec.html, local_images(rec, lambda sha, _fmt, names=names: names.get(sha, "")))
-            article = render_template("archive/article.html", rec=rec, body=body)
+            article = page(rec=rec, body=body)
             data = record_json(rec)
             data["images"] = [{**i, "file": names.get(i.get("sha256", ""))} for i in data["images"]]
             _put(z, f"{folder}/article.html", rec.at, article)
@@ -403,8 +402,9 @@ def _put(z: zipfile.ZipFile, name: str, at: datetime, data: str | bytes,
     z.writestr(info, data)
 
 
-def export(user, f: Filters) -> tuple[str, IO[bytes], int]:
-    """(file name, the zip, records) for validated filters; audited and committed."""
+def export(user, f: Filters, page: Callable[..., str]) -> tuple[str, IO[bytes], int]:
+    """(file name, the zip, records) for validated filters; audited and committed. `page(rec=, body=)`
+    renders one record's article.html (the web layer's template)."""
     # In memory up to 32 MB, then on disk; handed to send_file, which closes it after sending.
     out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115
     scope = ({"post": f.post_id} if f.post_id is not None
@@ -416,7 +416,7 @@ def export(user, f: Filters) -> tuple[str, IO[bytes], int]:
     # Oldest first inside the zip; yield_per keeps a long range from loading every body at once.
     query = filtered(user, f).order_by(None).order_by(ArchiveRecord.at, ArchiveRecord.id)
     try:
-        count = write_zip(db.session.scalars(query.execution_options(yield_per=50)), out, meta)
+        count = write_zip(db.session.scalars(query.execution_options(yield_per=50)), out, meta, page)
     except BaseException:
         out.close()
         raise

@@ -74,6 +74,10 @@ def image(record_id: int, sha256: str):
     return response.make_conditional(request)
 
 
+def _article_page(**context) -> str:
+    return render_template("archive/article.html", **context)
+
+
 @bp.route("/export")
 @requires(READ)
 def export():
@@ -82,7 +86,7 @@ def export():
     except Refused as e:
         db.session.rollback()
         return render_template("archive/refused.html", message=e.message), e.status
-    name, data, _count = service.export(current_user, f)
+    name, data, _count = service.export(current_user, f, _article_page)
     response = send_file(data, mimetype="application/zip", as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -10,11 +10,10 @@ import hashlib
 import json
 from typing import Any
 
-from flask import has_request_context, request
-from flask_login import current_user
 from sqlalchemy import select
 
 from cms import workdays
+from cms.audit import origin
 from cms.audit.models import AuditEntry, AuditHead
 from cms.extensions import db
 
@@ -49,16 +48,6 @@ def _fields(e: AuditEntry) -> dict:
     }
 
 
-def _current_actor():
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user._get_current_object()
-    return None
-
-
-def _client_ip() -> str:
-    return (request.remote_addr or "") if has_request_context() else ""
-
-
 def record(action: str, target=None, *, before: dict | None = None, after: dict | None = None,
            actor=None, ip: str | None = None) -> AuditEntry:
     """Append one entry to the chain in the current transaction (the caller commits)."""
@@ -83,7 +72,7 @@ def record_many(items: list[dict]) -> list[AuditEntry]:
 
 def _entry(seq: int, prev_hash: str, action: str, target=None, *, before: dict | None = None,
            after: dict | None = None, actor=None, ip: str | None = None) -> AuditEntry:
-    actor = actor if actor is not None else _current_actor()
+    actor = actor if actor is not None else origin.current()[0]
     target_type = target_id = ""
     if isinstance(target, tuple):
         target_type, target_id = target[0], str(target[1])
@@ -95,7 +84,7 @@ def _entry(seq: int, prev_hash: str, action: str, target=None, *, before: dict |
         action=action, target_type=target_type, target_id=target_id,
         before=redact(before) if before is not None else None,
         after=redact(after) if after is not None else None,
-        ip=ip if ip is not None else _client_ip(), prev_hash=prev_hash,
+        ip=ip if ip is not None else origin.current()[1], prev_hash=prev_hash,
     )
     # The stored JSON is what the hash covers: normalise through a JSON round trip first.
     entry.before = json.loads(json.dumps(entry.before, default=str)) if entry.before is not None else None
