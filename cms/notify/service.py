@@ -278,13 +278,8 @@ def deliver_wecom(ids: Iterable[int], *, attempt: int = 1) -> dict:
     distinct text and link to up to 1000 users. Returns {"sent", "failed", "retry": [ids], "delay"}:
     `retry` were left "pending" for another try after `delay` seconds (a busy platform or no answer;
     RETRY_DELAYS; from the last attempt on they fail)."""
-    from cms.platforms.wecom import (
-        TOUSER_MAX,
-        WeChatClientException,
-        WeComTokenError,
-        classify_wecom,
-        send_text_card,
-    )
+    from cms.platforms import CallError
+    from cms.platforms.wecom import TOUSER_MAX, classify_wecom, send_text_card
 
     outcome: dict = {"sent": 0, "failed": 0, "retry": [], "delay": None}
     settings = wecom_settings()
@@ -317,8 +312,8 @@ def deliver_wecom(ids: Iterable[int], *, attempt: int = 1) -> dict:
             result = send_text_card(
                 client, settings["agent_id"], list(users), msg["title"], msg["description"], msg["url"], msg["btntxt"]
             )
-        except WeChatClientException as e:
-            kind = classify_wecom(e.errcode, token_call=isinstance(e, WeComTokenError))
+        except CallError as e:
+            kind = classify_wecom(e.errcode, token_call=e.token_call)
             retry = kind in ("backoff", "refresh") and attempt <= len(RETRY_DELAYS)
             log.warning("WeCom message/send failed (%s %s) for notifications %s%s", e.errcode, e.errmsg,
                         sorted(users.values()), ", will retry" if retry else "")

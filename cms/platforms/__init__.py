@@ -3,31 +3,30 @@
 wechat.make_mp_client(appid, secret, base_url=..., session=..., timeout=10)  official accounts
 toutiao.ToutiaoClient(app_id, app_secret, base_url, session=None)             Toutiao-style channel
 errors.classify(errcode) / describe(errcode, errmsg)                          what to do, what to say
+calls.CallError / translated()                                                a failed call, never a wechatpy type
 storage.storage_for(url) / DatabaseStorage / RedisStorage / share_refresh     the shared token storage
 wecom.make_wecom_client(corp_id, secret, base_url=..., session=...) / send_text_card   WeCom app messages
 callbacks.check_signature / decrypt / parse                                    WeChat → us (cms/callbacks)
 """
 
+from cms.platforms.calls import CallError, translated
 from cms.platforms.errors import classify, classify_toutiao, describe, describe_toutiao, retry_delay
 from cms.platforms.storage import DatabaseStorage, RedisStorage, share_refresh, storage_for
 from cms.platforms.toutiao import ToutiaoClient, ToutiaoError
 from cms.platforms.wechat import (
-    APILimitedException,
     MemoryStorage,
     MPClient,
     SessionStorage,
-    WeChatClientException,
     make_mp_client,
 )
 from cms.platforms.wecom import WeComClient, classify_wecom, make_wecom_client, send_text_card
 
 __all__ = [
-    "APILimitedException",
+    "CallError",
     "DatabaseStorage",
     "MemoryStorage",
     "RedisStorage",
     "SessionStorage",
-    "WeChatClientException",
     "MPClient",
     "ToutiaoClient",
     "ToutiaoError",
@@ -37,6 +36,7 @@ __all__ = [
     "describe_toutiao",
     "make_mp_client",
     "retry_delay",
+    "translated",
     "WeComClient",
     "classify_wecom",
     "make_wecom_client",

@@ -212,19 +212,22 @@ def send_text_card(
     button text to 4 characters (the description is the caller's: see textcard_description).
     Recipients WeCom refused come back in `invalid_users` (also those it does not license:
     `unlicenseduser`). When every one is invalid WeCom answers 81013, raised as
-    WeChatClientException like any other error code."""
+    CallError like any other error code (`token_call` when gettoken itself failed)."""
     users = list(dict.fromkeys(u for u in userids if u))
     if not users:
         raise ValueError("no recipients")
     if len(users) > TOUSER_MAX:
         raise ValueError(f"at most {TOUSER_MAX} recipients per message")
-    result = client.message.send_text_card(
-        int(agent_id),
-        users,
-        clip_bytes(title, TEXTCARD_TITLE_MAX),
-        clip_bytes(description, TEXTCARD_DESCRIPTION_MAX, ellipsis=""),
-        url,
-        btntxt=btntxt[:TEXTCARD_BTNTXT_MAX],
-    )
+    from cms.platforms.calls import translated
+
+    with translated():
+        result = client.message.send_text_card(
+            int(agent_id),
+            users,
+            clip_bytes(title, TEXTCARD_TITLE_MAX),
+            clip_bytes(description, TEXTCARD_DESCRIPTION_MAX, ellipsis=""),
+            url,
+            btntxt=btntxt[:TEXTCARD_BTNTXT_MAX],
+        )
     invalid = _split(result.get("invaliduser")) | _split(result.get("unlicenseduser"))
     return SendResult(msgid=str(result.get("msgid") or ""), invalid_users=invalid, raw=result)

@@ -498,12 +498,7 @@ def toutiao_client(channel: Channel, *, timeout: float | None = None, shared_ref
 
 
 def _platform_answer(channel: Channel) -> tuple[bool, str]:
-    from cms.platforms import (
-        ToutiaoError,
-        WeChatClientException,
-        describe,
-        describe_toutiao,
-    )
+    from cms.platforms import CallError, ToutiaoError, describe, describe_toutiao, translated
 
     if channel.platform == "website":
         return False, _("A website channel publishes on this site: there is no platform to connect to.")
@@ -513,7 +508,8 @@ def _platform_answer(channel: Channel) -> tuple[bool, str]:
         if channel.platform == "wechat":
             client = mp_client(channel, shared_refresh=False)
             # Always ask the platform (not the stored token): this is what proves the AppSecret.
-            result = client.fetch_access_token()
+            with translated():
+                result = client.fetch_access_token()
             expires_in = int(result.get("expires_in") or 0)
         else:
             client = toutiao_client(channel, shared_refresh=False)
@@ -521,7 +517,7 @@ def _platform_answer(channel: Channel) -> tuple[bool, str]:
             expires_in = round((client.session.get(client.expires_at_key) or 0) - time.time())
     except Refused as e:
         return False, e.message
-    except WeChatClientException as e:
+    except CallError as e:
         if e.errcode is None:
             return False, _("The platform did not answer at %(url)s: %(text)s", url=api_base_url(channel),
                             text=describe(None, e.errmsg))

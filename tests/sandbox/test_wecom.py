@@ -7,8 +7,8 @@ import pytest
 import requests
 from wechatpy.exceptions import WeChatClientException
 
-from cms.platforms import MemoryStorage, classify_wecom, make_wecom_client, send_text_card
-from cms.platforms.wecom import TEXTCARD_DESCRIPTION_MAX, WeComTokenError, clip_bytes, textcard_description
+from cms.platforms import CallError, MemoryStorage, classify_wecom, make_wecom_client, send_text_card
+from cms.platforms.wecom import TEXTCARD_DESCRIPTION_MAX, clip_bytes, textcard_description
 
 CORP = "wwsandboxcorp0001"
 AGENT = 1000002
@@ -76,9 +76,9 @@ def test_gettoken_refusals(qy_base, corp, secret, errcode):
 
 def test_wrong_secret_is_40001_and_permanent(wecom_client, sandbox_state):
     sandbox_state.wecom.add_corp(CORP, "the-real-secret")
-    with pytest.raises(WeChatClientException) as e:
+    with pytest.raises(CallError) as e:
         _card(wecom_client(secret="sandbox-secret"), ["editor"])
-    assert e.value.errcode == 40001 and isinstance(e.value, WeComTokenError)
+    assert e.value.errcode == 40001 and e.value.token_call
     assert classify_wecom(40001, token_call=True) == "permanent" and classify_wecom(40001) == "refresh"
     assert _card(wecom_client(secret="the-real-secret"), ["editor"]).invalid_users == set()
 
@@ -107,7 +107,7 @@ def test_a_token_refused_twice_is_not_retried_forever(wecom_client, sandbox_stat
     client = wecom_client()
     _card(client, ["editor"])
     sandbox_state.inject_fault("/qy/cgi-bin/message/send", errcode=42001, times=5)
-    with pytest.raises(WeChatClientException) as e:
+    with pytest.raises(CallError) as e:
         _card(client, ["editor"])
     assert e.value.errcode == 42001
     sends = [p for _t, p, _o in sandbox_state.calls if p.endswith("message/send")]
@@ -120,10 +120,10 @@ def test_unknown_and_disabled_members_come_back_invalid(wecom_client, sandbox_st
     result = _card(wecom_client(), ["editor", "nobody", "departed"])
     assert result.invalid_users == {"nobody", "departed"}
     assert sandbox_state.wecom.messages[-1].touser == ["editor"]
-    with pytest.raises(WeChatClientException) as e:
+    with pytest.raises(CallError) as e:
         _card(wecom_client(), ["nobody", "departed"])
     assert e.value.errcode == 81013 and classify_wecom(81013) == "permanent"
-    assert e.value.response.json()["invaliduser"] == "nobody|departed"
+    assert e.value.body["invaliduser"] == "nobody|departed"
     assert len(sandbox_state.wecom.messages) == 1
 
 
@@ -216,11 +216,11 @@ def test_user_get(wecom_client, sandbox_state):
 def test_faults_latency_and_unemulated_paths(wecom_client, sandbox_state, qy_base):
     client = wecom_client()
     sandbox_state.inject_fault("message/send", errcode=-1, appid=CORP)
-    with pytest.raises(WeChatClientException) as e:
+    with pytest.raises(CallError) as e:
         _card(client, ["editor"])
     assert e.value.errcode == -1 and classify_wecom(-1) == "backoff"
     sandbox_state.inject_fault("message/send", http_status=502)
-    with pytest.raises(WeChatClientException) as e:
+    with pytest.raises(CallError) as e:
         _card(client, ["editor"])
     assert e.value.errcode is None and classify_wecom(None) == "backoff"
     _card(client, ["editor"])

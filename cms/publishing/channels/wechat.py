@@ -22,7 +22,7 @@ import time
 import requests
 
 from cms.content.images import ImageRejected
-from cms.platforms import WeChatClientException, classify, describe
+from cms.platforms import CallError, classify, describe, translated
 from cms.publishing.channels.base import Adapter, Job, PlatformError, Status, replace_images
 
 PUBLISH_STATUS_TEXT = {
@@ -56,18 +56,15 @@ class WeChatAdapter(Adapter):
         success: its answer (the JSON body) is returned."""
         job.calling()
         try:
-            return fn(*args, **kwargs)
-        except WeChatClientException as e:
+            with translated():
+                return fn(*args, **kwargs)
+        except CallError as e:
             code = e.errcode
-            try:
-                code = int(code) if code is not None else None
-            except (TypeError, ValueError):
-                code = None
             if code is not None and code in ok_codes:
-                return _body(e)
-            errmsg = str(e.errmsg) if e.errmsg is not None else ""
-            if code is None and getattr(e, "response", None) is not None:
-                errmsg = errmsg or f"HTTP {e.response.status_code}"
+                return e.body
+            errmsg = e.errmsg
+            if code is None and e.http_status is not None:
+                errmsg = errmsg or f"HTTP {e.http_status}"
             raise PlatformError(classify(code), code, describe(code, errmsg or None), step=step,
                                 errmsg=errmsg) from None
         except requests.RequestException as e:
@@ -266,12 +263,6 @@ class WeChatAdapter(Adapter):
             raise PlatformError("permanent", None, "没有已发表文章的 article_id，无法撤回：请在公众平台「发表记录」中核对",
                                 step="withdraw")
 
+
 def _lost(job: Job) -> bool:
     return bool(job.publication.progress.get("publish", {}).get("lost"))
-
-
-def _body(e: WeChatClientException) -> dict:
-    try:
-        return e.response.json()
-    except Exception:  # noqa: BLE001 - no readable body: the caller sees the missing keys
-        return {}
