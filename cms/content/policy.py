@@ -21,6 +21,7 @@ import sys
 from sqlalchemy import false, or_, select
 
 from cms.content.models import Post, Revision, post_channel
+from cms.content.review_hooks import review
 from cms.permissions import policy_for
 
 EDITABLE_STATES = ("draft", "rejected")
@@ -55,9 +56,7 @@ def visible_posts(user, query):
         return query
     if not user.is_active:
         return query.where(false())
-    from cms.workflow.policy import reviewing_posts
-
-    conditions = [Post.created_by_id == user.id, Post.id.in_(reviewing_posts(user))]
+    conditions = [Post.created_by_id == user.id, Post.id.in_(review().reviewing_posts(user))]
     departments = _departments(user)
     if departments:
         conditions.append(Post.department_id.in_(departments))
@@ -77,9 +76,7 @@ def can_view(user, post: Post) -> bool:
     channels = read_channels(user)
     if channels and any(c.id in channels for c in post.channels):
         return True
-    from cms.workflow.policy import takes_part
-
-    return takes_part(user, post)
+    return review().takes_part(user, post)
 
 
 def can_create(user, department_id: int | None = None) -> bool:
@@ -101,9 +98,7 @@ def can_edit(user, post: Post) -> bool:
         return False
     if post.status not in EDITABLE_STATES:
         if post.status in ("in_review", "approved"):
-            from cms.workflow.service import may_edit
-
-            return may_edit(user, post)
+            return review().may_edit(user, post)
         return False
     return is_author_side(user, post)
 

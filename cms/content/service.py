@@ -31,6 +31,7 @@ from cms.content.models import (
 )
 from cms.content.policy import can_clear_confidential, can_create, can_edit, visible_posts
 from cms.content.render import asset_references, plain_text, render_article, wrap_for_preview
+from cms.content.review_hooks import review
 from cms.content.themes import Theme
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
@@ -281,9 +282,7 @@ def save(user, post: Post, data: dict, base_revision: int | None, note: str = ""
         return current  # nothing changed: no new revision
     rev = _new_revision(user, post, rev_fields, based_on=base_revision, note=note)
     db.session.flush()
-    from cms.workflow.service import after_revision
-
-    after_revision(user, post, rev, current)  # C7: a may-edit step goes on; the author's edit restarts
+    review().after_revision(user, post, rev, current)  # C7: a may-edit step goes on; the author's edit restarts
     record("post.revised", post, before={"revision": current.number, "hash": current.content_hash},
            after={"revision": rev.number, "hash": rev.content_hash, "note": note})
     db.session.query(DraftBuffer).filter_by(user_id=user.id, post_id=post.id).delete()

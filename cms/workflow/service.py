@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from cms import workdays
 from cms.audit.service import record
 from cms.auth.models import RoleAssignment, User, users_with_role
+from cms.content import review_hooks
 from cms.content.checks import ERROR, WARNING
 from cms.content.models import Post, Revision
 from cms.errors import Conflict, NotFound, Refused
@@ -27,6 +28,7 @@ from cms.workflow.models import (
     WorkflowTemplate,
     WorkflowVersion,
 )
+from cms.workflow.policy import reviewing_posts, takes_part
 
 
 def _refuse(r: engine.Refusal, **fields):
@@ -660,3 +662,12 @@ def calendar_month(user, month, channel_id: int | None = None) -> dict:
     for post, publish_day in db.session.execute(visible_posts(user, q).order_by(Post.id)).all():
         days.setdefault(publish_day or post.planned_date, []).append(post)
     return days
+
+
+def _register_with_content() -> None:
+    """The post policy and the content service ask these (content sits below the workflow)."""
+    review_hooks.register(review_hooks.ReviewHooks(takes_part=takes_part, reviewing_posts=reviewing_posts,
+                                                   may_edit=may_edit, after_revision=after_revision))
+
+
+_register_with_content()
