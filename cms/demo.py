@@ -68,7 +68,7 @@ DEMO_CHANNEL_MANAGER = "account_admin"
 def load_channels_and_words() -> None:
     from cms.content import checks
     from cms.content.models import ForbiddenWord
-    from cms.content.service import set_words
+    from cms.content.service import set_word_lists
     from cms.publishing import service as channels
     from cms.publishing.models import Channel
     from cms.sandbox.state import SANDBOX_SECRET
@@ -93,8 +93,7 @@ def load_channels_and_words() -> None:
             channels.update_channel(channel, {"slug": extra["slug"]})
     db.session.commit()
     if not db.session.scalar(select(ForbiddenWord.id).limit(1)):
-        for category, terms in checks.load_seed_terms().items():
-            set_words(category, terms)
+        set_word_lists(checks.load_seed_terms())
 
 
 def load() -> list[tuple[str, str]]:

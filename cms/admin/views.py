@@ -62,7 +62,6 @@ def user_edit(user_id: int):
             service.update_user(user, real_name=form.real_name.data, department_id=form.department_id.data,
                                 title=form.title.data, phone=form.phone.data or "", hire_date=form.hire_date.data)
         except Refused as e:
-            db.session.rollback()
             flash_refusal(e, form, {"department": "department_id"})
         else:
             flash(_("Saved."), "success")
@@ -91,7 +90,6 @@ def user_add_role(user_id: int):
         service.set_roles(user, wanted)
         flash(_("Role added."), "success")
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
@@ -131,7 +129,6 @@ def user_action(user_id: int, action: str):
             flash(_("New one-time password for %(name)s (shown once; it must be changed at login): %(pw)s",
                     name=user.real_name, pw=password), "success")
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
@@ -151,7 +148,6 @@ def user_depart(user_id: int):
         flash(_("%(name)s is marked departed; login and API tokens have stopped (U4).", name=user.real_name),
               "success")
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
@@ -166,7 +162,6 @@ def departments():
             service.create_department(form.name.data, form.parent_id.data or None, form.kind.data,
                                       is_office=form.is_office.data, is_admin_office=form.is_admin_office.data)
         except Refused as e:
-            db.session.rollback()
             flash_refusal(e, form)
         else:
             flash(_("Unit added."), "success")

@@ -84,7 +84,6 @@ def export():
     try:
         f = service.export_filters(current_user, request.args)
     except Refused as e:
-        db.session.rollback()
         return render_template("archive/refused.html", message=e.message), e.status
     name, data, _count = service.export(current_user, f, _article_page)
     response = send_file(data, mimetype="application/zip", as_attachment=True, download_name=name)

@@ -27,6 +27,7 @@ from cms.auth.models import (
 from cms.errors import NotFound, Refused
 from cms.extensions import db
 from cms.permissions import ROLE_SCOPES, ROLES, role_label
+from cms.transactions import operation
 
 TOKEN_PREFIX = "cms_"
 
@@ -211,6 +212,7 @@ def _department(department_id) -> Department:
     return dep
 
 
+@operation
 def create_user(*, username: str, real_name: str, department_id: int, title: str = "", phone: str = "",
                 hire_date: date | None = None, roles: list[tuple[str, str | None, int | None]] = (),
                 password: str | None = None, must_change: bool = True) -> tuple[User, str]:
@@ -244,6 +246,7 @@ def create_user(*, username: str, real_name: str, department_id: int, title: str
     return user, initial
 
 
+@operation
 def update_user(user: User, **fields) -> User:
     before = user_snapshot(user)
     if "department_id" in fields:
@@ -277,6 +280,7 @@ def _replace_roles(user: User, roles) -> None:
         user.roles.append(RoleAssignment(role=key[0], scope_type=key[1], scope_id=key[2]))
 
 
+@operation
 def set_roles(user: User, roles) -> User:
     before = user_snapshot(user)
     _replace_roles(user, roles)
@@ -309,6 +313,7 @@ def _withdraw_access(user: User) -> None:
         token.revoked_at = workdays.now()
 
 
+@operation
 def lock(user: User, reason: str = "") -> None:
     """An administrator locks an account (U3: a leaked password is reported, the account locked)."""
     if user.state == "departed":
@@ -320,6 +325,7 @@ def lock(user: User, reason: str = "") -> None:
     db.session.commit()
 
 
+@operation
 def unlock(user: User) -> None:
     if user.state != "suspended" and not user.locked_until:
         raise Refused(_("The account is not locked."), code="conflict", status=409)
@@ -330,6 +336,7 @@ def unlock(user: User) -> None:
     db.session.commit()
 
 
+@operation
 def force_reset(user: User) -> str:
     """A new one-time password the user must change at next login (U3); sessions end."""
     password = generate_password()
@@ -340,6 +347,7 @@ def force_reset(user: User) -> str:
     return password
 
 
+@operation
 def depart(user: User, leave_date: date, confirmed_by: User) -> None:
     """U4: a departing employee's access is removed at once, confirmed by an administrator."""
     if user.state == "departed":
@@ -370,6 +378,7 @@ def users(department_id: int | None = None, state: str | None = None):
 
 # --- departments -------------------------------------------------------------------------------
 
+@operation
 def create_department(name: str, parent_id: int | None, kind: str = "department", *,
                       is_office: bool = False, is_admin_office: bool = False) -> Department:
     name = (name or "").strip()
@@ -417,6 +426,7 @@ def hash_token(token: str) -> str:
 WECHAT_ID = re.compile(r"^[A-Za-z][-_A-Za-z0-9]{5,19}$")
 
 
+@operation
 def set_wechat_id(user: User, wechat_id: str) -> None:
     """The WeChat ID previews of drafts go to (WeChat's rule: 6-20 letters, digits, - and _,
     starting with a letter); blank removes it."""

@@ -82,7 +82,6 @@ def profile():
         try:
             service.set_wechat_id(current_user, wechat.wechat_id.data or "")
         except Refused as e:
-            db.session.rollback()
             flash_refusal(e, wechat, {})
         else:
             flash(_("Your WeChat ID is saved: previews of drafts go there."), "success")

@@ -36,6 +36,7 @@ from cms.content.themes import Theme
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
 from cms.publishing.models import Channel
+from cms.transactions import operation
 
 TEXT_FIELDS = {"title": 200, "author": 64, "digest": 400}
 EDITABLE_STATES = ("draft", "rejected")
@@ -232,6 +233,7 @@ def _apply_post_fields(post: Post, fields: dict) -> dict:
     return fields
 
 
+@operation
 def create_post(user, data: dict) -> Post:
     fields = parse_fields(data)
     if not can_create(user):
@@ -258,6 +260,7 @@ def get_post(user, post_id: int) -> Post:
     return post
 
 
+@operation
 def save(user, post: Post, data: dict, base_revision: int | None, note: str = "") -> Revision:
     """An edit: a new revision. Saving over a newer revision than the one the edit started from is
     refused with both versions, so nothing is overwritten."""
@@ -290,6 +293,7 @@ def save(user, post: Post, data: dict, base_revision: int | None, note: str = ""
     return rev
 
 
+@operation
 def clear_confidential(user, post: Post, reason: str) -> Post:
     """The platform supervisor of the post's channels clears C5's flag, with a reason kept in the
     audit trail."""
@@ -307,6 +311,7 @@ def clear_confidential(user, post: Post, reason: str) -> Post:
     return post
 
 
+@operation
 def restore(user, post: Post, number: int) -> Revision:
     """An old revision's words become a new revision; history stays as it was."""
     old = revision(post, number)
@@ -348,20 +353,37 @@ def wordlist() -> checks.WordList:
     return _wordlist_cache["list"]
 
 
-def set_words(category: str, terms: list[str]) -> int:
-    """Replace one category's forbidden words (administrators, C15)."""
-    clean = sorted({t.strip() for t in terms if t.strip()})
-    if not re.match(r"^[a-z_]{1,32}$", category):
-        raise Refused(_("Unknown word category."), code="invalid", status=400)
-    if any(len(t) > 100 for t in clean):
-        raise Refused(_("A term is at most 100 characters."), code="invalid", status=400)
-    before = db.session.scalar(select(func.count(ForbiddenWord.id)).where(ForbiddenWord.category == category))
-    db.session.execute(delete(ForbiddenWord).where(ForbiddenWord.category == category))
-    db.session.add_all(ForbiddenWord(category=category, term=t) for t in clean)
+def word_lists() -> dict[str, list[str]]:
+    """The forbidden words by category, sorted (C15)."""
+    current: dict[str, list[str]] = {}
+    for category, term in db.session.execute(select(ForbiddenWord.category, ForbiddenWord.term)
+                                             .order_by(ForbiddenWord.category, ForbiddenWord.term)):
+        current.setdefault(category, []).append(term)
+    return current
+
+
+@operation
+def set_word_lists(lists: dict[str, list[str]]) -> int:
+    """Replace the forbidden words of the categories given whose terms changed (administrators,
+    C15), in one transaction, each audited; the number of lists changed."""
+    current = word_lists()
+    changed = 0
+    for category, terms in lists.items():
+        clean = sorted({t.strip() for t in terms if t.strip()})
+        if not re.match(r"^[a-z_]{1,32}$", category):
+            raise Refused(_("Unknown word category."), code="invalid", status=400)
+        if any(len(t) > 100 for t in clean):
+            raise Refused(_("A term is at most 100 characters."), code="invalid", status=400)
+        if clean == current.get(category, []):
+            continue
+        db.session.execute(delete(ForbiddenWord).where(ForbiddenWord.category == category))
+        db.session.add_all(ForbiddenWord(category=category, term=t) for t in clean)
+        record("words.replaced", ("word_category", category), before={"count": len(current.get(category, []))},
+               after={"count": len(clean)})
+        changed += 1
     _wordlist_cache["generation"] = (_wordlist_cache.get("generation") or 0) + 1
-    record("words.replaced", ("word_category", category), before={"count": before}, after={"count": len(clean)})
     db.session.commit()
-    return len(clean)
+    return changed
 
 
 def _image_infos(html: str) -> tuple[checks.ImageInfo, ...]:
@@ -405,6 +427,7 @@ def findings(post: Post) -> list[checks.Finding]:
     return checks.run_checks(article_for(post, post.current), check_context(post))
 
 
+@operation
 def apply_fix(user, post: Post, fix: str, base_revision: int) -> Revision:
     """One click: the fix applied as a new revision."""
     if fix not in checks.FIXES:
@@ -463,6 +486,7 @@ def post_authors(user) -> list:
 
 # --- images --------------------------------------------------------------------------------------
 
+@operation
 def upload_asset(user, data: bytes, source: str, credit: str = "") -> Asset:
     """An image, sniffed, cleaned (EXIF and GPS gone) and stored once by content (C14 source)."""
     if source not in IMAGE_SOURCES:
@@ -536,6 +560,7 @@ def quality_warning(asset: Asset) -> str | None:
 
 # --- autosave ------------------------------------------------------------------------------------
 
+@operation
 def autosave(user, post: Post | None, data: dict, base_revision: int | None) -> DraftBuffer:
     if post is not None and not can_edit(user, post):
         raise Refused(_("You may not edit this post in its current state."), code="forbidden", status=403)

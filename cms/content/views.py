@@ -21,7 +21,7 @@ from cms.content.forms import (
     WordsForm,
     content_label,
 )
-from cms.content.models import STATUSES, Asset, ForbiddenWord
+from cms.content.models import STATUSES, Asset
 from cms.content.policy import can_create, can_edit
 from cms.content.render import wrap_for_preview
 from cms.errors import Conflict, Refused
@@ -105,7 +105,6 @@ def post_new():
         try:
             post = service.create_post(current_user, form.to_data())
         except Refused as e:
-            db.session.rollback()
             flash_refusal(e, form, FIELD_MAP)
         else:
             flash(_("Draft saved as revision 1. The checks below run on every save."), "success")
@@ -129,10 +128,8 @@ def post_edit(post_id: int):
             service.save(current_user, post, form.to_data(), int(base) if str(base).isdigit() else None,
                          note=form.note.data or "")
         except Conflict as e:
-            db.session.rollback()
             return _merge(post, form, e)
         except Refused as e:
-            db.session.rollback()
             flash_refusal(e, form, FIELD_MAP)
         else:
             flash(_("Saved as revision %(n)d.", n=post.current.number), "success")
@@ -197,7 +194,6 @@ def _autosave(post):
     try:
         buffer = service.autosave(current_user, post, body["data"], base)
     except Refused as e:
-        db.session.rollback()
         return jsonify({"error": e.message}), e.status
     return jsonify({"saved_at": buffer.updated_at.isoformat()})
 
@@ -227,7 +223,6 @@ def post_fix(post_id: int):
     try:
         rev = service.apply_fix(current_user, post, form.fix.data or "", int(base) if str(base).isdigit() else None)
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
     else:
         flash(_("Fixed: saved as revision %(n)d.", n=rev.number), "success")
@@ -243,7 +238,6 @@ def post_clear_confidential(post_id: int):
     try:
         service.clear_confidential(current_user, post, request.form.get("reason", ""))
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
     else:
         flash(_("The confidential flag is cleared (C5)."), "success")
@@ -259,7 +253,6 @@ def post_restore(post_id: int, number: int):
     try:
         rev = service.restore(current_user, post, number)
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
     else:
         flash(_("Revision %(old)d restored as revision %(n)d.", old=number, n=rev.number), "success")
@@ -331,7 +324,6 @@ def asset_upload():
                 raise Refused(_("Choose an image file."), code="invalid", fields={"file": [_("Required.")]})
             found = service.upload_asset(current_user, upload.read(), form.source.data or "", form.credit.data or "")
         except Refused as e:
-            db.session.rollback()
             flash_refusal(e, form)
         else:
             flash(_("Image uploaded. Paste this into the body: %(md)s",
@@ -350,26 +342,16 @@ def asset_upload():
 @requires("settings.manage")
 def words():
     form = WordsForm()
-    current: dict[str, list[str]] = {}
-    for category, term in db.session.execute(select(ForbiddenWord.category, ForbiddenWord.term)
-                                             .order_by(ForbiddenWord.category, ForbiddenWord.term)):
-        current.setdefault(category, []).append(term)
+    current = service.word_lists()
     categories = sorted(set(current) | set(checks.load_seed_terms()))
     if form.validate_on_submit():
-        wanted = list(categories)
         new = (form.new_category.data or "").strip()
-        if new and new not in wanted:
-            wanted.append(new)
-        changed = 0
+        lists = {c: request.form.get(f"words-{c}", "").splitlines() for c in categories}
+        if new and new not in categories:
+            lists[new] = request.form.get("new_terms", "").splitlines()
         try:
-            for category in wanted:
-                field = f"words-{category}" if category != new or category in categories else "new_terms"
-                lines = request.form.get(field, "").splitlines()
-                if sorted({t.strip() for t in lines if t.strip()}) != sorted(current.get(category, [])):
-                    service.set_words(category, lines)
-                    changed += 1
+            changed = service.set_word_lists(lists)
         except Refused as e:
-            db.session.rollback()
             flash(e.message, "danger")
         else:
             flash(_("Saved: %(n)d lists changed.", n=changed), "success")

@@ -18,6 +18,7 @@ from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
 from cms.publishing import service as publishing
 from cms.publishing.models import Channel, Publication
+from cms.transactions import operation
 from cms.workflow import engine
 from cms.workflow.models import (
     Assignee,
@@ -67,6 +68,7 @@ def get_template(template_id: int) -> WorkflowTemplate:
     return t
 
 
+@operation
 def save_template(user, template: WorkflowTemplate, steps: list[dict], note: str = "") -> WorkflowVersion:
     """An edit is a new immutable version; posts in flight keep theirs."""
     parsed, errors = engine.validate_steps(steps)
@@ -93,6 +95,7 @@ def rules() -> list[WorkflowRule]:
         WorkflowRule.category)).all()
 
 
+@operation
 def set_rule(user, channel_id: int | None, category: str | None, template_id: int) -> WorkflowRule:
     get_template(template_id)
     if channel_id is not None and db.session.get(Channel, channel_id) is None:
@@ -112,6 +115,7 @@ def set_rule(user, channel_id: int | None, category: str | None, template_id: in
     return rule
 
 
+@operation
 def delete_rule(user, rule_id: int) -> None:
     rule = db.session.get(WorkflowRule, rule_id)
     if rule is None:
@@ -257,6 +261,7 @@ def active_submission(post: Post) -> Submission | None:
         ("active", "approved"))).order_by(Submission.id.desc()).limit(1))
 
 
+@operation
 def submit(user, post: Post, reasons: dict | None = None) -> Submission:
     """Into review: checks without errors and a reason for each warning (C4)."""
     from cms.content.service import findings
@@ -349,6 +354,7 @@ def _parse_push(raw) -> dict[int, bool]:
         raise Refused(_("push maps channel ids to true or false (C18)."), code="invalid", status=400) from None
 
 
+@operation
 def decide(user, post: Post, data: dict) -> Review:
     """One decision at the current step, on the revision the reviewer saw."""
     sub = _lock(post)
@@ -449,6 +455,7 @@ def after_revision(user, post: Post, rev: Revision, previous: Revision) -> None:
         record("post.review_restarted", post, after={"revision": rev.number, "round": sub.round})
 
 
+@operation
 def withdraw(user, post: Post, reason: str = "") -> None:
     refusal = engine.withdraw_refusal(post.status, is_author_side(user, post))
     if refusal:
@@ -483,6 +490,7 @@ def reopen_for_correction(user, post: Post, reason: str, withdrawal_id: int) -> 
 
 # --- reassigning, delegating, reminding ----------------------------------------------------------
 
+@operation
 def reassign(user, post: Post, user_ids: list[int], reason: str) -> None:
     """An administrator names who holds the current step (the holder is away, or nobody holds it)."""
     if not reason.strip():
@@ -503,6 +511,7 @@ def reassign(user, post: Post, user_ids: list[int], reason: str) -> None:
     db.session.commit()
 
 
+@operation
 def delegate(user, deputy_id: int, starts_at: datetime, ends_at: datetime, reason: str = "") -> Delegation:
     deputy = db.session.get(User, deputy_id)
     if deputy is None or not deputy.is_active or deputy.id == user.id:

@@ -129,7 +129,6 @@ def submit(post_id: int):
     try:
         sub = service.submit(current_user, post, reasons_from(request.form))
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
         for fid in e.extra.get("findings", []):
             flash(_("Needs attention: %(id)s", id=fid), "warning")
@@ -147,7 +146,6 @@ def withdraw(post_id: int):
     try:
         service.withdraw(current_user, post, request.form.get("reason", ""))
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
     else:
         flash(_("Withdrawn: the post is a draft again."), "success")
@@ -196,7 +194,6 @@ def decide(post_id: int):
     try:
         review = service.decide(current_user, post, data)
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
         if e.status == 409:  # someone changed the post meanwhile: show them what is there now
             flash(_("The page now shows revision %(n)d.", n=post.current.number), "info")
@@ -233,7 +230,6 @@ def reassign(post_id: int):
     try:
         service.reassign(current_user, post, request.form.getlist("users", type=int), request.form.get("reason", ""))
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
     else:
         flash(_("The step is reassigned."), "success")
@@ -258,7 +254,6 @@ def delegations():
             service.delegate(current_user, form.deputy.data, form.starts_at.data.replace(tzinfo=zone),
                              form.ends_at.data.replace(tzinfo=zone), form.reason.data or "")
         except Refused as e:
-            db.session.rollback()
             for name, messages in e.fields.items():
                 getattr(form, name, form.reason).errors = list(messages)
             flash(e.message, "danger")
@@ -321,7 +316,6 @@ def chains():
             service.set_rule(current_user, int(form.channel.data) if form.channel.data else None,
                              form.category.data or None, form.template.data)
         except Refused as e:
-            db.session.rollback()
             flash(e.message, "danger")
         else:
             flash(_("The rule is saved: new submissions follow it."), "success")
@@ -337,7 +331,6 @@ def rule_delete(rule_id: int):
     try:
         service.delete_rule(current_user, rule_id)
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
     return redirect(url_for("workflow.chains"))
 
@@ -353,7 +346,6 @@ def chain_edit(template_id: int):
         try:
             v = service.save_template(current_user, template, steps, request.form.get("note", ""))
         except Refused as e:
-            db.session.rollback()
             errors, status = e.fields, 400
             flash(e.message, "danger")
         else:
