@@ -249,27 +249,16 @@ def approved_for_sending(post: Post):
 def check_day(user, sub, at: datetime | None, override_reason: str | None,
               channels: list[Channel] | None = None) -> tuple[datetime, str]:
     """(the time, the override reason kept) for sending the approved `sub`'s post at `at` (default
-    now) to `channels` (default: all the post's). C8: its day is the later of the approval day and
-    the planned day; a later one only by the platform supervisor of every one of those channels,
-    with a reason."""
+    now) to `channels` (default: all the post's). Policy C8, decided by rules.same_day: its day is
+    the later of the approval day and the planned day; a later one only by the platform supervisor
+    of every one of those channels, with a reason. Raises Refused (code C8)."""
     may_override = policy.can_override_day(user, sub.post.channels if channels is None else channels)
-    now = workdays.now()
-    at = max(at or now, now)
-    reason = (override_reason or "").strip()[:500]
-    day = workdays.local(at).date()
-    c8_day = max(workdays.today(), sub.publish_day or workdays.today())
-    if day > c8_day:
-        if not may_override:
-            raise Refused(_("An approved post goes out the same day (C8): %(day)s is later than %(c8)s. Only the "
-                            "platform supervisor may set a later day, with a reason.", day=day.isoformat(),
-                            c8=c8_day.isoformat()), code="C8", fields={"at": [_("Today only (C8).")]})
-        if not reason:
-            raise Refused(_("A later day than %(c8)s breaks C8: give the reason for the exception.",
-                            c8=c8_day.isoformat()), code="C8",
-                          fields={"override_reason": [_("Required for a later day (C8).")]})
-    elif reason and not may_override:
-        reason = ""  # an override reason means nothing on the day itself
-    return at, reason
+    decision = rules.same_day(sub.publish_day, at, workdays.now(), workdays.zone(),
+                              may_override=may_override, override_reason=override_reason)
+    if not decision.allowed:
+        raise Refused(_(decision.message, **decision.params), code=decision.code,
+                      fields={decision.field: [_(decision.field_message)]})
+    return decision.at, decision.reason
 
 
 def schedule(user, post: Post, at: datetime | None = None, override_reason: str | None = None) -> list[Publication]:
