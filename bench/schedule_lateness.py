@@ -57,8 +57,8 @@ def main() -> None:
             from cms import workdays
             from cms.auth.service import get_by_username
             from cms.extensions import db
-            from cms.publishing import outbox
             from cms.publishing.models import Publication
+            from cms.publishing.scheduling import schedule
             from cms.tasks import huey
 
             huey.flush()
@@ -81,7 +81,7 @@ def main() -> None:
             admin = get_by_username("account_admin")
             due = workdays.now().replace(microsecond=0) + timedelta(seconds=args.lead)
             for post in posts:
-                outbox.schedule(admin, post, due)
+                schedule(admin, post, due)
             total = args.posts * args.channels
             deadline = time.monotonic() + args.lead + 180
             while time.monotonic() < deadline:

@@ -7,7 +7,7 @@ from cms.api import bp
 from cms.content import service as content
 from cms.errors import Refused
 from cms.permissions import SELF, requires
-from cms.publishing import outbox
+from cms.publishing import policy, queries, scheduling
 
 
 @bp.post("/posts/<int:post_id>/schedule")
@@ -22,8 +22,8 @@ def posts_schedule(post_id: int):
         raise Refused(_("%(field)s has the wrong type.", field="override_reason"), code="invalid", status=400,
                       fields={"override_reason": [_("Wrong type.")]})
     post = content.get_post(current_user, post_id)
-    outbox.schedule(current_user, post, outbox.parse_at(data.get("at")), reason)
-    return jsonify(items=[outbox.publication_json(p) for p in outbox.publications_for(post)],
+    scheduling.schedule(current_user, post, scheduling.parse_at(data.get("at")), reason)
+    return jsonify(items=[queries.publication_json(p) for p in queries.publications_for(post)],
                    post={"id": post.id, "status": post.status})
 
 
@@ -33,7 +33,7 @@ def posts_publications(post_id: int):
     """Per channel: state, each step's progress, remote ids, attempts, last error (`?all=1`: every generation)."""
     post = content.get_post(current_user, post_id)
     every = request.args.get("all") in ("1", "true")
-    return jsonify(items=[outbox.publication_json(p) for p in outbox.publications_for(post, all_generations=every)],
+    return jsonify(items=[queries.publication_json(p) for p in queries.publications_for(post, all_generations=every)],
                    post={"id": post.id, "status": post.status})
 
 
@@ -54,7 +54,7 @@ def channels_bundles_create(channel_id: int):
     if reason is not None and not isinstance(reason, str):
         raise Refused(_("%(field)s has the wrong type.", field="override_reason"), code="invalid", status=400,
                       fields={"override_reason": [_("Wrong type.")]})
-    bundle = bundles.create(current_user, service.get_channel(channel_id), posts, outbox.parse_at(data.get("at")),
+    bundle = bundles.create(current_user, service.get_channel(channel_id), posts, scheduling.parse_at(data.get("at")),
                             reason)
     return jsonify(bundles.bundle_json(bundle)), 201
 
@@ -66,7 +66,7 @@ def bundles_get(bundle_id: int):
     from cms.publishing import bundles
 
     bundle = bundles.get(bundle_id)
-    if not outbox.may_publish_channel(current_user, bundle.channel):
+    if not policy.can_publish_on(current_user, bundle.channel):
         raise Refused(_("Only the channel's account administrator sees its bundles."), code="forbidden", status=403)
     return jsonify(bundles.bundle_json(bundle))
 

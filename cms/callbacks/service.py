@@ -230,10 +230,10 @@ def receive(channel: Channel, kind: str, fields: dict) -> Received:
 
 
 def _wake(post_ids) -> None:
-    from cms.publishing import outbox
+    from cms.publishing.scheduling import enqueue
 
     for post_id in sorted(post_ids):
-        outbox.enqueue(post_id)
+        enqueue(post_id)
 
 
 def handle(event: CallbackEvent) -> tuple[bool, set[int]]:

@@ -617,7 +617,7 @@ def post_json(post: Post, *, full: bool = True) -> dict:
 
         out["workflow"] = workflow.workflow_json(post)
         out["reviews"] = [workflow.review_json(r) for r in workflow.timeline(post)]
-        from cms.publishing.outbox import publication_json, publications_for
+        from cms.publishing.queries import publication_json, publications_for
 
         out["publications"] = [publication_json(p) for p in publications_for(post)]
     return out

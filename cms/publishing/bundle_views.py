@@ -9,13 +9,14 @@ from cms import workdays
 from cms.errors import Refused
 from cms.extensions import db
 from cms.permissions import requires
-from cms.publishing import bundles, outbox, service
+from cms.publishing import bundles, policy, service
 from cms.publishing.forms import LABELS, ActionForm, ScheduleForm
+from cms.publishing.queries import pushes_used
 from cms.publishing.views import bp
 
 
 def _publishing(channel):
-    if not outbox.may_publish_channel(current_user, channel):
+    if not policy.can_publish_on(current_user, channel):
         abort(403)
     return channel
 
@@ -35,7 +36,7 @@ def _new_page(channel, form, status=200, chosen=()):
                            candidates=bundles.candidates(channel), chosen=set(chosen),
                            order={int(k[6:]): v for k, v in request.form.items() if k.startswith("order-")
                                   and k[6:].isdigit()},
-                           pushes=outbox.pushes_used(channel), today=workdays.today()), status
+                           pushes=pushes_used(channel), today=workdays.today()), status
 
 
 @bp.route("/<int:channel_id>/bundles/new", methods=["GET", "POST"])

@@ -10,9 +10,9 @@ own images, cover and archive record.
     create(user, channel, post_ids, at=None, override_reason=None) -> Bundle
     dissolve(user, bundle)                   before it is sent: every member off the queue
     bundles_for(channel_ids, days) / bundle_json(bundle)
-    BundleJob                                the worker's job for a bundle (outbox.run_publication)
+    BundleJob                                the worker's job for a bundle (job.run_publication)
 
-The worker claims only the headline (outbox.RUNS_ITSELF); its run leases every member and drives
+The worker claims only the headline (runner.RUNS_ITSELF); its run leases every member and drives
 them through the adapter together. At send time a member whose post changed or was flagged
 confidential is left out (C4 C5), the rest close ranks, and a draft made with it is made again."""
 from __future__ import annotations
@@ -27,8 +27,12 @@ from cms.audit.service import record
 from cms.content.models import Post, post_channel
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
-from cms.publishing import outbox, rules
+from cms.publishing import policy, rules
+from cms.publishing.job import Job, LeaseLost, send_blocker
 from cms.publishing.models import ACTIVE_STATES, Bundle, Channel, Publication
+from cms.publishing.queries import approved_submission, publication_json, pushes_used
+from cms.publishing.scheduling import approved_for_sending, check_day, enqueue, queue_channel
+from cms.publishing.states import finish_unsent, set_state, settle_post
 
 # Steps of the whole message, kept alike on every member; images and cover are each member's own.
 BUNDLE_STEPS = ("draft", "publish", "push", "status", "cover_again", "history", "failed_step")
@@ -52,7 +56,7 @@ def _latest(post: Post, channel: Channel) -> Publication | None:
 
 def _facts(post: Post, channel: Channel) -> dict:
     """What rules.bundle_problems needs to know of one post."""
-    sub = outbox._approved_submission(post)
+    sub = approved_submission(post)
     latest = _latest(post, channel)
     return {
         "id": post.id, "title": post.current.title if post.current else "",
@@ -82,7 +86,7 @@ def create(user, channel: Channel, post_ids: list[int], at: datetime | None = No
     now) the same day (C8; a later day only by the supervisor with a reason). Refused, naming the
     post and the rule: not approved (C4), confidential (C5), push not chosen for this channel
     (C18), already sent or in another bundle, more than 8, or no push left this period (C18)."""
-    if not outbox.may_publish_channel(user, channel):
+    if not policy.can_publish_on(user, channel):
         raise Refused(_("Only the channel's account administrator bundles its posts."), code="forbidden", status=403)
     ids = [int(i) for i in post_ids]
     posts = [db.session.get(Post, i) for i in ids]
@@ -92,17 +96,17 @@ def create(user, channel: Channel, post_ids: list[int], at: datetime | None = No
     problems = rules.bundle_problems(channel.platform, [_facts(p, channel) for p in posts])
     if problems:
         raise _refusal(problems, posts)
-    if outbox.pushes_used(channel)["left"] <= 0:
+    if pushes_used(channel)["left"] <= 0:
         raise Refused(_("%(channel)s has no push left this period (C18): the bundle would be refused by WeChat.",
                         channel=channel.name), code="C18")
-    subs = [outbox.approved_for_sending(p) for p in posts]
-    times = [outbox.check_day(user, sub, at, override_reason, [channel]) for sub in subs]  # C8 on this channel
+    subs = [approved_for_sending(p) for p in posts]
+    times = [check_day(user, sub, at, override_reason, [channel]) for sub in subs]  # C8 on this channel
     at, reason = max(t for t, _r in times), times[0][1]
     bundle = Bundle(channel_id=channel.id, due_at=at, created_by_id=user.id, created_at=workdays.now())
     db.session.add(bundle)
     db.session.flush()
     for index, (post, sub) in enumerate(zip(posts, subs, strict=True)):
-        outbox.queue_channel(user, post, sub, channel, at, reason, push=True, bundle=bundle, index=index)
+        queue_channel(user, post, sub, channel, at, reason, push=True, bundle=bundle, index=index)
         if post.status != "scheduled":
             before = post.status
             post.status = "scheduled"
@@ -114,14 +118,14 @@ def create(user, channel: Channel, post_ids: list[int], at: datetime | None = No
            after={"channel": channel.id, "posts": ids, "headline": ids[0], "due_at": at.isoformat(),
                   "override_reason": reason or None})
     db.session.commit()
-    outbox.enqueue(posts[0].id, at)
+    enqueue(posts[0].id, at)
     return bundle
 
 
 def dissolve(user, bundle: Bundle) -> None:
     """Take a bundle off the queue before it is sent: its members are cancelled (each post is
     approved still and may be scheduled or bundled again)."""
-    if not outbox.may_publish_channel(user, bundle.channel):
+    if not policy.can_publish_on(user, bundle.channel):
         raise Refused(_("Only the channel's account administrator bundles its posts."), code="forbidden", status=403)
     members = [p for p in bundle.publications if p.bundle_index is not None]
     if any(p.state != "scheduled" or p.lease_owner for p in members):
@@ -129,8 +133,8 @@ def dissolve(user, bundle: Bundle) -> None:
                        code="conflict")
     for pub in members:
         pub.last_error = "多图文已拆散，未发出"
-        outbox._set_state(pub, "cancelled", note="bundle dissolved")
-        outbox._settle_post(pub.post)
+        set_state(pub, "cancelled", note="bundle dissolved")
+        settle_post(pub.post)
     record("bundle.dissolved", ("bundle", bundle.id), actor=user,
            after={"channel": bundle.channel_id, "posts": [p.post_id for p in members]})
     db.session.commit()
@@ -194,13 +198,13 @@ def bundle_json(bundle: Bundle) -> dict:
         "due_at": bundle.due_at.isoformat(), "state": state(bundle),
         "created_by": bundle.created_by.username if bundle.created_by else None,
         "members": [{"index": p.bundle_index, "post_id": p.post_id, "title": p.post.current.title,
-                     "publication": outbox.publication_json(p)} for p in members(bundle)],
+                     "publication": publication_json(p)} for p in members(bundle)],
     }
 
 
 # --- running ------------------------------------------------------------------------------------
 
-class BundleJob(outbox.Job):
+class BundleJob(Job):
     """The worker's job for a bundle: `publication` is the headline's, `members` every member's own
     Job (images, cover); what belongs to the whole message (the draft, the push, their progress)
     is saved on every member at once."""
@@ -219,7 +223,7 @@ class BundleJob(outbox.Job):
             Publication.bundle_id == self.bundle_id, Publication.state.in_(ACTIVE_STATES),
             Publication.bundle_index.is_not(None), Publication.lease_owner == owner)
             .order_by(Publication.bundle_index)).all()
-        self._members = [outbox.Job(p, owner) for p in pubs]
+        self._members = [Job(p, owner) for p in pubs]
         self._lead()
 
     def _lead(self) -> None:
@@ -228,7 +232,7 @@ class BundleJob(outbox.Job):
         self.revision, self.article = lead.revision, lead.article
 
     @property
-    def members(self) -> list[outbox.Job]:
+    def members(self) -> list[Job]:
         return list(self._members)
 
     def _commit(self) -> None:
@@ -243,7 +247,7 @@ class BundleJob(outbox.Job):
                                       .values(lease_until=lease).execution_options(synchronize_session=False))
             if held.rowcount != len(ids):
                 db.session.rollback()
-                raise outbox.LeaseLost(self.publication.id)
+                raise LeaseLost(self.publication.id)
             db.session.commit()
 
     def save(self, **fields) -> None:
@@ -269,11 +273,11 @@ class BundleJob(outbox.Job):
         rest close ranks in their order. A draft already made held them: it is made again."""
         dropped = []
         for m in self._members:
-            blocked = outbox._send_blocker(m.publication)
+            blocked = send_blocker(m.publication)
             if blocked:
                 dropped.append(m)
                 m.publication.bundle_index = None
-                outbox._finish_unsent(m.publication, *blocked)
+                finish_unsent(m.publication, *blocked)
         if not dropped:
             return False
         self._members = [m for m in self._members if m not in dropped]

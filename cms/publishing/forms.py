@@ -120,7 +120,7 @@ class ThemeForm(FlaskForm):
 
 class ScheduleForm(FlaskForm):
     """Publish now, or at a time today in CMS_TIMEZONE (C8); another day only by the platform
-    supervisor with a reason. Parses only: outbox.schedule decides."""
+    supervisor with a reason. Parses only: scheduling.schedule decides."""
 
     time = StringField(_l("Time today (HH:MM)"), render_kw={"inputmode": "numeric", "placeholder": "15:30"})
     day = StringField(_l("Another day (YYYY-MM-DD; platform supervisor only, C8)"),

@@ -9,13 +9,22 @@
     bundle_problems(platform, posts)                      {None | post id: [problem code]} of a 多图文
     send_blocker(facts, revision_number, content_hash)    ("cancelled" | "failed", why) or None: C4 C5
                                                           at the moment a publication goes out
+    same_day(publish_day, at, now, zone, may_override=..., override_reason=...)
+                                                          C8: may a send go at `at`? SameDay (allowed, or
+                                                          refused with the message naming C8)
 """
 from __future__ import annotations
 
+import dataclasses
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from cms.content.rules import publishing_blockers
+
+
+def N_(s: str) -> str:  # marks a msgid for extraction; translated where it is shown
+    return s
+
 
 # WECHAT_API.md 4: a subscription account pushes once a day, a service account 4 times a month.
 DEFAULT_PUSHES = {"subscription": (1, "day"), "service": (4, "month")}
@@ -150,3 +159,68 @@ def send_blocker(facts: dict, revision_number: int, content_hash: str) -> tuple[
     if publishing_blockers(facts["confidential"]):
         return "failed", "文章被标记为保密（C5）：须由平台主管领导解除保密标记后再发布"
     return None
+
+
+# --- C8: the same day -----------------------------------------------------------------------------
+
+OVERRIDE_REASON_MAX = 500  # characters of a C8 override reason kept
+
+
+@dataclasses.dataclass(frozen=True)
+class SameDay:
+    """C8's answer for one send. Allowed: `at` (the time it goes, never before now) and `reason`
+    (the override reason kept: "" on the C8 day itself). Refused: `message` and `params` (an N_
+    msgid naming C8), the form `field` it is about and `field_message`. `day` is the day asked for,
+    `c8_day` the latest day allowed without an override, both in the zone given."""
+
+    at: datetime
+    reason: str
+    day: date
+    c8_day: date
+    message: str | None = None
+    params: dict = dataclasses.field(default_factory=dict)
+    field: str | None = None
+    field_message: str | None = None
+    code: str = "C8"
+
+    @property
+    def allowed(self) -> bool:
+        return self.message is None
+
+
+def _local_day(dt: datetime, zone: tzinfo) -> date:
+    return (dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)).astimezone(zone).date()
+
+
+def same_day(publish_day: date | None, at: datetime | None, now: datetime, zone: tzinfo, *,
+             may_override: bool, override_reason: str | None) -> SameDay:
+    """Policy C8: once approved, a post is published the same day. `publish_day` is the day the
+    final approval recorded (workflow/engine.py approval_day: the later of the approval's day and
+    the planned date; None: today); `at` the time asked for (None: now; a past time means now);
+    `now` the clock; `zone` CMS_TIMEZONE; `may_override`: the user is the platform supervisor of
+    every channel the send goes to (publishing/policy.py can_override_day).
+
+    The send may go on any day up to the later of today and `publish_day` (a post approved on an
+    earlier day and not yet sent goes today). A later day needs `may_override` and a reason. Days
+    are calendar days in `zone`: a non-working day is no different (same day, not next working
+    day), and the working hours' close does not move the day; only midnight in `zone` does."""
+    at = max(at or now, now)
+    reason = (override_reason or "").strip()[:OVERRIDE_REASON_MAX]
+    today = _local_day(now, zone)
+    day = _local_day(at, zone)
+    c8_day = max(today, publish_day or today)
+    if day > c8_day:
+        if not may_override:
+            return SameDay(at, reason, day, c8_day, message=N_(
+                "An approved post goes out the same day (C8): %(day)s is later than %(c8)s. Only the "
+                "platform supervisor may set a later day, with a reason."),
+                params={"day": day.isoformat(), "c8": c8_day.isoformat()},
+                field="at", field_message=N_("Today only (C8)."))
+        if not reason:
+            return SameDay(at, reason, day, c8_day,
+                           message=N_("A later day than %(c8)s breaks C8: give the reason for the exception."),
+                           params={"c8": c8_day.isoformat()},
+                           field="override_reason", field_message=N_("Required for a later day (C8)."))
+    elif reason and not may_override:
+        reason = ""  # an override reason means nothing on the day itself
+    return SameDay(at, reason, day, c8_day)

@@ -1,7 +1,7 @@
 """First calls first: when many publications fall due together, every one of them makes its first
 platform call early, instead of queueing behind the whole runs of those claimed before it.
 
-The outbox's runs (outbox.run_due: the Huey tasks that fire together, each with its pool) hand each
+The outbox's runs (runner.run_due: the Huey tasks that fire together, each with its pool) hand each
 claimed publication to a thread, and one `Starts` per worker process orders the work of those
 threads, which share one interpreter (the GIL) and, on SQLite, one write lock:
 

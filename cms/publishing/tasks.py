@@ -1,7 +1,7 @@
-"""Huey tasks of the outbox (they only call cms.publishing.outbox).
+"""Huey tasks of the outbox (they only call cms.publishing.runner).
 
     publish_due(post_id=None)   run the due publications of a post (enqueued with the time asked
-                                for as its ETA by outbox.schedule, and again for each retry and
+                                for as its ETA by scheduling.schedule, and again for each retry and
                                 status check that is not waited for inline)
     sweep_publications()        each minute (Huey's smallest period): anything due and unclaimed
     on worker start             the same sweep at once, and a run for every publication still
@@ -25,27 +25,27 @@ _start_done = False
 @in_app_context
 def publish_due(post_id: int | None = None, not_before: str | None = None) -> dict:
     """`not_before`: the time asked for (ISO-8601); the task fires up to a second early and waits."""
-    from cms.publishing import outbox
+    from cms.publishing import runner
 
-    outbox.wait_until(not_before)
-    return outbox.run_due(post_id)
+    runner.wait_until(not_before)
+    return runner.run_due(post_id)
 
 
 @huey.periodic_task(crontab(minute="*"))
 @in_app_context
 def sweep_publications() -> int:
-    from cms.publishing import outbox
+    from cms.publishing import runner
 
-    return outbox.sweep()
+    return runner.sweep()
 
 
 @huey.task()
 @in_app_context
 def resume_publications() -> tuple[int, int]:
     """At a worker's start: what was missed while no worker ran, and what a killed one left."""
-    from cms.publishing import outbox
+    from cms.publishing import runner
 
-    return outbox.sweep(), outbox.resume_leased()
+    return runner.sweep(), runner.resume_leased()
 
 
 @huey.on_startup()

@@ -13,7 +13,7 @@ from cms.content.themes import theme_to_dict
 from cms.errors import Refused
 from cms.extensions import db
 from cms.permissions import SELF, requires
-from cms.publishing import bundles, outbox, service
+from cms.publishing import bundles, policy, queries, scheduling, service
 from cms.publishing.forms import LABELS, ActionForm, ChannelForm, RotateSecretForm, ScheduleForm, ThemeForm
 from cms.web import flash_refusal, safe_next
 from cms.worklist import provider
@@ -232,7 +232,7 @@ class _OutboxPages:
 
     @staticmethod
     def publications(post):
-        return outbox.publications_for(post)
+        return queries.publications_for(post)
 
     @staticmethod
     def scheduled_posts():
@@ -241,7 +241,7 @@ class _OutboxPages:
         from cms.content.models import Post
 
         seen, posts = set(), []
-        for pub in [*outbox.queue_today(), *outbox.in_flight(), *outbox.failures(days=1), *outbox.published_today()]:
+        for pub in [*queries.queue_today(), *queries.in_flight(), *queries.failures(days=1), *queries.published_today()]:
             if pub.post_id not in seen:
                 seen.add(pub.post_id)
                 posts.append(db.session.get(Post, pub.post_id))
@@ -253,7 +253,7 @@ class _OutboxPages:
 
     @staticmethod
     def may_schedule(post):
-        return outbox.may_schedule(current_user, post)
+        return policy.can_schedule(current_user, post)
 
 
 @bp.app_context_processor
@@ -263,7 +263,7 @@ def _outbox_pages():
 
 def _publishing_channels():
     """Channels the current user publishes on (global or channel-scoped "publish")."""
-    return [c for c in service.channels() if outbox.may_publish_channel(current_user, c)]
+    return [c for c in service.channels() if policy.can_publish_on(current_user, c)]
 
 
 @bp.route("/dashboard")
@@ -272,10 +272,10 @@ def dashboard():
     """Today's queue, what is in flight (each step's progress), failures and this period's pushes."""
     channels = _publishing_channels()
     ids = [c.id for c in channels]
-    pushes = {c.id: outbox.pushes_used(c) for c in channels if c.platform == "wechat"}
+    pushes = {c.id: queries.pushes_used(c) for c in channels if c.platform == "wechat"}
     return render_template("publishing/dashboard.html", channels=channels, pushes=pushes,
-                           queue=outbox.queue_today(ids), flight=outbox.in_flight(ids),
-                           failures=outbox.failures(ids), done=outbox.published_today(ids),
+                           queue=queries.queue_today(ids), flight=queries.in_flight(ids),
+                           failures=queries.failures(ids), done=queries.published_today(ids),
                            bundle_list=bundles.bundles_for(ids), bundle_state=bundles.state,
                            action=ActionForm(), now=workdays.now(), labels=LABELS)
 
@@ -284,13 +284,13 @@ def _post_page(post, form=None, status=200):
     from cms.workflow.service import active_submission
 
     sub = active_submission(post)
-    pubs = outbox.publications_for(post, all_generations=True)
+    pubs = queries.publications_for(post, all_generations=True)
     return render_template("publishing/post.html", post=post, sub=sub, pubs=pubs,
-                           latest={p.id for p in outbox.publications_for(post)},
+                           latest={p.id for p in queries.publications_for(post)},
                            form=form or ScheduleForm(formdata=None), action=ActionForm(),
-                           may_schedule=outbox.may_schedule(current_user, post) and post.status in ("approved",
+                           may_schedule=policy.can_schedule(current_user, post) and post.status in ("approved",
                                                                                                     "scheduled"),
-                           may_retry={p.id: outbox.may_publish_channel(current_user, p.channel) for p in pubs},
+                           may_retry={p.id: policy.can_publish_on(current_user, p.channel) for p in pubs},
                            labels=LABELS, today=workdays.today()), status
 
 
@@ -303,7 +303,7 @@ def post_publications(post_id: int):
 
 
 @bp.route("/posts/<int:post_id>/schedule", methods=["POST"])
-@requires(SELF)  # outbox.schedule decides: the channels' account administrator, or the supervisor
+@requires(SELF)  # scheduling.schedule decides: the channels' account administrator, or the supervisor
 def schedule(post_id: int):
     from cms.content.service import get_post
 
@@ -316,7 +316,7 @@ def schedule(post_id: int):
         flash(_("The post was not scheduled: correct the time."), "danger")
         return _post_page(post, form, 400)
     try:
-        pubs = outbox.schedule(current_user, post, at, form.override_reason.data)
+        pubs = scheduling.schedule(current_user, post, at, form.override_reason.data)
     except Refused as e:
         db.session.rollback()
         flash(e.message, "danger")  # the whole reason, and beside the fields it names
@@ -341,12 +341,12 @@ def schedule(post_id: int):
 def retry(publication_id: int):
     from cms.content.service import get_post
 
-    pub = outbox.get_publication(publication_id)
+    pub = queries.get_publication(publication_id)
     post = get_post(current_user, pub.post_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        outbox.retry(current_user, pub)
+        scheduling.retry(current_user, pub)
     except Refused as e:
         db.session.rollback()
         flash(e.message, "danger")

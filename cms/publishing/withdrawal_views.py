@@ -11,9 +11,9 @@ from cms.errors import Refused
 from cms.extensions import db
 from cms.navigation import counted
 from cms.permissions import SELF, requires
-from cms.publishing import outbox
 from cms.publishing import withdrawals as service
 from cms.publishing.forms import LABELS, ActionForm
+from cms.publishing.queries import publications_for
 from cms.publishing.withdrawal_forms import STATE_BADGES, STATE_LABELS, DecisionForm, WithdrawalForm
 from cms.worklist import provider
 
@@ -22,7 +22,7 @@ bp = Blueprint("withdrawals", __name__)
 
 def _page(post, form=None, decision=None, status=200):
     allowed = service.may_request_channels(current_user, post)
-    published = [p for p in outbox.publications_for(post) if p.state == "published"]
+    published = [p for p in publications_for(post) if p.state == "published"]
     form = form or WithdrawalForm(formdata=None)
     form.channels.choices = [(p.channel_id, p.channel.name) for p in published if p.channel_id in allowed]
     history = service.for_post(post)

@@ -31,18 +31,21 @@ from cms.auth.models import User, users_with_role
 from cms.content.models import Post, Revision
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
-from cms.publishing import outbox, policy
+from cms.publishing import policy
 from cms.publishing import withdrawal_rules as rules
 from cms.publishing.channels import adapter_for
 from cms.publishing.channels.base import PlatformError
+from cms.publishing.job import Job
 from cms.publishing.models import ACTIVE_STATES, Channel, Publication, Withdrawal
+from cms.publishing.queries import publications_for
+from cms.publishing.states import set_state
 
 REQUEST = "publish.request_withdraw"
 APPROVE = "publish.approve_withdraw"
 
 
-class WithdrawJob(outbox.Job):
-    """The outbox's Job for an adapter's `withdraw`: the publication it takes down. No worker lease
+class WithdrawJob(Job):
+    """The publishing Job (job.py) for an adapter's `withdraw`: the publication it takes down. No worker lease
     is held (a published publication is final: the worker never touches it), so saving is a plain
     commit; `calling()` (inherited) commits before every platform call."""
 
@@ -213,7 +216,7 @@ def request(user, post: Post, kind: str, reason: str, channel_ids=None) -> Withd
     # (SQLite) until the commit, so a second request sees the first.
     db.session.execute(update(Post).where(Post.id == post.id).values(updated_at=Post.updated_at)
                        .execution_options(synchronize_session=False))
-    pubs = outbox.publications_for(post)
+    pubs = publications_for(post)
     published = {p.channel_id for p in pubs if p.state == "published"}
     refusal = rules.request_refusal(
         kind=kind if isinstance(kind, str) else "", reason=reason, post_status=post.status, published=published,
@@ -314,7 +317,7 @@ def _withdraw_one(w: Withdrawal, pub: Publication) -> None:
     db.session.commit()
     adapter_for(pub.channel).withdraw(WithdrawJob(pub))  # commits anything pending before calling out
     _mark(pub, w, "done")
-    outbox._set_state(pub, "withdrawn", withdrawal=w.id, kind=w.kind)
+    set_state(pub, "withdrawn", withdrawal=w.id, kind=w.kind)
     revision = db.session.scalar(select(Revision).where(Revision.post_id == pub.post_id,
                                                         Revision.number == pub.revision_number))
     archive.record(post=pub.post, revision=revision, channel=pub.channel,
@@ -325,7 +328,7 @@ def _withdraw_one(w: Withdrawal, pub: Publication) -> None:
 
 def _carry_out(user, w: Withdrawal) -> Withdrawal:
     post = w.post
-    latest = {p.channel_id: p for p in outbox.publications_for(post)}
+    latest = {p.channel_id: p for p in publications_for(post)}
     done, errors = [], []
     for cid in w.channel_ids:
         pub = latest.get(cid)
@@ -353,7 +356,7 @@ def _carry_out(user, w: Withdrawal) -> Withdrawal:
         return w
     w.state, w.done_at, w.last_error = "done", now, ""
     record("withdrawal.done", w, before={"state": "approved"}, after={**_facts(w), "withdrawn": done}, actor=user)
-    still = any(p.state == "published" for p in outbox.publications_for(post))
+    still = any(p.state == "published" for p in publications_for(post))
     status = rules.post_status_after(w.kind, still)
     if status == "withdrawn":
         before = post.status

@@ -13,7 +13,7 @@ from cms.content.models import Post
 from cms.errors import Refused
 from cms.publishing.channels.base import PlatformError
 from cms.publishing.channels.wechat import WeChatAdapter
-from cms.publishing.outbox import Job
+from cms.publishing.job import Job
 from cms.workflow.policy import can_preview
 
 

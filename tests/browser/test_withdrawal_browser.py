@@ -9,8 +9,9 @@ from cms.auth.service import get_by_username
 from cms.content import service as content
 from cms.content.checks.base import WARNING
 from cms.extensions import db
-from cms.publishing import outbox
 from cms.publishing.models import Channel, Withdrawal
+from cms.publishing.queries import publications_for
+from cms.publishing.scheduling import schedule
 from cms.publishing.tasks import publish_due
 from cms.workflow import service as workflow
 from tests.browser.test_review_browser import _session
@@ -31,10 +32,10 @@ def _published_on_the_website(title: str):
         reviewer = db.session.get(User, sub.assignees[0].user_id)
         workflow.decide(reviewer, post, {"decision": "approve", "revision": post.current.number,
                                          "hash": post.current.content_hash})
-    outbox.schedule(get_by_username("account_admin"), post)
+    schedule(get_by_username("account_admin"), post)
     publish_due.call_local(post.id)
     db.session.expire_all()
-    (pub,) = outbox.publications_for(post)
+    (pub,) = publications_for(post)
     assert pub.state == "published", pub.last_error
     return post, pub.url
 

@@ -15,8 +15,9 @@ from cms.audit.models import AuditEntry
 from cms.auth.service import get_by_username
 from cms.callbacks import service
 from cms.extensions import db
-from cms.publishing import outbox as ob
 from cms.publishing.models import Bundle, Channel, Publication
+from cms.publishing.queries import publications_for
+from cms.publishing.scheduling import schedule
 from cms.publishing.tasks import publish_due
 from tests.callbacks.conftest import AES_KEY, APPID, TOKEN, callback_path, events
 
@@ -27,7 +28,7 @@ def _channel(name: str) -> Channel:
 
 def _pub(post, name: str = "星海集团") -> Publication:
     db.session.expire_all()
-    return {p.channel.name: p for p in ob.publications_for(post)}[name]
+    return {p.channel.name: p for p in publications_for(post)}[name]
 
 
 def _audited(pub) -> list[AuditEntry]:
@@ -51,7 +52,7 @@ def _point(live, state, channel) -> None:
 def sent(outbox, fast_callbacks, live):
     """sent(post) -> the post scheduled now and run once by the real Huey task."""
     def run(post):
-        ob.schedule(get_by_username("account_admin"), post)
+        schedule(get_by_username("account_admin"), post)
         result = publish_due.call_local(post.id)
         db.session.expire_all()
         return result
@@ -333,7 +334,7 @@ def test_a_push_whose_callback_never_comes_is_published_without_its_url(outbox, 
     group.set_callback_token(TOKEN)
     db.session.commit()
     post = approved_post(push={"星海集团": True})
-    ob.schedule(get_by_username("account_admin"), post)
+    schedule(get_by_username("account_admin"), post)
     runs = 0
     while _pub(post).state != "published" and runs < URL_WAIT_POLLS:
         publish_due.call_local(post.id)

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from cms.auth.service import get_by_username
 from cms.extensions import db
-from cms.publishing import outbox as ob
 from cms.publishing.models import Channel
+from cms.publishing.queries import publications_for
+from cms.publishing.scheduling import schedule
 from cms.publishing.tasks import publish_due
 from cms.sandbox import get_state
 from tests.conftest import login, served_sandbox_app
@@ -46,13 +47,13 @@ def test_the_demo_accounts_call_the_app_back(app, approved_post):
     assert group.callback_token() not in page and group.encoding_aes_key() not in page
     # A push goes out through the worker; its MASSSENDJOBFINISH comes back into this app.
     post = approved_post(push={"星海集团": True})
-    ob.schedule(get_by_username("account_admin"), post)
+    schedule(get_by_username("account_admin"), post)
     publish_due.call_local(post.id)
     (delivery,) = state.wait_deliveries(count=1)
     assert delivery.state == "delivered" and delivery.config.mode == "safe"
     publish_due.call_local(post.id)  # the run the callback asked for (make run's worker does it)
     db.session.expire_all()
-    (pub,) = ob.publications_for(post)
+    (pub,) = publications_for(post)
     assert pub.state == "published" and pub.url and "/sandbox/articles/" in pub.url
 
 

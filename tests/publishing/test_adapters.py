@@ -6,13 +6,16 @@ from sqlalchemy import select
 
 from cms.auth.service import get_by_username
 from cms.extensions import db
-from cms.publishing import outbox as ob
 from cms.publishing.channels import ADAPTERS, adapter_for
 from cms.publishing.channels.base import local_images, replace_images
 from cms.publishing.channels.toutiao import ToutiaoAdapter
 from cms.publishing.channels.website import WebsiteAdapter
 from cms.publishing.channels.wechat import WeChatAdapter
+from cms.publishing.job import Job, run_publication
 from cms.publishing.models import Channel
+from cms.publishing.queries import get_publication, publications_for
+from cms.publishing.runner import claim, run_due
+from cms.publishing.scheduling import schedule
 
 
 def test_local_images_are_found_once_each_in_order():
@@ -38,10 +41,10 @@ def test_one_adapter_per_platform(app):
 
 def _job(post):
     """The publication of `post` claimed, as a worker holds it: (job, adapter)."""
-    ob.schedule(get_by_username("account_admin"), post)
-    owner, (pub_id,) = ob.claim(post.id)
-    pub = ob.get_publication(pub_id)
-    return ob.Job(pub, owner), adapter_for(pub.channel), owner
+    schedule(get_by_username("account_admin"), post)
+    owner, (pub_id,) = claim(post.id)
+    pub = get_publication(pub_id)
+    return Job(pub, owner), adapter_for(pub.channel), owner
 
 
 def _calls(state, path):
@@ -57,9 +60,9 @@ def test_a_draft_whose_answer_was_lost_is_found_not_made_twice(outbox, approved_
     # the worker's draft/add reached the platform; the worker died before saving its media_id
     lost = adapter.client.draft.add([adapter._draft_article(job)])["media_id"]
     db.session.commit()
-    assert ob.run_publication(job.publication.id, owner) == "published"
+    assert run_publication(job.publication.id, owner) == "published"
     db.session.expire_all()
-    pub = ob.get_publication(job.publication.id)
+    pub = get_publication(job.publication.id)
     assert pub.draft_media_id == lost
     assert _calls(state, "draft/add") == 1 and _calls(state, "draft/batchget") == 1
 
@@ -73,9 +76,9 @@ def test_a_publish_whose_answer_was_lost_is_found_not_made_twice(outbox, approve
     job.started("publish")
     adapter.client.freepublish.submit(job.publication.draft_media_id)  # its answer is lost
     db.session.commit()
-    assert ob.run_publication(job.publication.id, owner) == "published"
+    assert run_publication(job.publication.id, owner) == "published"
     db.session.expire_all()
-    pub = ob.get_publication(job.publication.id)
+    pub = get_publication(job.publication.id)
     account = state.account(pub.channel.app_id)
     (article,) = account.articles.values()
     assert pub.article_id == article.article_id and pub.url == article.url(1)
@@ -89,10 +92,10 @@ def test_a_refused_call_is_not_in_doubt(outbox, approved_post):
     state = outbox
     state.inject_fault("draft/add", errcode=-1, times=1)
     post = approved_post()
-    ob.schedule(get_by_username("account_admin"), post)
-    ob.run_due(post.id)
+    schedule(get_by_username("account_admin"), post)
+    run_due(post.id)
     db.session.expire_all()
-    (pub,) = ob.publications_for(post)
+    (pub,) = publications_for(post)
     assert pub.state == "published"
     assert _calls(state, "draft/batchget") == 0 and _calls(state, "draft/add") == 2
 
@@ -107,9 +110,9 @@ def test_toutiao_create_whose_answer_was_lost_reuses_the_first_article(outbox, a
                                           cover_image_ids=[job.publication.thumb_media_id],
                                           client_id=job.publication.client_ref)["article_id"]
     db.session.commit()
-    assert ob.run_publication(job.publication.id, owner) == "published"
+    assert run_publication(job.publication.id, owner) == "published"
     db.session.expire_all()
-    pub = ob.get_publication(job.publication.id)
+    pub = get_publication(job.publication.id)
     assert pub.article_id == first
     assert len(state.toutiao_account(pub.channel.app_id).articles) == 1  # 70006: the first one, reused
 

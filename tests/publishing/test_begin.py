@@ -12,9 +12,12 @@ from cms.audit.models import AuditEntry
 from cms.auth.service import get_by_username
 from cms.extensions import db
 from cms.publishing import bundles
-from cms.publishing import outbox as ob
 from cms.publishing.begin import begin
+from cms.publishing.job import run_publication
 from cms.publishing.models import Channel, Publication
+from cms.publishing.queries import publications_for
+from cms.publishing.runner import claim
+from cms.publishing.scheduling import schedule
 
 TWO = ("星海集团", "星海头条号")
 
@@ -25,8 +28,8 @@ def _admin():
 
 def _due(posts) -> tuple[str, list[int]]:
     for post in posts:
-        ob.schedule(_admin(), post)
-    return ob.claim(None)
+        schedule(_admin(), post)
+    return claim(None)
 
 
 def _sending_entries(pub_id: int) -> int:
@@ -53,7 +56,7 @@ def test_publications_due_together_begin_in_one_step_and_go_out_once(outbox, app
     assert all(p.first_call_at is None for p in pubs)  # stamped when the call goes out, not before
 
     for pub_id in ids:
-        assert ob.run_publication(pub_id, owner, begun=True) == "published"
+        assert run_publication(pub_id, owner, begun=True) == "published"
     db.session.expire_all()
     pubs = db.session.scalars(select(Publication).where(Publication.id.in_(ids))).all()
     assert {(p.state, p.attempts) for p in pubs} == {("published", 1)}  # the attempt counted once
@@ -72,14 +75,14 @@ def test_a_post_stopped_after_the_claim_is_left_to_its_run_which_finishes_it(out
     secret.confidential = True
     db.session.commit()
 
-    (in_review_pub,), (secret_pub,), (kept_pub,) = (ob.publications_for(p) for p in (in_review, secret, kept))
+    (in_review_pub,), (secret_pub,), (kept_pub,) = (publications_for(p) for p in (in_review, secret, kept))
     assert begin(ids, owner) == {kept_pub.id}
     db.session.expire_all()
     assert {(p.state, p.attempts) for p in (in_review_pub, secret_pub)} == {("scheduled", 0)}
 
-    assert ob.run_publication(in_review_pub.id, owner) == "cancelled"
-    assert ob.run_publication(secret_pub.id, owner) == "failed"
-    assert ob.run_publication(kept_pub.id, owner, begun=True) == "published"
+    assert run_publication(in_review_pub.id, owner) == "cancelled"
+    assert run_publication(secret_pub.id, owner) == "failed"
+    assert run_publication(kept_pub.id, owner, begun=True) == "published"
     db.session.expire_all()
     assert "C4" in in_review_pub.last_error and "C5" in secret_pub.last_error
     assert in_review_pub.first_call_at is None and secret_pub.first_call_at is None
@@ -98,7 +101,7 @@ def test_a_publication_whose_lease_is_no_longer_ours_is_left_alone(outbox, appro
     other = db.session.get(Publication, taken)
     assert (other.state, other.attempts, other.lease_owner) == ("scheduled", 0, "another-worker")
     assert db.session.scalar(select(func.count(AuditEntry.id))) == entries + 1
-    assert ob.run_publication(taken, owner) == "scheduled"  # not this run's to send
+    assert run_publication(taken, owner) == "scheduled"  # not this run's to send
 
 
 def test_a_bundle_and_a_retried_publication_start_in_their_own_runs(midday, outbox, approved_post):  # C18
@@ -106,12 +109,12 @@ def test_a_bundle_and_a_retried_publication_start_in_their_own_runs(midday, outb
     channel = db.session.scalar(select(Channel).where(Channel.name == "星海科技"))
     posts = [approved_post(channels=("星海科技",), push={"星海科技": True}, title=f"合并推送{n}") for n in (1, 2)]
     bundles.create(_admin(), channel, [p.id for p in posts])
-    owner, ids = ob.claim(None)
+    owner, ids = claim(None)
     assert len(ids) == 1  # the headline runs the bundle
     assert begin(ids, owner) == set()
-    assert ob.run_publication(ids[0], owner) == "published"
+    assert run_publication(ids[0], owner) == "published"
     db.session.expire_all()
-    assert {p.state for post in posts for p in ob.publications_for(post)} == {"published"}
+    assert {p.state for post in posts for p in publications_for(post)} == {"published"}
     assert _calls(state, "message/mass/sendall") == 1
 
 
@@ -121,7 +124,7 @@ def test_the_first_call_is_stamped_even_when_it_fails(outbox, approved_post):
     post = approved_post()
     owner, ids = _due([post])
     assert begin(ids, owner) == set(ids)
-    assert ob.run_publication(ids[0], owner, begun=True) == "failed"
+    assert run_publication(ids[0], owner, begun=True) == "failed"
     db.session.expire_all()
-    (pub,) = ob.publications_for(post)
+    (pub,) = publications_for(post)
     assert pub.first_call_at is not None and pub.attempts == 1 and "上传正文图片" in pub.last_error

@@ -13,8 +13,9 @@ from cms.auth.service import get_by_username
 from cms.errors import Conflict, Refused
 from cms.extensions import db
 from cms.publishing import bundles, rules
-from cms.publishing import outbox as ob
 from cms.publishing.models import Channel, Publication
+from cms.publishing.queries import publications_for, pushes_used
+from cms.publishing.scheduling import retry, schedule
 from cms.publishing.tasks import publish_due
 
 
@@ -58,7 +59,7 @@ def test_a_bundle_goes_out_as_one_push_with_the_headline_first(outbox, three):  
     # one draft holding the three articles in the order asked, one push, one off the quota
     assert _calls(state, "draft/add") == 1 and _calls(state, "message/mass/sendall") == 1
     assert state.pushes_used(channel.app_id) == 1
-    assert ob.pushes_used(channel)["used"] == 1 and ob.pushes_used(channel)["left"] == 0
+    assert pushes_used(channel)["used"] == 1 and pushes_used(channel)["left"] == 0
     (mass,) = state.account(channel.app_id).masses.values()
     article = state.find_article(mass.article_id)
     assert [a["title"] for a in article.articles] == ["科技新闻第2篇", "科技新闻第1篇", "科技新闻第3篇"]
@@ -194,7 +195,7 @@ def test_a_failed_bundle_fails_whole_and_is_retried_whole(outbox, three):
     assert [p.state for p in pubs] == ["failed"] * 3
     assert all(p.last_error_code == 45028 and "群发次数已用完" in p.last_error for p in pubs)
     state.configure(channel.app_id, push_quota=1)
-    ob.retry(_admin(), pubs[2])  # any member's retry button retries the bundle
+    retry(_admin(), pubs[2])  # any member's retry button retries the bundle
     assert [p.state for p in pubs] == ["scheduled"] * 3
     _run(three[0])
     pubs = bundles.members(db.session.get(type(bundle), bundle.id))
@@ -210,7 +211,7 @@ def test_taking_a_bundle_apart_leaves_its_posts_approved_to_schedule_again(outbo
     db.session.expire_all()
     assert [p.state for p in bundle.publications] == ["cancelled"] * 3
     assert all(p.status == "approved" for p in three)
-    (pub,) = ob.schedule(_admin(), three[0])
+    (pub,) = schedule(_admin(), three[0])
     assert pub.generation == 2 and pub.bundle_id is None and pub.push is True
     # a bundle under way cannot be taken apart
     other = bundles.create(_admin(), channel, [three[1].id, three[2].id])
@@ -224,9 +225,9 @@ def test_scheduling_a_bundled_post_leaves_its_bundled_channel_alone(outbox, appr
     partner = approved_post(channels=("星海科技",), push={"星海科技": True}, title="同一条群发的第二篇")
     tech = _channel("星海科技")
     bundles.create(_admin(), tech, [post.id, partner.id])
-    pubs = ob.schedule(_admin(), post)
+    pubs = schedule(_admin(), post)
     assert [p.channel.name for p in pubs] == ["星海集团"]
-    bundled = next(p for p in ob.publications_for(post) if p.channel_id == tech.id)
+    bundled = next(p for p in publications_for(post) if p.channel_id == tech.id)
     assert bundled.bundle_id is not None and bundled.state == "scheduled"
 
 
@@ -242,7 +243,7 @@ def test_a_bundle_push_whose_answer_was_lost_is_not_pushed_twice(outbox, three):
     _run(three[0])
     lead = bundles.members(db.session.get(type(bundle), bundle.id))[0]
     assert lead.state == "failed" and lead.draft_media_id and not lead.msg_id
-    ob.retry(_admin(), lead)
+    retry(_admin(), lead)
     sent = mp_client(channel).message.send_mass_article(lead.draft_media_id, is_to_all=True,
                                                         client_msg_id=lead.client_ref)
     db.session.commit()

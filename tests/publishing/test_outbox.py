@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from cms.audit.models import AuditEntry
 from cms.auth.service import get_by_username
 from cms.extensions import db
-from cms.publishing import outbox as ob
 from cms.publishing.models import Channel, Publication
+from cms.publishing.queries import publications_for, pushes_used
+from cms.publishing.scheduling import retry, schedule
 from cms.publishing.tasks import publish_due
 
 
@@ -28,7 +29,7 @@ def _run(post) -> dict:
 
 def _pubs(post) -> dict[str, Publication]:
     db.session.expire_all()
-    return {p.channel.name: p for p in ob.publications_for(post)}
+    return {p.channel.name: p for p in publications_for(post)}
 
 
 def _calls(state, path: str, appid: str | None = None) -> int:
@@ -36,7 +37,7 @@ def _calls(state, path: str, appid: str | None = None) -> int:
 
 
 def _schedule(post, user="account_admin", **kw):
-    return ob.schedule(get_by_username(user), post, **kw)
+    return schedule(get_by_username(user), post, **kw)
 
 
 def _actions(target_type: str, target_id: int) -> list[str]:
@@ -97,7 +98,7 @@ def test_push_sends_the_draft_to_followers_and_counts_against_the_quota(outbox, 
     assert state.pushes_used(group.app_id) == 1  # the sandbox counted the push (service: 4 a month)
     (mass,) = state.account(group.app_id).masses.values()
     assert mass.clientmsgid == pub.client_ref and str(mass.msg_id) == pub.msg_id
-    assert ob.pushes_used(group) == {"used": 1, "allowed": 4, "period": "month", "left": 3}
+    assert pushes_used(group) == {"used": 1, "allowed": 4, "period": "month", "left": 3}
 
 
 def test_a_push_over_the_platforms_quota_fails_with_its_reason(outbox, approved_post):  # C18
@@ -128,7 +129,7 @@ def test_a_retried_push_is_not_a_second_push(outbox, approved_post):
     _run(post)
     pub = _pubs(post)["星海集团"]
     assert pub.state == "failed" and pub.draft_media_id and not pub.msg_id and "群发协议" in pub.last_error
-    ob.retry(get_by_username("account_admin"), pub)
+    retry(get_by_username("account_admin"), pub)
     pub = _pubs(post)["星海集团"]
     # the lost call: sent with this publication's clientmsgid, its answer never saved
     sent = mp_client(group).message.send_mass_article(pub.draft_media_id, is_to_all=True,
@@ -242,7 +243,7 @@ def test_a_network_failure_is_retried_then_fails_and_a_retry_after_the_fix_publi
     group = _channel("星海集团")
     group.api_base_url = good
     db.session.commit()
-    ob.retry(get_by_username("account_admin"), pub)
+    retry(get_by_username("account_admin"), pub)
     _run(post)
     assert _pubs(post)["星海集团"].state == "published"
     assert _calls(state, "draft/add") == 1
@@ -270,7 +271,7 @@ def test_permanent_errors_fail_with_the_reason_then_retry_once_fixed(outbox, app
     assert post.status == "scheduled"  # nothing out yet: the failure is visible per channel
     assert "publication.failed" in _actions("publication", pub.id)
     # the cause is fixed (the fault is gone): the administrator retries
-    ob.retry(get_by_username("account_admin"), pub)
+    retry(get_by_username("account_admin"), pub)
     _run(post)
     pub = _pubs(post)["星海集团"]
     assert pub.state == "published"
@@ -289,7 +290,7 @@ def test_the_platform_rejecting_the_publication_fails_it_and_a_retry_resubmits_t
     pub = _pubs(post)["星海集团"]
     assert pub.state == "failed" and "平台审核不通过" in pub.last_error
     first_publish = pub.publish_id
-    ob.retry(get_by_username("account_admin"), pub)
+    retry(get_by_username("account_admin"), pub)
     _run(post)
     pub = _pubs(post)["星海集团"]
     assert pub.state == "published" and pub.publish_id != first_publish
@@ -355,7 +356,7 @@ def test_a_post_marked_confidential_after_scheduling_does_not_go_out(outbox, app
     assert pub.state == "failed" and "C5" in pub.last_error
     assert _calls(state, "media/uploadimg") == 0
     with pytest.raises(Exception) as refused:
-        ob.retry(get_by_username("account_admin"), pub)
+        retry(get_by_username("account_admin"), pub)
     assert getattr(refused.value, "code", None) == "C5"
 
 

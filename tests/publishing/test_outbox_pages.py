@@ -11,14 +11,15 @@ from sqlalchemy import select
 from cms import workdays
 from cms.auth.service import get_by_username
 from cms.extensions import db
-from cms.publishing import outbox as ob
 from cms.publishing.models import Channel, Publication
+from cms.publishing.queries import publications_for
+from cms.publishing.scheduling import schedule
 from cms.publishing.tasks import publish_due
 
 
 def _pubs(post):
     db.session.expire_all()
-    return ob.publications_for(post)
+    return publications_for(post)
 
 
 def test_publish_today_lists_the_post_with_its_buttons_and_publishes_now(outbox, approved_post, client_as):
@@ -78,7 +79,7 @@ def test_the_post_page_shows_steps_ids_errors_and_retries(outbox, approved_post,
     state = outbox
     post = approved_post()
     state.inject_fault("draft/add", errcode=40164, times=1)
-    ob.schedule(get_by_username("account_admin"), post)
+    schedule(get_by_username("account_admin"), post)
     publish_due.call_local(post.id)
     (pub,) = _pubs(post)
     admin = client_as("account_admin")
@@ -100,13 +101,13 @@ def test_the_dashboard_shows_queue_flight_failures_and_pushes(outbox, approved_p
     state = outbox
     failing = approved_post(title="会失败的文章")
     state.inject_fault("draft/add", errcode=45166, times=1)
-    ob.schedule(get_by_username("account_admin"), failing)
+    schedule(get_by_username("account_admin"), failing)
     publish_due.call_local(failing.id)
     pushed = approved_post(title="推送的文章", push={"星海集团": True})
-    ob.schedule(get_by_username("account_admin"), pushed)
+    schedule(get_by_username("account_admin"), pushed)
     publish_due.call_local(pushed.id)
     waiting = approved_post(title="排队的文章")
-    ob.schedule(get_by_username("account_admin"), waiting)
+    schedule(get_by_username("account_admin"), waiting)
     page = client_as("account_admin").get("/channels/dashboard").get_data(as_text=True)
     group = db.session.scalar(select(Channel).where(Channel.name == "星海集团"))
     assert "排队的文章" in page.split('id="queue"')[1].split('id="flight"')[0]

@@ -10,9 +10,9 @@ import pytest
 
 from cms import workdays
 from cms.auth.service import get_by_username
-from cms.publishing import outbox as ob
 from cms.publishing import policy
 from cms.publishing.models import Withdrawal
+from cms.publishing.scheduling import schedule
 from tests.policy_matrix import (
     IN_CHANNEL,
     OUT_CHANNEL,
@@ -85,7 +85,7 @@ def test_channel_matrix(app):
 def test_publication_matrix(midday, posts, users):
     later = workdays.now() + timedelta(minutes=30)
     pubs = {f"{p.channel.name} of {label}": p for label in (ON_IN, ON_BOTH)
-            for p in ob.schedule(get_by_username("account_admin"), posts[label], later)}
+            for p in schedule(get_by_username("account_admin"), posts[label], later)}
     assert sorted(pubs) == sorted([f"{IN_CHANNEL} of {ON_IN}", f"{IN_CHANNEL} of {ON_BOTH}",
                                    f"{OUT_CHANNEL} of {ON_BOTH}"])
     on_in = [k for k in pubs if k.startswith(IN_CHANNEL)]

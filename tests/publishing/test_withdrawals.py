@@ -24,9 +24,11 @@ from cms.content.models import Post
 from cms.errors import Refused
 from cms.extensions import db
 from cms.notify.models import Notification
-from cms.publishing import outbox as ob
 from cms.publishing import withdrawals as wd
+from cms.publishing.channels import adapter_for
 from cms.publishing.models import Channel, Publication, Withdrawal
+from cms.publishing.queries import publications_for
+from cms.publishing.scheduling import schedule
 from cms.publishing.tasks import publish_due
 from cms.workflow import service as workflow
 from cms.workflow.models import Submission
@@ -42,17 +44,17 @@ def _channel(name: str) -> Channel:
 
 
 def _publish(post, user="account_admin"):
-    ob.schedule(get_by_username(user), post)
+    schedule(get_by_username(user), post)
     publish_due.call_local(post.id)
     db.session.expire_all()
-    pubs = {p.channel.name: p for p in ob.publications_for(post)}
+    pubs = {p.channel.name: p for p in publications_for(post)}
     assert all(p.state == "published" for p in pubs.values()), {n: (p.state, p.last_error) for n, p in pubs.items()}
     return pubs
 
 
 def _pubs(post) -> dict[str, Publication]:
     db.session.expire_all()
-    return {p.channel.name: p for p in ob.publications_for(post)}
+    return {p.channel.name: p for p in publications_for(post)}
 
 
 def _second_article(state, article_id: str) -> None:
@@ -148,7 +150,7 @@ def test_request_approve_deletes_the_article_withdraws_and_archives(published, a
     assert _count(state, "freepublish/delete") == 1
     assert state.find_article(article_id).deleted == [True, False]
     # is_deleted as the platform reports it through its own API
-    client = ob.adapter_for(_channel("星海集团")).client
+    client = adapter_for(_channel("星海集团")).client
     items = client.freepublish.getarticle(article_id)["news_item"]
     assert [i["is_deleted"] for i in items] == [True, False]
 
@@ -355,7 +357,7 @@ def test_only_a_published_post_and_its_published_channels(midday, outbox, approv
     post = approved_post(channels=("星海集团", "星海科技"))
     r = _ask(api, post)
     assert r.status_code == 409  # approved, not out yet
-    ob.schedule(get_by_username("account_admin"), post)
+    schedule(get_by_username("account_admin"), post)
     r = _ask(api, post)
     assert r.status_code == 409 and "仍在发布中" in r.json["error"]["message"]  # in flight
     publish_due.call_local(post.id)
@@ -647,7 +649,7 @@ def test_correct_edit_review_republish_as_generation_2(published, api, outbox, c
     assert [r.action for r in _records(post)] == ["published", "published", "corrected", "corrected"]
     # nothing is sent before the corrected revision passes its chain again (C4)
     with pytest.raises(Refused) as refused:
-        ob.schedule(get_by_username("account_admin"), post)
+        schedule(get_by_username("account_admin"), post)
     assert refused.value.code == "C4"
     # the author edits: a draft may be edited, and the post page offers it
     author = get_by_username("contributor")
@@ -682,7 +684,7 @@ def test_correct_edit_review_republish_as_generation_2(published, api, outbox, c
     db.session.expire_all()
     assert db.session.get(Post, post.id).status == "published"
     # the first generation stays withdrawn; every generation is listed
-    every = ob.publications_for(post, all_generations=True)
+    every = publications_for(post, all_generations=True)
     assert sorted((p.channel.name, p.generation, p.state) for p in every) == [
         ("星海官网", 1, "withdrawn"), ("星海官网", 2, "published"),
         ("星海集团", 1, "withdrawn"), ("星海集团", 2, "published")]

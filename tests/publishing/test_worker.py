@@ -18,8 +18,8 @@ from sqlalchemy import create_engine, select
 
 from cms.auth.service import get_by_username
 from cms.extensions import db
-from cms.publishing import outbox as ob
 from cms.publishing.models import Channel, Publication
+from cms.publishing.scheduling import schedule
 from cms.tasks import huey
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,7 +90,7 @@ def test_a_killed_worker_resumes_without_a_second_draft_or_publish(app, outbox, 
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     log = tmp_path / "worker.log"
     state.set_latency(700, appid=group.app_id)  # every call of the account is in flight 0.7 s
-    (pub,) = ob.schedule(get_by_username("account_admin"), post)
+    (pub,) = schedule(get_by_username("account_admin"), post)
     pub_id = pub.id
     db.session.commit()
     first = _start(app, log)

@@ -80,7 +80,7 @@ class Article:
 
 
 class Job(Protocol):
-    """The outbox's side of a run (cms.publishing.outbox.Job)."""
+    """The outbox's side of a run (cms.publishing.job.Job)."""
 
     publication: Publication
     channel: Channel
