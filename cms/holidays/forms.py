@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from cms.holidays.rules import HOLIDAY, NAME_MAX, WORKDAY
 
-KIND_CHOICES = [(HOLIDAY, _l("Holiday (no work)")), (WORKDAY, _l("Swapped working day (调休上班)"))]
+KIND_CHOICES = [(HOLIDAY, _l("Holiday (no work)")), (WORKDAY, _l("Swapped working day (a weekend day worked)"))]
 
 
 class DayForm(FlaskForm):

@@ -65,8 +65,8 @@ def missing_years(today: date | None = None, days: int = rules.WARNING_DAYS) -> 
 def warnings(today: date | None = None) -> list[tuple[int, str]]:
     """(year, message) for the settings page and the home page."""
     return [(year, _("The %(year)d holidays are not entered yet: chinese-calendar has no data for %(year)d, so "
-                     "from %(day)s Monday to Friday are counted as working days and official holidays such as "
-                     "the Spring Festival as working days. Enter the holidays and swapped working days the "
+                     "from %(day)s working days are counted Monday to Friday, and official holidays such as the "
+                     "Spring Festival count as working days. Enter the holidays and swapped working days the "
                      "State Council published.", year=year, day=first.isoformat()))
             for year, first in missing_years(today)]
 

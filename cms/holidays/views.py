@@ -29,6 +29,13 @@ def _calendar_gaps(user):
                       for year, message in found]}
 
 
+def _refused(e: Refused, form) -> None:
+    """The whole message on top, and each field's note beside the field."""
+    flash(e.message, "danger")
+    if e.fields:
+        flash_refusal(e, form)
+
+
 def _year() -> int:
     year = request.args.get("year", type=int)
     if year is None or not 2000 <= year <= 2099:
@@ -62,7 +69,7 @@ def add():
             entry = service.add(form.day.data, form.kind.data, form.name.data)
         except Refused as e:
             db.session.rollback()
-            flash_refusal(e, form)
+            _refused(e, form)
             return _page(year, day_form=form, status=e.status if e.status < 500 else 400)
         flash(_("%(day)s saved as %(kind)s.", day=entry.day.isoformat(), kind=service.kind_label(entry.kind)),
               "success")
@@ -80,8 +87,7 @@ def paste():
             counts, first = service.import_list(form.kind.data, form.text.data or "")
         except Refused as e:
             db.session.rollback()
-            flash(e.message, "danger")
-            flash_refusal(e, form)
+            _refused(e, form)
             return _page(year, paste_form=form, status=400)  # the pasted text stays in the form
         flash(_("Saved: %(added)d added, %(changed)d changed, %(same)d unchanged.", added=counts["add"],
                 changed=counts["change"], same=counts["same"]), "success")
@@ -99,7 +105,7 @@ def edit(entry_id: int):
             changed = service.update(entry, form.day.data, form.kind.data, form.name.data)
         except Refused as e:
             db.session.rollback()
-            flash_refusal(e, form)
+            _refused(e, form)
         else:
             flash(_("Saved.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("holidays.index", year=entry.day.year))
