@@ -216,3 +216,20 @@ def test_no_warning_while_the_next_60_days_are_known(app, client_as, time_machin
     assert WARNING not in admin.get(PAGE).get_data(as_text=True)
     time_machine.move_to("2026-11-03 02:00:00+00:00", tick=False)
     assert WARNING in client_as("sysadmin").get("/").get_data(as_text=True)
+
+
+def test_the_forms_work_with_csrf_protection_on(csrf_app):
+    from tests.test_csrf import login_with_csrf
+
+    c = login_with_csrf(csrf_app)
+    page = c.get(PAGE + "?year=2027").get_data(as_text=True)
+    token = re.search(r'name="paste-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert _paste(c, "2027-02-11 春节").status_code == 400  # no token: refused, nothing saved
+    assert _days() == {}
+    r = c.post(PAGE + "paste", data={"paste-kind": "holiday", "paste-text": "2027-02-11 春节", "paste-csrf_token": token})
+    assert r.status_code == 302 and _days() == {"2027-02-11": ("holiday", "春节")}
+    page = c.get(PAGE + "?year=2027").get_data(as_text=True)
+    token = re.search(r'name="delete-csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    entry = db.session.scalar(select(CalendarDay))
+    assert c.post(f"{PAGE}{entry.id}/delete", data={"delete-csrf_token": token}).status_code == 302
+    assert _days() == {}
