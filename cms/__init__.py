@@ -93,6 +93,7 @@ def _import_models() -> None:
     import cms.auth.models  # noqa: F401
     import cms.callbacks.models  # noqa: F401
     import cms.content.models  # noqa: F401
+    import cms.holidays.models  # noqa: F401
     import cms.notify.models  # noqa: F401
     import cms.publishing.models  # noqa: F401
     import cms.site.models  # noqa: F401
@@ -121,6 +122,7 @@ def _blueprints(app: Flask) -> None:
     from cms.auth.views import bp as auth_bp
     from cms.callbacks.views import bp as callbacks_bp
     from cms.content.views import bp as content_bp
+    from cms.holidays.views import bp as holidays_bp
     from cms.main.views import bp as main_bp
     from cms.notify.views import bp as notify_bp
     from cms.publishing.views import bp as channels_bp
@@ -131,6 +133,7 @@ def _blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(holidays_bp, url_prefix="/admin/holidays")
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(channels_bp, url_prefix="/channels")
     app.register_blueprint(withdrawals_bp)  # /posts/<id>/withdrawals, /withdrawals/<id>/...

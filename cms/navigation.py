@@ -18,6 +18,7 @@ ITEMS = [
     (_l("Audit trail"), "audit.index", "audit.read"),
     (_l("Archive"), "archive.index", "archive.read"),
     (_l("Forbidden words"), "content.words", "settings.manage"),
+    (_l("Holidays"), "holidays.index", "settings.manage"),
 ]
 
 

@@ -7,7 +7,9 @@ overrides and the zone as arguments. `now()` is the one clock: tests move it wit
 chinese-calendar knows the official holidays and swapped working days only up to the year of
 its latest release and raises NotImplementedError after that; for such a year we fall back to
 Monday-Friday, log it once, and `calendar_gaps()` lets the settings page say so. Overrides an
-administrator enters by hand (the State Council publishes each year's list in November) win.
+administrator enters by hand (the State Council publishes each year's list in November) win: they
+are stored by cms/holidays and passed in here; features ask cms.holidays.service (`is_workday`,
+`add_working_hours`), which reads them once per request, never these functions directly.
 """
 from __future__ import annotations
 

@@ -35,6 +35,7 @@ from cms.content.review_hooks import review
 from cms.content.themes import Theme
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
+from cms.holidays import service as holidays
 from cms.publishing.models import Channel
 from cms.transactions import operation
 
@@ -420,7 +421,7 @@ def check_context(post: Post) -> checks.CheckContext:
     return checks.CheckContext(
         theme=theme_for(post), words=wordlist(), archive=[(pid, h & (2**64 - 1)) for pid, h in archive],
         today=workdays.today(), notice_days=current_app.config["NOTICE_DAYS"],
-        is_workday=workdays.is_workday)
+        is_workday=holidays.is_workday)  # C12: chinese-calendar and the days administrators entered
 
 
 def findings(post: Post) -> list[checks.Finding]:

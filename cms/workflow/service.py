@@ -16,6 +16,7 @@ from cms.content.checks import ERROR, WARNING
 from cms.content.models import Post, Revision
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
+from cms.holidays import service as holidays
 from cms.publishing import service as publishing
 from cms.publishing.models import Channel, Publication
 from cms.transactions import operation
@@ -200,7 +201,7 @@ def _start_step(sub: Submission, index: int, actor) -> None:
     now = workdays.now()
     sub.step = index
     sub.step_started_at = now
-    sub.due_at = workdays.add_working_hours(now, step.due_hours, workdays.zone(), workdays.working_hours())
+    sub.due_at = holidays.add_working_hours(now, step.due_hours)  # the holidays administrators entered count
     sub.reminded_at = None
     ids, how = _route(step, post)
     _assign(sub, ids, how)

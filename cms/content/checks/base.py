@@ -92,7 +92,7 @@ class CheckContext:
     archive: Sequence[tuple[int, int]] = ()  # (post_id, simhash) of archived posts
     today: date | None = None
     notice_days: int = 7
-    is_workday: Callable[[date], bool] | None = None  # cms.workdays.is_workday; default Mon-Fri
+    is_workday: Callable[[date], bool] | None = None  # cms.holidays.service.is_workday; default Mon-Fri
     content_limit: int = 20000  # WeChat content chars incl. tags
     # Addresses on these domains are the company's published contacts, not personal data (C15).
     allowed_email_domains: tuple[str, ...] = ()

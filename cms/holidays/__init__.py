@@ -1,0 +1,1 @@
+"""Holidays and swapped working days entered by an administrator (the years chinese-calendar lacks)."""
