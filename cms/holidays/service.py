@@ -21,6 +21,7 @@ from cms.errors import NotFound, Refused
 from cms.extensions import db
 from cms.holidays import rules
 from cms.holidays.models import CalendarDay
+from cms.transactions import operation
 
 _G_KEY = "_calendar_overrides"
 
@@ -123,6 +124,7 @@ def _audit(changes: list[rules.Change]) -> None:
     record_many(items)
 
 
+@operation
 def add(day: date | None, kind: str, name: str = "") -> CalendarDay:
     """One day typed in. Refused when that day is already entered (change it instead)."""
     day, kind, name = _check(day, kind, name)
@@ -139,6 +141,7 @@ def add(day: date | None, kind: str, name: str = "") -> CalendarDay:
     return entry
 
 
+@operation
 def update(entry: CalendarDay, day: date | None, kind: str, name: str = "") -> bool:
     """Change one entry (its day, kind or name); False when nothing changed."""
     day, kind, name = _check(day, kind, name)
@@ -156,6 +159,7 @@ def update(entry: CalendarDay, day: date | None, kind: str, name: str = "") -> b
     return True
 
 
+@operation
 def delete(entry: CalendarDay) -> None:
     """Remove one entry: that day follows chinese-calendar (or Monday-Friday) again."""
     record_many([dict(action="calendar_day.deleted", target=("calendar_day", entry.day.isoformat()),
@@ -170,6 +174,7 @@ def line_messages(errors: list[rules.LineError]) -> list[str]:
               problem=_(e.message, **e.args)) for e in errors]
 
 
+@operation
 def import_list(kind: str, text: str) -> tuple[Counter, date]:
     """A pasted list of days of one kind: every line is checked first and nothing is stored while
     one is bad (Refused naming each bad line). A new day is added, a stored one with another kind or

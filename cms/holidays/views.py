@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 
 from cms import workdays
 from cms.errors import Refused
-from cms.extensions import db
 from cms.holidays import service
 from cms.holidays.forms import DayForm, DeleteForm, PasteForm
 from cms.permissions import requires
@@ -68,7 +67,6 @@ def add():
         try:
             entry = service.add(form.day.data, form.kind.data, form.name.data)
         except Refused as e:
-            db.session.rollback()
             _refused(e, form)
             return _page(year, day_form=form, status=e.status if e.status < 500 else 400)
         flash(_("%(day)s saved as %(kind)s.", day=entry.day.isoformat(), kind=service.kind_label(entry.kind)),
@@ -86,7 +84,6 @@ def paste():
         try:
             counts, first = service.import_list(form.kind.data, form.text.data or "")
         except Refused as e:
-            db.session.rollback()
             _refused(e, form)
             return _page(year, paste_form=form, status=400)  # the pasted text stays in the form
         flash(_("Saved: %(added)d added, %(changed)d changed, %(same)d unchanged.", added=counts["add"],
@@ -104,7 +101,6 @@ def edit(entry_id: int):
         try:
             changed = service.update(entry, form.day.data, form.kind.data, form.name.data)
         except Refused as e:
-            db.session.rollback()
             _refused(e, form)
         else:
             flash(_("Saved.") if changed else _("Nothing changed."), "success")
