@@ -34,10 +34,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SECRET_KEY"] = keys.secret_key(app.config, app.instance_path)
     app.config["ENCRYPTION_KEYS"] = keys.encryption_keys(app.config, app.instance_path)
 
-    from cms.content import images
+    from cms.content import image_limits
 
     # Process-wide (Pillow's own limit and the decode slots are): the last app configured wins.
-    images.configure(max_pixels=app.config["IMAGE_MAX_PIXELS"],
+    image_limits.configure(max_pixels=app.config["IMAGE_MAX_PIXELS"],
                      decode_concurrency=app.config["IMAGE_DECODE_CONCURRENCY"])
 
     from cms import web

@@ -14,8 +14,8 @@ Pure functions over bytes (no Flask, no database):
 
 Memory: a decoded picture takes 3-4 bytes a pixel and a few copies are alive while it is cleaned
 and re-encoded: ``load_image`` peaks at about 11 bytes a pixel (measured: 343 MB for 30 megapixels,
-572 MB for 50). Two process-wide settings bound that
-(``configure``, called by create_app from CMS_IMAGE_MAX_PIXELS and CMS_IMAGE_DECODE_CONCURRENCY):
+572 MB for 50). Two process-wide settings bound that (cms/content/image_limits.py,
+``configure``, called by create_app from CMS_IMAGE_MAX_PIXELS and CMS_IMAGE_DECODE_CONCURRENCY):
 the pixel limit (default 30 megapixels: every phone's and most cameras' normal output, 6000x4000,
 6240x4160, fits; a 48-50 megapixel full-resolution phone photo is refused with the limit named) and
 how many pictures decode at once in the process (default 2, ``DECODES``): uploads, platform fitting
@@ -29,19 +29,16 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageOps
 
+from cms.content.image_limits import DECODES, too_many_pixels
+from cms.content.image_limits import max_pixels as configured_max_pixels
+
 __all__ = [
-    "DECODES",
-    "DecodeGate",
     "ImageRejected",
     "StoredImage",
-    "configure",
     "crop_cover",
     "fit_for_wechat",
     "load_image",
@@ -49,8 +46,6 @@ __all__ = [
 ]
 
 JPEG_QUALITY = 88
-DEFAULT_MAX_PIXELS = 30_000_000
-DEFAULT_DECODE_CONCURRENCY = 2
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 MSG_EMPTY = "文件为空，请重新选择图片"
@@ -75,100 +70,6 @@ _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b
 
 class ImageRejected(ValueError):
     """The upload is not an image we accept; ``str(exc)`` is a Chinese message for the editor."""
-
-
-def pixels_text(n: int) -> str:
-    """30000000 → "3000 万像素" (how megapixels are said in Chinese), else the exact count."""
-    return f"{n // 10_000} 万像素" if n >= 10_000 and n % 10_000 == 0 else f"{n} 像素"
-
-
-def too_many_pixels(limit: int, size: tuple[int, int] | None = None, frames: int = 1) -> str:
-    """The refusal of a picture over the pixel limit, naming the limit (and the picture's size)."""
-    if size is None:
-        found = ""
-    elif frames > 1:
-        found = f"（{frames} 帧共 {pixels_text(size[0] * size[1] * frames)}）"
-    else:
-        found = f"（{size[0]}×{size[1]}，{pixels_text(size[0] * size[1])}）"
-    return f"图片像素过多{found}，上限为 {pixels_text(limit)}，已拒绝：请缩小尺寸后再上传"
-
-
-class DecodeGate:
-    """At most ``limit`` pictures decode at once in this process; more callers wait their turn.
-
-    A condition over a counter rather than a semaphore, so that the limit can be changed (by
-    ``configure``) while decodes are in flight and so that ``active`` and ``waiting`` can be read.
-    Every change is announced on the condition (``wait_for`` lets a caller wait for a state).
-    """
-
-    def __init__(self, limit: int) -> None:
-        self._cond = threading.Condition()
-        self._limit = _positive(limit, "decode concurrency")
-        self.active = 0
-        self.waiting = 0
-
-    @property
-    def limit(self) -> int:
-        return self._limit
-
-    def set_limit(self, limit: int) -> None:
-        with self._cond:
-            self._limit = _positive(limit, "decode concurrency")
-            self._cond.notify_all()
-
-    @contextmanager
-    def slot(self) -> Iterator[None]:
-        with self._cond:
-            self.waiting += 1
-            self._cond.notify_all()
-            try:
-                self._cond.wait_for(lambda: self.active < self._limit)
-            finally:
-                self.waiting -= 1
-            self.active += 1
-            self._cond.notify_all()
-        try:
-            yield
-        finally:
-            with self._cond:
-                self.active -= 1
-                self._cond.notify_all()
-
-    def wait_for(self, predicate: Callable[[DecodeGate], bool], timeout: float | None = None) -> bool:
-        """Block until ``predicate(gate)`` holds (or ``timeout`` seconds pass); its last value."""
-        with self._cond:
-            return self._cond.wait_for(lambda: predicate(self), timeout)
-
-
-def _positive(value, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive whole number, not {value!r}")
-    return value
-
-
-DECODES = DecodeGate(DEFAULT_DECODE_CONCURRENCY)
-_limits = {"max_pixels": DEFAULT_MAX_PIXELS}
-
-
-def configure(*, max_pixels: int = DEFAULT_MAX_PIXELS,
-              decode_concurrency: int = DEFAULT_DECODE_CONCURRENCY) -> None:
-    """Set the process-wide pixel limit and decode concurrency (create_app, from the settings).
-
-    Pillow's own ``Image.MAX_IMAGE_PIXELS`` is set to the same limit here, once, so that every
-    Image.open in the process agrees with ours: Pillow warns above it and raises
-    DecompressionBombError above twice it, while our header check refuses first with the limit
-    named (and a DecompressionBombError, should one come, is the same refusal, never a 500).
-    """
-    max_pixels = _positive(max_pixels, "CMS_IMAGE_MAX_PIXELS")
-    decode_concurrency = _positive(decode_concurrency, "CMS_IMAGE_DECODE_CONCURRENCY")
-    _limits["max_pixels"] = max_pixels
-    DECODES.set_limit(decode_concurrency)
-    Image.MAX_IMAGE_PIXELS = max_pixels
-
-
-def max_pixels() -> int:
-    """The configured pixel limit."""
-    return _limits["max_pixels"]
 
 
 @dataclass(frozen=True)
@@ -269,7 +170,7 @@ def _pixel_limit(max_pixels: int | None = None) -> int:
     that (or changing the global warning filters) would leak into every other thread.
     """
     if max_pixels is None:
-        max_pixels = _limits["max_pixels"]
+        max_pixels = configured_max_pixels()
     pillow = Image.MAX_IMAGE_PIXELS
     return max_pixels if pillow is None else min(max_pixels, pillow)
 

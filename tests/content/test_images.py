@@ -14,9 +14,9 @@ import zlib
 import pytest
 from PIL import ExifTags, Image, ImageCms, ImageSequence, PngImagePlugin
 
-from cms.content import images
+from cms.content import image_limits, images
+from cms.content.image_limits import DEFAULT_MAX_PIXELS, too_many_pixels
 from cms.content.images import (
-    DEFAULT_MAX_PIXELS,
     MSG_BROKEN,
     MSG_EMPTY,
     ImageRejected,
@@ -25,16 +25,15 @@ from cms.content.images import (
     fit_for_wechat,
     load_image,
     quality_warning,
-    too_many_pixels,
 )
 
 
 @pytest.fixture(autouse=True)
 def _default_image_settings():
     """Every test here starts from the shipped settings, as create_app leaves them."""
-    images.configure()
+    image_limits.configure()
     yield
-    images.configure()
+    image_limits.configure()
 
 # --------------------------------------------------------------------------------------------------
 # fixtures
@@ -263,15 +262,15 @@ def test_a_picture_at_the_limit_is_accepted():
 
 
 def test_the_limit_is_a_setting_and_pillow_agrees_with_it():
-    images.configure(max_pixels=1_000_000)
-    assert Image.MAX_IMAGE_PIXELS == 1_000_000 and images.max_pixels() == 1_000_000
+    image_limits.configure(max_pixels=1_000_000)
+    assert Image.MAX_IMAGE_PIXELS == 1_000_000 and image_limits.max_pixels() == 1_000_000
     with pytest.raises(ImageRejected) as exc:
         load_image(_save(_photo((1001, 1000)), "PNG"))
     assert str(exc.value) == too_many_pixels(1_000_000, (1001, 1000))
     assert "上限为 100 万像素" in str(exc.value)
     assert load_image(_save(_photo((1000, 1000)), "PNG")).width == 1000
     with pytest.raises(ValueError):
-        images.configure(max_pixels=0)
+        image_limits.configure(max_pixels=0)
 
 
 def test_create_app_configures_the_limit_from_the_settings(templates, tmp_path):
@@ -279,8 +278,8 @@ def test_create_app_configures_the_limit_from_the_settings(templates, tmp_path):
 
     app = make_app(templates, tmp_path, kind="empty", IMAGE_MAX_PIXELS=2_000_000, IMAGE_DECODE_CONCURRENCY=3)
     try:
-        assert images.max_pixels() == 2_000_000 and Image.MAX_IMAGE_PIXELS == 2_000_000
-        assert images.DECODES.limit == 3
+        assert image_limits.max_pixels() == 2_000_000 and Image.MAX_IMAGE_PIXELS == 2_000_000
+        assert image_limits.DECODES.limit == 3
     finally:
         _close(app)
 
@@ -322,7 +321,7 @@ def test_pillow_global_limit_is_left_alone_by_a_call():
 
 def test_fitting_and_cropping_a_stored_picture_obey_the_limit():
     stored = load_image(_save(_photo((1200, 1000)), "PNG"))
-    images.configure(max_pixels=1_000_000)  # lowered after the upload
+    image_limits.configure(max_pixels=1_000_000)  # lowered after the upload
     for work in (lambda: fit_for_wechat(stored, "thumb"), lambda: crop_cover(stored, "1:1")):
         with pytest.raises(ImageRejected) as exc:
             work()
@@ -656,7 +655,7 @@ def test_at_most_the_configured_number_of_pictures_decode_at_once(monkeypatch):
     the timeouts are a safety net, nothing is measured in time."""
     import threading
 
-    images.configure(decode_concurrency=2)
+    image_limits.configure(decode_concurrency=2)
     held = threading.Condition()
     state = {"inside": 0, "peak": 0, "tickets": 0}
     original = images._decode_first_frame
@@ -679,7 +678,7 @@ def test_at_most_the_configured_number_of_pictures_decode_at_once(monkeypatch):
         t.start()
 
     def settled(inside: int, waiting: int) -> bool:
-        gate = images.DECODES.wait_for(lambda g: g.active == inside and g.waiting == waiting, timeout=60)
+        gate = image_limits.DECODES.wait_for(lambda g: g.active == inside and g.waiting == waiting, timeout=60)
         with held:
             return gate and held.wait_for(lambda: state["inside"] == inside, timeout=60)
 
@@ -696,11 +695,11 @@ def test_at_most_the_configured_number_of_pictures_decode_at_once(monkeypatch):
         t.join(60)
     assert state["peak"] == 2
     assert sorted(r.height for r in results) == [48, 49, 50, 51, 52]
-    assert images.DECODES.active == 0 and images.DECODES.waiting == 0
+    assert image_limits.DECODES.active == 0 and image_limits.DECODES.waiting == 0
 
 
 def test_decode_concurrency_must_be_positive():
     for bad in (0, -1, 1.5, True, "2"):
         with pytest.raises(ValueError):
-            images.configure(decode_concurrency=bad)
-    assert images.DECODES.limit == 2
+            image_limits.configure(decode_concurrency=bad)
+    assert image_limits.DECODES.limit == 2

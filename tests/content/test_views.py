@@ -345,7 +345,7 @@ def test_upload_of_too_many_pixels_is_refused_naming_the_limit(client_as, api):
 
 def test_the_pixel_limit_is_the_setting(templates, tmp_path):
     from cms.auth.service import get_by_username
-    from cms.content import images
+    from cms.content import image_limits
     from cms.content import service as content
     from cms.errors import Refused
     from tests.conftest import _close, make_app
@@ -362,4 +362,4 @@ def test_the_pixel_limit_is_the_setting(templates, tmp_path):
             assert "801×500" in exc.value.message and "上限为 40 万像素" in exc.value.message
     finally:
         _close(app)
-        images.configure()  # back to the shipped settings for the tests after this one
+        image_limits.configure()  # back to the shipped settings for the tests after this one
