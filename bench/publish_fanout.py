@@ -113,6 +113,7 @@ def approved_post(channel_names: list[str], title: str, n: int = 0):
     from cms.content.checks.base import WARNING
     from cms.extensions import db
     from cms.publishing.models import Channel
+    from cms.workflow import queries as workflow_queries
     from cms.workflow import service as workflow
 
     author = get_by_username("contributor")
@@ -125,7 +126,7 @@ def approved_post(channel_names: list[str], title: str, n: int = 0):
         "source": {"kind": "original"}, "cover_asset_id": cover.id})
     workflow.submit(author, post, {f.id: "压测" for f in content.findings(post) if f.severity == WARNING})
     for _ in range(10):
-        sub = workflow.active_submission(post)
+        sub = workflow_queries.active_submission(post)
         if sub.state != "active":
             break
         step = sub.version.step_objs()[sub.step]

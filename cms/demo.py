@@ -125,10 +125,10 @@ def load() -> list[tuple[str, str]]:
 def load_chains() -> None:
     """The three chains of the seeds (C7); promotions on the sales account follow §14's."""
     from cms.publishing.models import Channel
-    from cms.workflow import service as workflow
+    from cms.workflow import templates as workflow_templates
     from cms.workflow.models import WorkflowRule, WorkflowTemplate
 
-    workflow.ensure_templates()
+    workflow_templates.ensure_templates()
     sales = db.session.scalar(select(Channel).where(Channel.name == "星海科技"))
     marketing = db.session.scalar(select(WorkflowTemplate).where(WorkflowTemplate.key == "marketing"))
     if sales and not db.session.scalar(select(WorkflowRule.id).where(WorkflowRule.channel_id == sales.id)):

@@ -95,11 +95,12 @@ def posts_submit(post_id: int):
 def posts_review(post_id: int):
     """A decision at the current step on revision N (409 if N or its hash is not current);
     `push: {channel_id: bool}` at the step deciding push (C18), `escalate` where allowed."""
+    from cms.workflow import queries as workflow_queries
     from cms.workflow import service as workflow
 
     post = service.get_post(current_user, post_id)
     review = workflow.decide(current_user, post, json_body())
-    return jsonify({**service.post_json(post), "review": workflow.review_json(review)}), 201
+    return jsonify({**service.post_json(post), "review": workflow_queries.review_json(review)}), 201
 
 
 @bp.post("/posts/<int:post_id>/withdraw")

@@ -103,7 +103,7 @@ def _iso(dt: datetime | None) -> str | None:
 def approvals_of(post: Post, revision) -> list[dict]:
     """The C11 signature trail as it stands now, copied: every decision (stale ones flagged), and
     whether it was given on exactly the revision and hash that went out."""
-    from cms.workflow.service import signatures
+    from cms.workflow.queries import signatures
 
     out = []
     for r in signatures(post):
@@ -121,7 +121,7 @@ def approvals_of(post: Post, revision) -> list[dict]:
 
 def request_of(post: Post, revision) -> dict:
     """The C11 request form's fields, copied."""
-    from cms.workflow.service import active_submission
+    from cms.workflow.queries import active_submission
 
     sub = active_submission(post)
     return {

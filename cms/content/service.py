@@ -614,10 +614,10 @@ def post_json(post: Post, *, full: bool = True) -> dict:
     if full:
         out["revision"] = revision_json(post.current)
         out["checks"] = [finding_json(f) for f in findings(post)]
-        from cms.workflow import service as workflow
+        from cms.workflow import queries as workflow_queries
 
-        out["workflow"] = workflow.workflow_json(post)
-        out["reviews"] = [workflow.review_json(r) for r in workflow.timeline(post)]
+        out["workflow"] = workflow_queries.workflow_json(post)
+        out["reviews"] = [workflow_queries.review_json(r) for r in workflow_queries.timeline(post)]
         from cms.publishing.queries import publication_json, publications_for
 
         out["publications"] = [publication_json(p) for p in publications_for(post)]

@@ -126,7 +126,7 @@ def publication_json(pub: Publication) -> dict:
 
 
 def approved_submission(post: Post):
-    from cms.workflow.service import active_submission
+    from cms.workflow.queries import active_submission
 
     sub = active_submission(post)
     return sub if sub is not None and sub.state == "approved" else None

@@ -281,7 +281,7 @@ def dashboard():
 
 
 def _post_page(post, form=None, status=200):
-    from cms.workflow.service import active_submission
+    from cms.workflow.queries import active_submission
 
     sub = active_submission(post)
     pubs = queries.publications_for(post, all_generations=True)

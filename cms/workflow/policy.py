@@ -23,9 +23,9 @@ TAKING_PART = ("approve", "reject", "edit")  # a reviewer's own entries on the t
 
 
 def _acting_ids(user) -> list[int]:
-    from cms.workflow.service import _active_delegations
+    from cms.workflow.queries import active_delegations
 
-    return [user.id, *(holder for holder, deputy in _active_delegations().items() if deputy == user.id)]
+    return [user.id, *(holder for holder, deputy in active_delegations().items() if deputy == user.id)]
 
 
 def reviewing_posts(user):

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 
 from cms import workdays
 from cms.audit.service import record
-from cms.auth.models import RoleAssignment, User, users_with_role
+from cms.auth.models import User, users_with_role
 from cms.content import review_hooks
 from cms.content.checks import ERROR, WARNING
 from cms.content.models import Post, Revision
@@ -26,11 +26,10 @@ from cms.workflow.models import (
     Delegation,
     Review,
     Submission,
-    WorkflowRule,
-    WorkflowTemplate,
-    WorkflowVersion,
 )
 from cms.workflow.policy import reviewing_posts, takes_part
+from cms.workflow.queries import active_delegations, active_submission
+from cms.workflow.templates import pick_version
 
 
 def _refuse(r: engine.Refusal, **fields):
@@ -40,110 +39,6 @@ def _refuse(r: engine.Refusal, **fields):
 
 
 # --- templates and rules -------------------------------------------------------------------------
-
-def ensure_templates() -> None:
-    """The three chain shapes of the seeds (C7) and the default rule, when missing."""
-    for key, (name, steps) in engine.TEMPLATES.items():
-        if db.session.scalar(select(WorkflowTemplate.id).where(WorkflowTemplate.key == key)):
-            continue
-        t = WorkflowTemplate(key=key, name=_(name))
-        db.session.add(t)
-        db.session.flush()
-        db.session.add(WorkflowVersion(template_id=t.id, number=1, steps=[s.to_dict() for s in steps],
-                                       note=_("Shipped with the product (C7).")))
-    if not db.session.scalar(select(WorkflowRule.id).where(WorkflowRule.channel_id.is_(None),
-                                                           WorkflowRule.category.is_(None))):
-        full = db.session.scalar(select(WorkflowTemplate).where(WorkflowTemplate.key == "full"))
-        db.session.add(WorkflowRule(channel_id=None, category=None, template_id=full.id))
-    db.session.commit()
-
-
-def templates() -> list[WorkflowTemplate]:
-    return db.session.scalars(select(WorkflowTemplate).order_by(WorkflowTemplate.id)).all()
-
-
-def get_template(template_id: int) -> WorkflowTemplate:
-    t = db.session.get(WorkflowTemplate, template_id)
-    if t is None:
-        raise NotFound(_("No such chain template."), code="not_found")
-    return t
-
-
-@operation
-def save_template(user, template: WorkflowTemplate, steps: list[dict], note: str = "") -> WorkflowVersion:
-    """An edit is a new immutable version; posts in flight keep theirs."""
-    parsed, errors = engine.validate_steps(steps)
-    if errors:
-        messages = {str(i): [_(m) for m in ms] for i, ms in errors.items()}
-        first = next(iter(errors.values()))[0]
-        raise Refused(_(first), code="C4" if "C4" in first else "invalid", fields=messages)
-    latest = template.latest
-    if [s.to_dict() for s in parsed] == latest.steps:
-        return latest
-    v = WorkflowVersion(template_id=template.id, number=latest.number + 1, steps=[s.to_dict() for s in parsed],
-                        note=note[:200], created_by_id=user.id)
-    db.session.add(v)
-    db.session.flush()
-    record("workflow.version_saved", template, before={"version": latest.number, "steps": latest.steps},
-           after={"version": v.number, "steps": v.steps, "note": v.note})
-    db.session.commit()
-    return v
-
-
-def rules() -> list[WorkflowRule]:
-    return db.session.scalars(select(WorkflowRule).order_by(
-        WorkflowRule.channel_id.is_(None), WorkflowRule.channel_id, WorkflowRule.category.is_(None),
-        WorkflowRule.category)).all()
-
-
-@operation
-def set_rule(user, channel_id: int | None, category: str | None, template_id: int) -> WorkflowRule:
-    get_template(template_id)
-    if channel_id is not None and db.session.get(Channel, channel_id) is None:
-        raise Refused(_("No such channel."), fields={"channel": [_("No such channel.")]})
-    rule = db.session.scalar(select(WorkflowRule).where(
-        WorkflowRule.channel_id.is_(None) if channel_id is None else WorkflowRule.channel_id == channel_id,
-        WorkflowRule.category.is_(None) if category is None else WorkflowRule.category == category))
-    before = {"template": rule.template_id} if rule else None
-    if rule is None:
-        rule = WorkflowRule(channel_id=channel_id, category=category, template_id=template_id)
-        db.session.add(rule)
-    rule.template_id = template_id
-    db.session.flush()
-    record("workflow.rule_set", rule, before=before,
-           after={"channel": channel_id, "category": category, "template": template_id})
-    db.session.commit()
-    return rule
-
-
-@operation
-def delete_rule(user, rule_id: int) -> None:
-    rule = db.session.get(WorkflowRule, rule_id)
-    if rule is None:
-        raise NotFound(_("No such rule."), code="not_found")
-    if rule.channel_id is None and rule.category is None:
-        raise Refused(_("The default rule stays: change its chain instead (C4)."), code="C4")
-    record("workflow.rule_deleted", rule, before={"channel": rule.channel_id, "category": rule.category,
-                                                  "template": rule.template_id})
-    db.session.delete(rule)
-    db.session.commit()
-
-
-def pick_version(post: Post) -> WorkflowVersion:
-    """The most specific rule for the post's channels and category wins (channel and category,
-    then channel, then category, then the default); between equally specific rules the longer
-    chain, the stricter one."""
-    if not db.session.scalar(select(WorkflowRule.id).limit(1)):
-        ensure_templates()
-    channel_ids = [c.id for c in post.channels]
-    candidates = db.session.scalars(select(WorkflowRule).where(
-        or_(WorkflowRule.channel_id.is_(None), WorkflowRule.channel_id.in_(channel_ids)),
-        or_(WorkflowRule.category.is_(None), WorkflowRule.category == post.category))).all()
-
-    def rank(rule):
-        return (2 * (rule.channel_id is not None) + (rule.category is not None), len(rule.template.latest.steps))
-
-    return max(candidates, key=rank).template.latest
 
 
 # --- who holds a step ----------------------------------------------------------------------------
@@ -166,19 +61,12 @@ def _route(step: engine.Step, post: Post) -> tuple[list[int], str]:
                         [u.id for u in up])
 
 
-def _active_delegations(now: datetime | None = None) -> dict[int, int]:
-    now = now or workdays.now()
-    rows = db.session.scalars(select(Delegation).where(
-        Delegation.starts_at <= now, Delegation.ends_at > now, Delegation.revoked_at.is_(None))).all()
-    return {d.user_id: d.deputy_id for d in rows}
-
-
 def acting_for(user, sub: Submission) -> tuple[bool, int | None]:
     """(may act at the current step, on whose behalf when through a delegation)."""
     ids = [a.user_id for a in sub.assignees]
     if user.id in ids:
         return True, None
-    for holder, deputy in _active_delegations().items():
+    for holder, deputy in active_delegations().items():
         if deputy == user.id and holder in ids:
             return True, holder
     return False, None
@@ -227,7 +115,7 @@ def _notify(users, kind: str, text: str, post: Post) -> None:
 
 def _notify_assignees(sub: Submission, kind: str) -> None:
     post = sub.post
-    ids = engine.with_delegates([a.user_id for a in sub.assignees], _active_delegations())
+    ids = engine.with_delegates([a.user_id for a in sub.assignees], active_delegations())
     users = [db.session.get(User, i) for i in ids]
     step = sub.version.step_objs()[sub.step]
     if kind == "review_requested":
@@ -255,11 +143,6 @@ def is_author_side(user, post: Post) -> bool:
     from cms.content.policy import is_author_side as author_side
 
     return author_side(user, post)
-
-
-def active_submission(post: Post) -> Submission | None:
-    return db.session.scalar(select(Submission).where(Submission.post_id == post.id, Submission.state.in_(
-        ("active", "approved"))).order_by(Submission.id.desc()).limit(1))
 
 
 @operation
@@ -572,106 +455,6 @@ def flag_unpublished() -> int:
 
 
 # --- what pages show -----------------------------------------------------------------------------
-
-def inbox_query(user):
-    """Submissions whose current step waits for `user` (directly or as a deputy)."""
-    holders = [h for h, d in _active_delegations().items() if d == user.id]
-    return (select(Submission).join(Assignee).where(
-        Submission.state == "active", Assignee.user_id.in_([user.id, *holders]))
-        .distinct().order_by(Submission.due_at))
-
-
-def inbox_count(user) -> int:
-    return db.session.scalar(select(func.count()).select_from(inbox_query(user).subquery())) or 0
-
-
-def publish_queue(day=None) -> list[Submission]:
-    """Approved posts whose C8 day has come and which are not out yet, the overdue first."""
-    day = day or workdays.today()
-    return db.session.scalars(select(Submission).join(Post).where(
-        Submission.state == "approved", Submission.publish_day <= day, Post.status == "approved")
-        .order_by(Submission.publish_day, Submission.approved_at)).all()
-
-
-def timeline(post: Post) -> list[Review]:
-    return db.session.scalars(select(Review).where(Review.post_id == post.id).order_by(Review.id)).all()
-
-
-def signatures(post: Post) -> list[Review]:
-    """C11: every decision, with name, role, time, revision and comment."""
-    return [r for r in timeline(post) if r.action in ("approve", "reject")]
-
-
-def diff_base(user, post: Post, sub: Submission | None) -> int | None:
-    # Approvals from earlier submissions count as stale: a reviewer's own still serves as their base.
-    sigs = [engine.Signature(r.user_id, r.step if r.step is not None else -1, r.revision, r.action,
-                             r.stale or sub is None or r.submission_id != sub.id)
-            for r in signatures(post)]
-    base = engine.diff_base(sigs, user.id, sub.step if sub else None)
-    return base if base is not None and base != post.current.number else None
-
-
-def step_view(post: Post, sub: Submission | None) -> dict | None:
-    if sub is None or sub.step is None:
-        return None
-    step = sub.version.step_objs()[sub.step]
-    return {"index": sub.step, "role": step.role, "assignees": [a.user for a in sub.assignees],
-            "due_at": sub.due_at, "may_edit": step.may_edit, "decides_push": step.decides_push,
-            "may_escalate": step.may_escalate, "routing": sub.routing,
-            "overdue": engine.is_overdue(sub.due_at, workdays.now())}
-
-
-def workflow_json(post: Post) -> dict | None:
-    sub = active_submission(post) or db.session.scalar(
-        select(Submission).where(Submission.post_id == post.id).order_by(Submission.id.desc()).limit(1))
-    if sub is None:
-        return None
-    sv = step_view(post, sub if sub.state == "active" else None)
-    return {
-        "template": sub.version.template.key, "version": sub.version.number, "state": sub.state,
-        "round": sub.round, "escalated": sub.escalated, "steps": sub.version.steps,
-        "current_step": None if sv is None else {
-            "index": sv["index"], "role": sv["role"], "assignees": [u.username for u in sv["assignees"]],
-            "due_at": sv["due_at"].isoformat() if sv["due_at"] else None, "may_edit": sv["may_edit"],
-            "decides_push": sv["decides_push"], "routing": sv["routing"]},
-        "reasons": sub.reasons, "push": sub.push,
-        "approved_at": sub.approved_at.isoformat() if sub.approved_at else None,
-        "publish_day": sub.publish_day.isoformat() if sub.publish_day else None,
-    }
-
-
-def review_json(r: Review) -> dict:
-    return {"action": r.action, "step": r.step, "role": r.role, "round": r.round, "user": r.user.username,
-            "on_behalf_of": r.on_behalf_of.username if r.on_behalf_of else None, "revision": r.revision,
-            "hash": r.revision_hash, "comment": r.comment, "detail": r.detail, "stale": r.stale,
-            "at": r.created_at.isoformat()}
-
-
-def reviewers_for_reassign() -> list[User]:
-    return db.session.scalars(select(User).join(RoleAssignment).where(
-        User.state == "active", RoleAssignment.role.in_(engine.REVIEW_ROLES)).distinct().order_by(User.id)).all()
-
-
-def calendar_month(user, month, channel_id: int | None = None) -> dict:
-    """Day → [(post, kind)] for the month of `month`: a post sits on its C8 day once approved,
-    else on its planned date. Kind is the post's status."""
-    from cms.content.models import post_channel
-    from cms.content.policy import visible_posts
-
-    start = month.replace(day=1)
-    end = (start + timedelta(days=32)).replace(day=1)
-    day = func.coalesce(Submission.publish_day, Post.planned_date)
-    latest = (select(Submission.post_id, func.max(Submission.id).label("sid"))
-              .where(Submission.state == "approved").group_by(Submission.post_id).subquery())
-    q = (select(Post, Submission.publish_day).outerjoin(latest, latest.c.post_id == Post.id)
-         .outerjoin(Submission, Submission.id == latest.c.sid)
-         .where(day >= start, day < end, Post.status != "withdrawn"))
-    if channel_id:
-        q = q.where(Post.id.in_(select(post_channel.c.post_id).where(post_channel.c.channel_id == channel_id)))
-    days: dict = {}
-    for post, publish_day in db.session.execute(visible_posts(user, q).order_by(Post.id)).all():
-        days.setdefault(publish_day or post.planned_date, []).append(post)
-    return days
 
 
 def _register_with_content() -> None:

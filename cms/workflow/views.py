@@ -22,7 +22,7 @@ from cms.navigation import counted
 from cms.permissions import SELF, requires
 from cms.publishing import policy as publishing_policy
 from cms.publishing.models import Channel
-from cms.workflow import engine, policy, service
+from cms.workflow import engine, policy, queries, service, templates
 from cms.workflow.forms import (
     CsrfForm,
     DecisionForm,
@@ -39,7 +39,7 @@ bp = Blueprint("workflow", __name__)
 
 @counted("workflow.inbox")
 def _inbox_count(user) -> int:
-    return service.inbox_count(user)
+    return queries.inbox_count(user)
 
 
 @counted("workflow.publish_today")
@@ -49,7 +49,7 @@ def _queue_count(user) -> int:
 
 def _queue_for(user) -> list:
     """Today's approved posts (C8) on a channel this user publishes on (issue 13: not the others')."""
-    return [s for s in service.publish_queue() if publishing_policy.publishes_any(user, s.post)]
+    return [s for s in queries.publish_queue() if publishing_policy.publishes_any(user, s.post)]
 
 
 @provider
@@ -58,7 +58,7 @@ def _waiting_reviews(user):
     if not user.holds("post.review"):  # a home page section; the inbox lists the steps routed to them
         return None
     now = workdays.now()
-    subs = db.session.scalars(service.inbox_query(user)).all()
+    subs = db.session.scalars(queries.inbox_query(user)).all()
     return {"title": _("Waiting for my review"), "empty": _("Nothing is waiting for your review."),
             "items": [{"label": s.post.title, "url": url_for("workflow.review", post_id=s.post_id),
                        "due": s.due_at, "overdue": engine.is_overdue(s.due_at, now)} for s in subs]}
@@ -89,7 +89,7 @@ def _returned_to_me(user):
 
 @bp.app_context_processor
 def _helpers():
-    return {"workflow_panel": _panel, "workflow_signatures": service.signatures, "scope_label": _scope_label}
+    return {"workflow_panel": _panel, "workflow_signatures": queries.signatures, "scope_label": _scope_label}
 
 
 def _scope_label(scope: str) -> str:
@@ -98,10 +98,10 @@ def _scope_label(scope: str) -> str:
 
 def _panel(post: Post) -> dict:
     """What the post page shows of the chain: state, current step, and the author's actions."""
-    sub = service.active_submission(post)
+    sub = queries.active_submission(post)
     author_side = service.is_author_side(current_user, post)
     findings = content.findings(post) if author_side and post.status in engine.SUBMITTABLE else []
-    return {"sub": sub, "step": service.step_view(post, sub if sub and sub.state == "active" else None),
+    return {"sub": sub, "step": queries.step_view(post, sub if sub and sub.state == "active" else None),
             "may_submit": author_side and post.status in engine.SUBMITTABLE,
             "may_withdraw": author_side and post.status in ("in_review", "approved"),
             "warnings": [f for f in findings if f.severity == "warning"],
@@ -157,27 +157,27 @@ def withdraw(post_id: int):
 @bp.route("/inbox")
 @requires("post.review")
 def inbox():
-    subs = db.session.scalars(service.inbox_query(current_user)).all()
-    return render_template("workflow/inbox.html", subs=subs, now=workdays.now(), step_view=service.step_view)
+    subs = db.session.scalars(queries.inbox_query(current_user)).all()
+    return render_template("workflow/inbox.html", subs=subs, now=workdays.now(), step_view=queries.step_view)
 
 
 @bp.route("/posts/<int:post_id>/review")
 @requires(SELF)
 def review(post_id: int):
     post = content.get_post(current_user, post_id)
-    sub = service.active_submission(post)
+    sub = queries.active_submission(post)
     active = sub if sub and sub.state == "active" else None
     allowed, on_behalf = service.acting_for(current_user, active) if active else (False, None)
-    base = service.diff_base(current_user, post, sub)
-    step = service.step_view(post, active)
+    base = queries.diff_base(current_user, post, sub)
+    step = queries.step_view(post, active)
     wechat = [c for c in post.channels if c.platform == "wechat"]
     return render_template(
         "workflow/review.html", post=post, rev=post.current, sub=sub, step=step, allowed=allowed,
         on_behalf=db.session.get(User, on_behalf) if on_behalf else None, base=base,
         diff=content.diff(post, base, post.current.number) if base else None,
-        findings=content.findings(post), timeline=service.timeline(post), form=DecisionForm(),
+        findings=content.findings(post), timeline=queries.timeline(post), form=DecisionForm(),
         action=CsrfForm(), wechat=[(c, service.push_status(c)) for c in wechat],
-        reassignable=service.reviewers_for_reassign() if policy.can_reassign(current_user, active) else [],
+        reassignable=queries.reviewers_for_reassign() if policy.can_reassign(current_user, active) else [],
         author_side=service.is_author_side(current_user, post))
 
 
@@ -242,7 +242,7 @@ def reassign(post_id: int):
 @requires("post.review")
 def delegations():
     form = DelegationForm()
-    form.deputy.choices = [(u.id, f"{u.real_name}（{u.username}）") for u in service.reviewers_for_reassign()
+    form.deputy.choices = [(u.id, f"{u.real_name}（{u.username}）") for u in queries.reviewers_for_reassign()
                            if u.id != current_user.id]
     if request.method == "GET":
         now = workdays.local(workdays.now()).replace(second=0, microsecond=0, tzinfo=None)
@@ -292,7 +292,7 @@ def editorial_calendar():
     except ValueError:
         month = today.replace(day=1)
     channel = request.args.get("channel", type=int)
-    days = service.calendar_month(current_user, month, channel)
+    days = queries.calendar_month(current_user, month, channel)
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
     prev_month = (month - timedelta(days=1)).replace(day=1)
     next_month = (month + timedelta(days=32)).replace(day=1)
@@ -310,17 +310,17 @@ def chains():
     channels = db.session.scalars(select(Channel).order_by(Channel.id)).all()
     form.channel.choices = [("", _("Any channel"))] + [(str(c.id), c.name) for c in channels]
     form.category.choices = [("", _("Any category"))] + [(k, str(v)) for k, v in CATEGORY_LABELS.items()]
-    form.template.choices = [(t.id, t.name) for t in service.templates()]
+    form.template.choices = [(t.id, t.name) for t in templates.templates()]
     if form.validate_on_submit():
         try:
-            service.set_rule(current_user, int(form.channel.data) if form.channel.data else None,
+            templates.set_rule(current_user, int(form.channel.data) if form.channel.data else None,
                              form.category.data or None, form.template.data)
         except Refused as e:
             flash(e.message, "danger")
         else:
             flash(_("The rule is saved: new submissions follow it."), "success")
             return redirect(url_for("workflow.chains"))
-    return render_template("workflow/chains.html", templates=service.templates(), rules=service.rules(),
+    return render_template("workflow/chains.html", templates=templates.templates(), rules=templates.rules(),
                            form=form, action=CsrfForm())
 
 
@@ -329,7 +329,7 @@ def chains():
 def rule_delete(rule_id: int):
     _check_csrf()
     try:
-        service.delete_rule(current_user, rule_id)
+        templates.delete_rule(current_user, rule_id)
     except Refused as e:
         flash(e.message, "danger")
     return redirect(url_for("workflow.chains"))
@@ -338,13 +338,13 @@ def rule_delete(rule_id: int):
 @bp.route("/admin/chains/<int:template_id>", methods=["GET", "POST"])
 @requires("workflow.manage")
 def chain_edit(template_id: int):
-    template = service.get_template(template_id)
+    template = templates.get_template(template_id)
     steps, errors, status = template.latest.steps, {}, 200
     if request.method == "POST":
         _check_csrf()
         steps = steps_from(request.form)
         try:
-            v = service.save_template(current_user, template, steps, request.form.get("note", ""))
+            v = templates.save_template(current_user, template, steps, request.form.get("note", ""))
         except Refused as e:
             errors, status = e.fields, 400
             flash(e.message, "danger")

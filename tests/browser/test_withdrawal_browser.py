@@ -13,6 +13,7 @@ from cms.publishing.models import Channel, Withdrawal
 from cms.publishing.queries import publications_for
 from cms.publishing.scheduling import schedule
 from cms.publishing.tasks import publish_due
+from cms.workflow import queries as workflow_queries
 from cms.workflow import service as workflow
 from tests.browser.test_review_browser import _session
 
@@ -26,7 +27,7 @@ def _published_on_the_website(title: str):
         "category": "news", "channels": [site.id], "source": {"kind": "original"}})
     workflow.submit(author, post, {f.id: "测试：已知晓" for f in content.findings(post) if f.severity == WARNING})
     for _ in range(10):
-        sub = workflow.active_submission(post)
+        sub = workflow_queries.active_submission(post)
         if sub.state != "active":
             break
         reviewer = db.session.get(User, sub.assignees[0].user_id)

@@ -106,12 +106,13 @@ def approve_chain(post, push: dict[str, bool] | None = None) -> None:
     id: push?}; default publish-only on every WeChat channel)."""
     from cms.auth.models import User
     from cms.extensions import db
+    from cms.workflow import queries as workflow_queries
     from cms.workflow import service as workflow
 
     if push is None:
         push = {str(c.id): False for c in post.channels if c.platform == "wechat"}
     for _ in range(10):
-        sub = workflow.active_submission(post)
+        sub = workflow_queries.active_submission(post)
         if sub.state != "active":
             break
         step = sub.version.step_objs()[sub.step]

@@ -66,7 +66,7 @@ def test_publications_due_together_begin_in_one_step_and_go_out_once(outbox, app
 
 
 def test_a_post_stopped_after_the_claim_is_left_to_its_run_which_finishes_it(outbox, approved_post):  # C4 C5
-    from cms.workflow.service import active_submission
+    from cms.workflow.queries import active_submission
 
     in_review, secret, kept = (approved_post(title=t) for t in ("到点前退回审核的文章", "到点前被标为保密的文章", "照常发出的文章"))
     owner, ids = _due([in_review, secret, kept])

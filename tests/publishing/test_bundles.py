@@ -167,7 +167,7 @@ def test_rules_table():
 
 
 def test_a_member_changed_before_sending_is_left_out_and_the_rest_close_ranks(outbox, three):  # C4
-    from cms.workflow.service import active_submission
+    from cms.workflow.queries import active_submission
 
     state, channel = outbox, _channel("星海科技")
     first, second, third = three

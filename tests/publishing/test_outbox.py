@@ -331,7 +331,7 @@ def test_fan_out_one_failing_channel_never_holds_back_the_others(outbox, approve
 def test_a_post_back_in_review_after_scheduling_is_not_sent(outbox, approved_post):  # C4
     """Whatever takes a scheduled post out of its approved state (the chain restarted, the
     submission withdrawn) cancels what has not gone out: checked again just before sending."""
-    from cms.workflow.service import active_submission
+    from cms.workflow.queries import active_submission
 
     state = outbox
     post = approved_post()

@@ -30,6 +30,7 @@ from cms.publishing.models import Channel, Publication, Withdrawal
 from cms.publishing.queries import publications_for
 from cms.publishing.scheduling import schedule
 from cms.publishing.tasks import publish_due
+from cms.workflow import queries as workflow_queries
 from cms.workflow import service as workflow
 from cms.workflow.models import Submission
 from tests.publishing.conftest import approve_chain
@@ -639,10 +640,10 @@ def test_correct_edit_review_republish_as_generation_2(published, api, outbox, c
     assert post.status == "draft"
     subs = db.session.scalars(select(Submission).where(Submission.post_id == post.id)).all()
     assert [s.state for s in subs] == ["corrected"]
-    assert workflow.active_submission(post) is None
-    timeline = workflow.timeline(post)
+    assert workflow_queries.active_submission(post) is None
+    timeline = workflow_queries.timeline(post)
     assert timeline[-1].action == "correct" and timeline[-1].comment == "第二段的数字写错了"
-    assert len(workflow.signatures(post)) >= 5  # every earlier approval is still there (C11)
+    assert len(workflow_queries.signatures(post)) >= 5  # every earlier approval is still there (C11)
     told = db.session.scalar(select(Notification).where(Notification.kind == "correction_requested"))
     assert told.user.username == "contributor" and "第二段的数字写错了" in told.text
     assert "待更正：「" in client_as("contributor").get("/").get_data(as_text=True)
@@ -660,9 +661,9 @@ def test_correct_edit_review_republish_as_generation_2(published, api, outbox, c
     assert rev.number == first["星海集团"][3] + 1
     workflow.submit(author, post, {f.id: "测试：已知晓" for f in content.findings(post) if f.severity == WARNING})
     # each reviewer sees the correction against the revision they approved for the first version
-    sub = workflow.active_submission(post)
+    sub = workflow_queries.active_submission(post)
     assert sub.state == "active" and sub.round == 1
-    assert workflow.diff_base(get_by_username("department_head"), post, sub) == rev.number - 1
+    assert workflow_queries.diff_base(get_by_username("department_head"), post, sub) == rev.number - 1
     assert "待更正：「" not in client_as("contributor").get("/").get_data(as_text=True)
     _approve_chain(post)
     post = db.session.get(Post, post.id)

@@ -15,6 +15,7 @@ from cms.content import policy as post_policy
 from cms.content.models import Post
 from cms.extensions import db
 from cms.workflow import policy
+from cms.workflow import queries as workflow_queries
 from cms.workflow import service as workflow
 from tests.policy_matrix import IN_CHANNEL, OUT_CHANNEL, assert_matrix, make_post, make_user, role_users
 
@@ -24,7 +25,7 @@ def tasks(app):
     """Review tasks: at the department step (held by the demo department head), and approved."""
     at_step = make_post(state="in_review")
     approved = make_post(state="approved")
-    return {"open@in": workflow.active_submission(at_step), "approved@in": workflow.active_submission(approved)}
+    return {"open@in": workflow_queries.active_submission(at_step), "approved@in": workflow_queries.active_submission(approved)}
 
 
 def test_decide_matrix(tasks):
@@ -99,7 +100,7 @@ def test_a_reviewer_reassigned_a_step_outside_their_scopes_sees_the_post_then_no
                                      "hash": post.current.content_hash})
     db.session.expire_all()
     assert post_policy.can_view(outsider, post) and listed()
-    assert not policy.can_decide(outsider, workflow.active_submission(post))  # the next step is not theirs
+    assert not policy.can_decide(outsider, workflow_queries.active_submission(post))  # the next step is not theirs
 
 
 def test_the_approval_is_told_to_the_administrators_of_the_posts_channels_only(app):

@@ -14,7 +14,7 @@ from cms.content import service as content
 from cms.content.models import Post
 from cms.extensions import db
 from cms.publishing.models import Channel
-from cms.workflow import service
+from cms.workflow import queries, service, templates
 from cms.workflow.models import Submission, WorkflowTemplate
 
 BODY = {"title": "市场部举办客户开放日", "author": "张晓雯", "digest": "开放日活动回顾",
@@ -154,7 +154,7 @@ def test_planned_date_later_than_approval_sets_the_day(app, post, time_machine):
     _decide("supervisor", post, push={str(_channel().id): True})
     sub = db.session.scalar(select(Submission).where(Submission.post_id == post))
     assert sub.publish_day.isoformat() == "2026-12-05"
-    assert service.publish_queue() == []
+    assert queries.publish_queue() == []
 
 
 def test_request_form_shows_the_signature_trail(client_as, post):  # policy C11
@@ -198,13 +198,13 @@ def test_rules_pick_the_chain(app, client_as):
     sales = _channel("星海科技")
     p = content.create_post(get_by_username("contributor"), {**BODY, "category": "promotion",
                                                             "channels": [sales.id]})
-    assert service.pick_version(p).template.key == "marketing"
+    assert templates.pick_version(p).template.key == "marketing"
     p2 = content.create_post(get_by_username("contributor"), {**BODY, "channels": [sales.id]})
-    assert service.pick_version(p2).template.key == "full"
+    assert templates.pick_version(p2).template.key == "full"
     short = db.session.scalar(select(WorkflowTemplate).where(WorkflowTemplate.key == "short"))
     r = client_as("sysadmin").post("/admin/chains", data={"channel": "", "category": "news", "template": short.id})
     assert r.status_code == 302
-    assert service.pick_version(p2).template.key == "short"
+    assert templates.pick_version(p2).template.key == "short"
 
 
 def test_delegation_lets_the_deputy_decide_for_the_holder(client_as, post):
@@ -219,7 +219,7 @@ def test_delegation_lets_the_deputy_decide_for_the_holder(client_as, post):
     leader = client_as("leader")
     assert "市场部举办客户开放日" in leader.get("/inbox").get_data(as_text=True)
     leader.post(f"/posts/{post}/review", data={"decision": "approve", "revision": "1"})
-    review = [r for r in service.timeline(db.session.get(Post, post)) if r.action == "approve"][0]
+    review = [r for r in queries.timeline(db.session.get(Post, post)) if r.action == "approve"][0]
     assert review.user.username == "leader" and review.on_behalf_of.username == "department_head"
     # an end before the start is refused, with the form kept
     r = head.post("/delegations", data={"deputy": get_by_username("leader").id,

@@ -1,0 +1,132 @@
+"""Reads of the review workflow: inboxes, queues, timelines, what a step shows, the calendar, the
+active submission and delegations. No writes."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from cms import workdays
+from cms.auth.models import RoleAssignment, User
+from cms.content.models import Post
+from cms.extensions import db
+from cms.workflow import engine
+from cms.workflow.models import (
+    Assignee,
+    Delegation,
+    Review,
+    Submission,
+)
+
+
+def inbox_query(user):
+    """Submissions whose current step waits for `user` (directly or as a deputy)."""
+    holders = [h for h, d in active_delegations().items() if d == user.id]
+    return (select(Submission).join(Assignee).where(
+        Submission.state == "active", Assignee.user_id.in_([user.id, *holders]))
+        .distinct().order_by(Submission.due_at))
+
+
+def inbox_count(user) -> int:
+    return db.session.scalar(select(func.count()).select_from(inbox_query(user).subquery())) or 0
+
+
+def publish_queue(day=None) -> list[Submission]:
+    """Approved posts whose C8 day has come and which are not out yet, the overdue first."""
+    day = day or workdays.today()
+    return db.session.scalars(select(Submission).join(Post).where(
+        Submission.state == "approved", Submission.publish_day <= day, Post.status == "approved")
+        .order_by(Submission.publish_day, Submission.approved_at)).all()
+
+
+def timeline(post: Post) -> list[Review]:
+    return db.session.scalars(select(Review).where(Review.post_id == post.id).order_by(Review.id)).all()
+
+
+def signatures(post: Post) -> list[Review]:
+    """C11: every decision, with name, role, time, revision and comment."""
+    return [r for r in timeline(post) if r.action in ("approve", "reject")]
+
+
+def diff_base(user, post: Post, sub: Submission | None) -> int | None:
+    # Approvals from earlier submissions count as stale: a reviewer's own still serves as their base.
+    sigs = [engine.Signature(r.user_id, r.step if r.step is not None else -1, r.revision, r.action,
+                             r.stale or sub is None or r.submission_id != sub.id)
+            for r in signatures(post)]
+    base = engine.diff_base(sigs, user.id, sub.step if sub else None)
+    return base if base is not None and base != post.current.number else None
+
+
+def step_view(post: Post, sub: Submission | None) -> dict | None:
+    if sub is None or sub.step is None:
+        return None
+    step = sub.version.step_objs()[sub.step]
+    return {"index": sub.step, "role": step.role, "assignees": [a.user for a in sub.assignees],
+            "due_at": sub.due_at, "may_edit": step.may_edit, "decides_push": step.decides_push,
+            "may_escalate": step.may_escalate, "routing": sub.routing,
+            "overdue": engine.is_overdue(sub.due_at, workdays.now())}
+
+
+def reviewers_for_reassign() -> list[User]:
+    return db.session.scalars(select(User).join(RoleAssignment).where(
+        User.state == "active", RoleAssignment.role.in_(engine.REVIEW_ROLES)).distinct().order_by(User.id)).all()
+
+
+def calendar_month(user, month, channel_id: int | None = None) -> dict:
+    """Day → [(post, kind)] for the month of `month`: a post sits on its C8 day once approved,
+    else on its planned date. Kind is the post's status."""
+    from cms.content.models import post_channel
+    from cms.content.policy import visible_posts
+
+    start = month.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    day = func.coalesce(Submission.publish_day, Post.planned_date)
+    latest = (select(Submission.post_id, func.max(Submission.id).label("sid"))
+              .where(Submission.state == "approved").group_by(Submission.post_id).subquery())
+    q = (select(Post, Submission.publish_day).outerjoin(latest, latest.c.post_id == Post.id)
+         .outerjoin(Submission, Submission.id == latest.c.sid)
+         .where(day >= start, day < end, Post.status != "withdrawn"))
+    if channel_id:
+        q = q.where(Post.id.in_(select(post_channel.c.post_id).where(post_channel.c.channel_id == channel_id)))
+    days: dict = {}
+    for post, publish_day in db.session.execute(visible_posts(user, q).order_by(Post.id)).all():
+        days.setdefault(publish_day or post.planned_date, []).append(post)
+    return days
+
+
+def workflow_json(post: Post) -> dict | None:
+    sub = active_submission(post) or db.session.scalar(
+        select(Submission).where(Submission.post_id == post.id).order_by(Submission.id.desc()).limit(1))
+    if sub is None:
+        return None
+    sv = step_view(post, sub if sub.state == "active" else None)
+    return {
+        "template": sub.version.template.key, "version": sub.version.number, "state": sub.state,
+        "round": sub.round, "escalated": sub.escalated, "steps": sub.version.steps,
+        "current_step": None if sv is None else {
+            "index": sv["index"], "role": sv["role"], "assignees": [u.username for u in sv["assignees"]],
+            "due_at": sv["due_at"].isoformat() if sv["due_at"] else None, "may_edit": sv["may_edit"],
+            "decides_push": sv["decides_push"], "routing": sv["routing"]},
+        "reasons": sub.reasons, "push": sub.push,
+        "approved_at": sub.approved_at.isoformat() if sub.approved_at else None,
+        "publish_day": sub.publish_day.isoformat() if sub.publish_day else None,
+    }
+
+
+def review_json(r: Review) -> dict:
+    return {"action": r.action, "step": r.step, "role": r.role, "round": r.round, "user": r.user.username,
+            "on_behalf_of": r.on_behalf_of.username if r.on_behalf_of else None, "revision": r.revision,
+            "hash": r.revision_hash, "comment": r.comment, "detail": r.detail, "stale": r.stale,
+            "at": r.created_at.isoformat()}
+
+
+def active_delegations(now: datetime | None = None) -> dict[int, int]:
+    now = now or workdays.now()
+    rows = db.session.scalars(select(Delegation).where(
+        Delegation.starts_at <= now, Delegation.ends_at > now, Delegation.revoked_at.is_(None))).all()
+    return {d.user_id: d.deputy_id for d in rows}
+
+
+def active_submission(post: Post) -> Submission | None:
+    return db.session.scalar(select(Submission).where(Submission.post_id == post.id, Submission.state.in_(
+        ("active", "approved"))).order_by(Submission.id.desc()).limit(1))
