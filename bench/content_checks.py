@@ -15,10 +15,10 @@ import statistics
 import time
 from datetime import date
 
+from cms.articles.render import plain_text, render_article
+from cms.articles.sanitize import sanitize_html
+from cms.articles.themes import Theme
 from cms.content import checks
-from cms.content.render import plain_text, render_article
-from cms.content.sanitize import sanitize_html
-from cms.content.themes import Theme
 
 BUDGET_MS = 50.0
 COMMON = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可也你说年发"
@@ -83,7 +83,7 @@ def main() -> None:
 
     import nh3
 
-    from cms.content import sanitize
+    from cms.articles import sanitize
 
     nh3_attrs = {t: {"style"} for t in sanitize.ALLOWED_TAGS} | {"img": {"src", "alt", "style", "width", "height"},
                                                                  "a": {"href", "title", "style"}}

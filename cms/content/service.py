@@ -13,6 +13,8 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
 
 from cms import workdays
+from cms.articles.render import asset_references, plain_text, render_article, wrap_for_preview
+from cms.articles.themes import Theme
 from cms.audit.service import record
 from cms.content import asset_policy, checks, images, rules
 from cms.content.models import (
@@ -30,9 +32,7 @@ from cms.content.models import (
     post_channel,
 )
 from cms.content.policy import can_clear_confidential, can_create, can_edit, visible_posts
-from cms.content.render import asset_references, plain_text, render_article, wrap_for_preview
 from cms.content.review_hooks import review
-from cms.content.themes import Theme
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
 from cms.holidays import service as holidays

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from cms.articles.render import wrap_for_preview
 from cms.auth.service import department_tree
 from cms.content import checks, images, service
 from cms.content.diff import revision_diff
@@ -23,7 +24,6 @@ from cms.content.forms import (
 )
 from cms.content.models import STATUSES, Asset
 from cms.content.policy import can_create, can_edit
-from cms.content.render import wrap_for_preview
 from cms.errors import Conflict, Refused
 from cms.extensions import db
 from cms.permissions import SELF, requires

@@ -80,7 +80,7 @@ class Channel(db.Model):
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
 
     def theme_obj(self):
-        from cms.content.themes import theme_from_dict
+        from cms.articles.themes import theme_from_dict
 
         return theme_from_dict(self.theme or {})
 

@@ -25,8 +25,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from cms import workdays
+from cms.articles.themes import theme_from_dict, theme_to_dict
 from cms.audit.service import record
-from cms.content.themes import theme_from_dict, theme_to_dict
 from cms.errors import NotFound, Refused
 from cms.extensions import db
 from cms.publishing import rules

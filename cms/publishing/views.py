@@ -8,8 +8,8 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from cms import workdays
-from cms.content.render import render_article, wrap_for_preview
-from cms.content.themes import theme_to_dict
+from cms.articles.render import render_article, wrap_for_preview
+from cms.articles.themes import theme_to_dict
 from cms.errors import Refused
 from cms.extensions import db
 from cms.permissions import SELF, requires

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from cms import workdays
 from cms.archive.service import asset_ids, rewrite_images
+from cms.articles.sanitize import sanitize_html
 from cms.audit.service import record as audit
 from cms.content.models import Asset, Blob, Post
-from cms.content.sanitize import sanitize_html
 from cms.extensions import db
 from cms.publishing.models import Channel
 from cms.site.models import SitePage

@@ -264,8 +264,8 @@ def test_the_migration_fills_asset_use_from_the_revisions_but_not_the_hole_it_cl
     from flask_migrate import downgrade, upgrade
 
     from cms import workdays
-    from cms.content.render import render_article
-    from cms.content.themes import Theme
+    from cms.articles.render import render_article
+    from cms.articles.themes import Theme
 
     asset = content.upload_asset(people["contributor"], _png(), "own")
     cover = content.upload_asset(people["contributor"], _png((0, 0, 0)), "own")

@@ -107,8 +107,8 @@ def test_ids_of_one_article_are_unique():
 def test_a_post_rendered_with_the_channel_theme_passes_the_format_checks():
     # The renderer (cms/content/render.py) writes only the theme's fonts, sizes and colours (C10), and
     # adds the source line of a reprint (C9), which the typography checks leave alone.
-    from cms.content.render import render_article
-    from cms.content.themes import Theme
+    from cms.articles.render import render_article
+    from cms.articles.themes import Theme
 
     source = (
         "## 一、活动概况\n\n6月14日，公司工会组织员工开展包粽子活动，共120余名员工参加。\n\n"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from cms.content.themes import Theme
+from cms.articles.themes import Theme
 
 if TYPE_CHECKING:
     from cms.content.checks.words import WordList

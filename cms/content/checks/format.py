@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 TITLE_MAX, AUTHOR_MAX, DIGEST_MAX = 32, 16, 128  # WECHAT_API.md §1.3 (45003, 45110, 45004)
-# The renderer's source line of a reprint (cms/content/render.py attribution_line): made from the
+# The renderer's source line of a reprint (cms/articles/render.py attribution_line): made from the
 # source fields, not from the body, so the typography fixes cannot change it and do not look at it.
 ATTRIBUTION_PREFIX = "本文转载自："
 

@@ -11,7 +11,7 @@ came from, the way the renderer will show them:
   character, so "使用**WeChat**发布" reads "使用WeChat发布" as on screen. A space inserted next to
   one goes outside the element ("使用 **WeChat** 发布"), which keeps Markdown emphasis valid.
 
-The renderer turns Markdown into HTML with raw HTML *disabled* (cms/content/render.py), so ``<...>``
+The renderer turns Markdown into HTML with raw HTML *disabled* (cms/articles/render.py), so ``<...>``
 in Markdown is literal text there, except for autolinks.
 """
 

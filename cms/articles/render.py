@@ -11,7 +11,7 @@ Pipeline of :func:`render_article` (pure and deterministic, so a revision's cont
    with its own inline style) the theme adds no spacing or borders and does not override what the
    layout lets its children inherit. So 135editor/Xiumi layouts come out as designed.
 3. Source line for reprints (policies C9, C14), with escaped values.
-4. :func:`cms.content.sanitize.sanitize_html` over the whole result, always last.
+4. :func:`cms.articles.sanitize.sanitize_html` over the whole result, always last.
 
 Headings use only the theme's title size and body size, and captions the caption size, so that a
 rendered Markdown article stays within the default ``max_font_sizes`` of 3 (policy C10).
@@ -29,8 +29,8 @@ from typing import Any, NamedTuple
 import tinycss2
 from markdown_it import MarkdownIt
 
-from cms.content.sanitize import sanitize_html
-from cms.content.themes import Theme
+from cms.articles.sanitize import sanitize_html
+from cms.articles.themes import Theme
 
 __all__ = ["BODY_FORMATS", "asset_references", "plain_text", "render_article", "render_source", "wrap_for_preview"]
 

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from cms.content.render import plain_text, render_article, wrap_for_preview
-from cms.content.themes import DEFAULT_THEME, Theme, theme_from_dict, theme_to_dict
+from cms.articles.render import plain_text, render_article, wrap_for_preview
+from cms.articles.themes import DEFAULT_THEME, Theme, theme_from_dict, theme_to_dict
 
 from .html_elements import elements
 from .xss_vectors import HTML_VECTORS, MARKDOWN_VECTORS, assert_inert

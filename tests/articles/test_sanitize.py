@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cms.content.sanitize import (
+from cms.articles.sanitize import (
     ALLOWED_CSS_PROPERTIES,
     is_safe_image_url,
     sanitize_css,
