@@ -109,10 +109,10 @@ def approved_post(channel_names: list[str], title: str, n: int = 0):
 
     from cms.auth.models import User
     from cms.auth.service import get_by_username
+    from cms.channels.models import Channel
     from cms.content import service as content
     from cms.content.checks.base import WARNING
     from cms.extensions import db
-    from cms.publishing.models import Channel
     from cms.workflow import queries as workflow_queries
     from cms.workflow import service as workflow
 

@@ -56,8 +56,8 @@ def main() -> None:
 
             from cms import workdays
             from cms.auth.service import get_by_username
+            from cms.channels.models import Publication
             from cms.extensions import db
-            from cms.publishing.models import Publication
             from cms.publishing.scheduling import schedule
             from cms.tasks import huey
 

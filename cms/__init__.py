@@ -92,6 +92,7 @@ def _import_models() -> None:
     import cms.audit.models  # noqa: F401
     import cms.auth.models  # noqa: F401
     import cms.callbacks.models  # noqa: F401
+    import cms.channels.models  # noqa: F401
     import cms.content.models  # noqa: F401
     import cms.holidays.models  # noqa: F401
     import cms.notify.models  # noqa: F401

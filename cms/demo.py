@@ -66,11 +66,11 @@ DEMO_CHANNEL_MANAGER = "account_admin"
 
 
 def load_channels_and_words() -> None:
+    from cms.channels.models import Channel
     from cms.content import checks
     from cms.content.models import ForbiddenWord
     from cms.content.service import set_word_lists
     from cms.publishing import service as channels
-    from cms.publishing.models import Channel
     from cms.sandbox.state import SANDBOX_SECRET
 
     manager_id = db.session.scalar(select(User.id).where(User.username == DEMO_CHANNEL_MANAGER))
@@ -124,7 +124,7 @@ def load() -> list[tuple[str, str]]:
 
 def load_chains() -> None:
     """The three chains of the seeds (C7); promotions on the sales account follow §14's."""
-    from cms.publishing.models import Channel
+    from cms.channels.models import Channel
     from cms.workflow import templates as workflow_templates
     from cms.workflow.models import WorkflowRule, WorkflowTemplate
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from cms.auth.models import Department
 from cms.auth.service import create_user
+from cms.channels.models import Channel
 from cms.extensions import db
-from cms.publishing.models import Channel
 
 ALLOW, DENY = True, False
 

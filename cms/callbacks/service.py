@@ -35,8 +35,8 @@ from sqlalchemy.exc import IntegrityError
 from cms import workdays
 from cms.audit.service import record
 from cms.callbacks.models import CallbackEvent
+from cms.channels.models import ACTIVE_STATES, Channel, Publication
 from cms.extensions import db
-from cms.publishing.models import ACTIVE_STATES, Channel, Publication
 
 log = logging.getLogger(__name__)
 

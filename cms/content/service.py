@@ -16,6 +16,7 @@ from cms import workdays
 from cms.articles.render import asset_references, plain_text, render_article, wrap_for_preview
 from cms.articles.themes import Theme
 from cms.audit.service import record
+from cms.channels.models import Channel
 from cms.content import asset_policy, checks, images, rules
 from cms.content.models import (
     CATEGORIES,
@@ -36,7 +37,6 @@ from cms.content.review_hooks import review
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
 from cms.holidays import service as holidays
-from cms.publishing.models import Channel
 from cms.transactions import operation
 
 TEXT_FIELDS = {"title": 200, "author": 64, "digest": 400}

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from cms.articles.render import wrap_for_preview
 from cms.auth.service import department_tree
+from cms.channels.models import Channel
 from cms.content import checks, images, service
 from cms.content.diff import revision_diff
 from cms.content.forms import (
@@ -27,7 +28,6 @@ from cms.content.policy import can_create, can_edit
 from cms.errors import Conflict, Refused
 from cms.extensions import db
 from cms.permissions import SELF, requires
-from cms.publishing.models import Channel
 from cms.web import flash_refusal
 
 bp = Blueprint("content", __name__)

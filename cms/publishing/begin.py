@@ -25,10 +25,10 @@ from sqlalchemy import func, select
 
 from cms import workdays
 from cms.audit.service import record_many
+from cms.channels.models import Publication
 from cms.extensions import db
 from cms.publishing import rules
 from cms.publishing.job import setting
-from cms.publishing.models import Publication
 from cms.publishing.queries import send_facts
 from cms.publishing.states import state_change
 

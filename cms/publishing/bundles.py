@@ -24,12 +24,12 @@ from sqlalchemy import select, update
 
 from cms import workdays
 from cms.audit.service import record
+from cms.channels.models import ACTIVE_STATES, Bundle, Channel, Publication
 from cms.content.models import Post, post_channel
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
 from cms.publishing import policy, rules
 from cms.publishing.job import Job, LeaseLost, send_blocker
-from cms.publishing.models import ACTIVE_STATES, Bundle, Channel, Publication
 from cms.publishing.queries import approved_submission, publication_json, pushes_used
 from cms.publishing.scheduling import approved_for_sending, check_day, enqueue, queue_channel
 from cms.publishing.states import finish_unsent, set_state, settle_post

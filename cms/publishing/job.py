@@ -37,6 +37,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from cms import workdays
 from cms.archive import service as archive
+from cms.channels.models import Publication
 from cms.content import images
 from cms.content.models import Asset, Post, Revision
 from cms.extensions import db
@@ -44,7 +45,6 @@ from cms.platforms import retry_delay
 from cms.publishing import rules, starts
 from cms.publishing.channels import adapter_for
 from cms.publishing.channels.base import LOCAL_ASSET, Article, PlatformError, Status, local_images
-from cms.publishing.models import Publication
 from cms.publishing.queries import send_facts
 from cms.publishing.scheduling import enqueue
 from cms.publishing.states import finish_unsent, set_state, settle_post

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from cms.channels.models import Bundle, Channel, Publication
 from cms.permissions import policy_for
-from cms.publishing.models import Bundle, Channel, Publication, Withdrawal
+from cms.publishing.models import Withdrawal
 
 SUPERVISE = "publish.approve_withdraw"  # the platform supervisor's mark: the C8 override too
 REQUEST_WITHDRAW = "publish.request_withdraw"

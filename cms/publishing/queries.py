@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from cms import workdays
+from cms.channels.models import Channel, Publication
 from cms.content.models import Post, Revision
 from cms.errors import NotFound
 from cms.extensions import db
 from cms.publishing import rules
-from cms.publishing.models import Channel, Publication
 
 
 def get_publication(publication_id: int) -> Publication:

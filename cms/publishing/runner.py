@@ -37,10 +37,10 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 
 from cms import workdays
+from cms.channels.models import ACTIVE_STATES, Publication
 from cms.extensions import db
 from cms.publishing import starts
 from cms.publishing.job import LeaseLost, run_publication, setting
-from cms.publishing.models import ACTIVE_STATES, Publication
 from cms.publishing.scheduling import PREARM, enqueue
 
 log = logging.getLogger(__name__)

@@ -25,12 +25,12 @@ from flask_babel import gettext as _
 
 from cms import workdays
 from cms.audit.service import record
+from cms.channels.models import Channel, Publication
 from cms.content.models import Post
 from cms.content.rules import publishing_blockers
 from cms.errors import Conflict, Refused
 from cms.extensions import db
 from cms.publishing import policy, rules
-from cms.publishing.models import Channel, Publication
 from cms.publishing.queries import approved_submission, latest_publication
 from cms.publishing.states import set_state, settle_post
 

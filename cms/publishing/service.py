@@ -27,10 +27,7 @@ from sqlalchemy import select
 from cms import workdays
 from cms.articles.themes import theme_from_dict, theme_to_dict
 from cms.audit.service import record
-from cms.errors import NotFound, Refused
-from cms.extensions import db
-from cms.publishing import rules
-from cms.publishing.models import (
+from cms.channels.models import (
     ACCOUNT_KINDS,
     AUDIENCES,
     CHANNEL_TYPES,
@@ -39,6 +36,9 @@ from cms.publishing.models import (
     PLATFORMS,
     Channel,
 )
+from cms.errors import NotFound, Refused
+from cms.extensions import db
+from cms.publishing import rules
 
 REAL_WECHAT_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
 SANDBOX_PATHS = {"wechat": "mp/cgi-bin/", "toutiao": "toutiao/open/v1/"}

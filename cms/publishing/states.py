@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from cms import workdays
 from cms.audit.service import record
+from cms.channels.models import ACTIVE_STATES, FINAL_STATES, Publication
 from cms.content.models import Post
 from cms.extensions import db
-from cms.publishing.models import ACTIVE_STATES, FINAL_STATES, Publication
 from cms.publishing.queries import publications_for
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 from cms import workdays
 from cms.audit.service import record
 from cms.auth.models import User, users_with_role
+from cms.channels.models import ACTIVE_STATES, Channel, Publication
 from cms.content.models import Post, Revision
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
@@ -36,7 +37,7 @@ from cms.publishing import withdrawal_rules as rules
 from cms.publishing.channels import adapter_for
 from cms.publishing.channels.base import PlatformError
 from cms.publishing.job import Job
-from cms.publishing.models import ACTIVE_STATES, Channel, Publication, Withdrawal
+from cms.publishing.models import Withdrawal
 from cms.publishing.queries import publications_for
 from cms.publishing.states import set_state
 

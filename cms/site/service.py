@@ -17,9 +17,9 @@ from cms import workdays
 from cms.archive.service import asset_ids, rewrite_images
 from cms.articles.sanitize import sanitize_html
 from cms.audit.service import record as audit
+from cms.channels.models import Channel
 from cms.content.models import Asset, Blob, Post
 from cms.extensions import db
-from cms.publishing.models import Channel
 from cms.site.models import SitePage
 
 FEED_SIZE = 20

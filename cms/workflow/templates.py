@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from cms.audit.service import record
+from cms.channels.models import Channel
 from cms.content.models import Post
 from cms.errors import NotFound, Refused
 from cms.extensions import db
-from cms.publishing.models import Channel
 from cms.transactions import operation
 from cms.workflow import engine
 from cms.workflow.models import (

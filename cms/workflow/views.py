@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from cms import workdays
 from cms.auth.models import User
+from cms.channels.models import Channel
 from cms.content import service as content
 from cms.content.forms import CATEGORY_LABELS
 from cms.content.models import Post
@@ -21,7 +22,6 @@ from cms.extensions import db
 from cms.navigation import counted
 from cms.permissions import SELF, requires
 from cms.publishing import policy as publishing_policy
-from cms.publishing.models import Channel
 from cms.workflow import engine, policy, queries, service, templates
 from cms.workflow.forms import (
     CsrfForm,

@@ -5,9 +5,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from cms.channels.models import Channel
 from cms.content.models import Post, Revision
 from cms.extensions import db
-from cms.publishing.models import Channel
 
 
 def _channel(name="星海集团"):

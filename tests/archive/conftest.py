@@ -6,10 +6,10 @@ from PIL import Image
 from sqlalchemy import select
 
 from cms.auth.service import get_by_username
+from cms.channels.models import Channel
 from cms.content import service as content
 from cms.content.models import Post
 from cms.extensions import db
-from cms.publishing.models import Channel
 from cms.workflow import service as workflow
 
 EXTERNAL = "https://img.example.com/logo.png"

@@ -5,8 +5,8 @@ published, the headline first, and the sandbox holds one push with both articles
 import pytest
 from sqlalchemy import select
 
+from cms.channels.models import Channel
 from cms.extensions import db
-from cms.publishing.models import Channel
 from cms.publishing.tasks import publish_due
 from tests.browser.conftest import log_in
 from tests.publishing import conftest as publishing

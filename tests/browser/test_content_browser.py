@@ -2,8 +2,8 @@
 fixes it, and the phone preview shows the article (C10 C15)."""
 from sqlalchemy import select
 
+from cms.channels.models import Channel
 from cms.extensions import db
-from cms.publishing.models import Channel
 from tests.browser.conftest import log_in
 
 

@@ -3,10 +3,10 @@ and script that reached an article's HTML past the sanitiser does not run."""
 from sqlalchemy import select, update
 
 from cms.auth.service import get_by_username
+from cms.channels.models import Channel
 from cms.content import service as content
 from cms.content.models import Revision
 from cms.extensions import db
-from cms.publishing.models import Channel
 from tests.browser.conftest import log_in
 
 

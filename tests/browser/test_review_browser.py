@@ -5,9 +5,9 @@ and the account administrator finds the post in "publish today"."""
 from sqlalchemy import select
 
 from cms.auth.service import get_by_username
+from cms.channels.models import Channel
 from cms.content import service as content
 from cms.extensions import db
-from cms.publishing.models import Channel
 
 PHONE = {"width": 390, "height": 844}
 

@@ -6,10 +6,11 @@ from sqlalchemy import select
 
 from cms.auth.models import User
 from cms.auth.service import get_by_username
+from cms.channels.models import Channel
 from cms.content import service as content
 from cms.content.checks.base import WARNING
 from cms.extensions import db
-from cms.publishing.models import Channel, Withdrawal
+from cms.publishing.models import Withdrawal
 from cms.publishing.queries import publications_for
 from cms.publishing.scheduling import schedule
 from cms.publishing.tasks import publish_due

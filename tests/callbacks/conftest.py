@@ -16,8 +16,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from cms.callbacks.models import CallbackEvent
+from cms.channels.models import Channel
 from cms.extensions import db
-from cms.publishing.models import Channel
 from cms.sandbox import callbacks as platform
 from tests.publishing import conftest as _publishing
 from tests.sandbox import conftest as _sandbox

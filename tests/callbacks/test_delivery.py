@@ -14,8 +14,8 @@ from cms.archive.models import ArchiveRecord
 from cms.audit.models import AuditEntry
 from cms.auth.service import get_by_username
 from cms.callbacks import service
+from cms.channels.models import Bundle, Channel, Publication
 from cms.extensions import db
-from cms.publishing.models import Bundle, Channel, Publication
 from cms.publishing.queries import publications_for
 from cms.publishing.scheduling import schedule
 from cms.publishing.tasks import publish_due

@@ -10,8 +10,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from cms.channels.models import Channel
 from cms.extensions import db
-from cms.publishing.models import Channel
 from cms.sandbox import callbacks as platform
 from tests.callbacks.conftest import AES_KEY, APPID, TOKEN, callback_path, events, push, text_message
 

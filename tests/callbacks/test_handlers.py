@@ -16,8 +16,8 @@ from sqlalchemy import select
 from cms import workdays
 from cms.audit.models import AuditEntry
 from cms.callbacks import service
+from cms.channels.models import Bundle, Publication
 from cms.extensions import db
-from cms.publishing.models import Bundle, Publication
 from cms.sandbox import callbacks as platform
 from tests.callbacks.conftest import APPID, events, push
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from cms.auth.service import get_by_username
+from cms.channels.models import Channel
 from cms.extensions import db
-from cms.publishing.models import Channel
 from cms.publishing.queries import publications_for
 from cms.publishing.scheduling import schedule
 from cms.publishing.tasks import publish_due

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from cms.auth.models import Department
+from cms.channels.models import Channel
 from cms.content.models import Post, Revision
 from cms.extensions import db
-from cms.publishing.models import Channel
 
 
 def _channel_id(name="星海集团"):

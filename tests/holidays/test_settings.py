@@ -11,10 +11,10 @@ from sqlalchemy import select
 from cms import workdays
 from cms.audit.models import AuditEntry
 from cms.auth.service import get_by_username
+from cms.channels.models import Channel
 from cms.content import service as content
 from cms.extensions import db
 from cms.holidays.models import CalendarDay
-from cms.publishing.models import Channel
 from cms.workflow.models import Submission
 
 PAGE = "/admin/holidays/"

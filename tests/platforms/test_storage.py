@@ -50,7 +50,7 @@ def test_get_set_delete_with_ttl(storage):
 
 
 def test_a_token_saved_mid_transaction_survives_its_rollback(storage):
-    from cms.publishing.models import Channel
+    from cms.channels.models import Channel
 
     db.session.scalar(select(Channel).limit(1))  # the session's transaction is open
     storage.set("kept", "yes", ttl=60)

@@ -37,8 +37,8 @@ def outbox(app, platforms):
     the sandbox state."""
     from sqlalchemy import select
 
+    from cms.channels.models import Channel
     from cms.extensions import db
-    from cms.publishing.models import Channel
     from cms.sandbox import SANDBOX_SECRET
 
     app.config.update(PUBLISH_RETRY_SCALE=0, PUBLISH_INLINE_WAIT_SECONDS=5, PUBLISH_POOL=8)
@@ -63,10 +63,10 @@ def approved_post(app):
     from sqlalchemy import select
 
     from cms.auth.service import get_by_username
+    from cms.channels.models import Channel
     from cms.content import service as content
     from cms.content.checks.base import WARNING
     from cms.extensions import db
-    from cms.publishing.models import Channel
     from cms.workflow import service as workflow
 
     def make(channels=("星海集团",), push=None, images=1, cover=True, title="星海集团发布年度社会责任报告",

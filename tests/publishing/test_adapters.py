@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from cms.auth.service import get_by_username
+from cms.channels.models import Channel
 from cms.extensions import db
 from cms.publishing.channels import ADAPTERS, adapter_for
 from cms.publishing.channels.base import local_images, replace_images
@@ -12,7 +13,6 @@ from cms.publishing.channels.toutiao import ToutiaoAdapter
 from cms.publishing.channels.website import WebsiteAdapter
 from cms.publishing.channels.wechat import WeChatAdapter
 from cms.publishing.job import Job, run_publication
-from cms.publishing.models import Channel
 from cms.publishing.queries import get_publication, publications_for
 from cms.publishing.runner import claim, run_due
 from cms.publishing.scheduling import schedule

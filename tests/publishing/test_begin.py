@@ -10,11 +10,11 @@ from sqlalchemy import func, select, update
 from cms.audit import service as audit
 from cms.audit.models import AuditEntry
 from cms.auth.service import get_by_username
+from cms.channels.models import Channel, Publication
 from cms.extensions import db
 from cms.publishing import bundles
 from cms.publishing.begin import begin
 from cms.publishing.job import run_publication
-from cms.publishing.models import Channel, Publication
 from cms.publishing.queries import publications_for
 from cms.publishing.runner import claim
 from cms.publishing.scheduling import schedule

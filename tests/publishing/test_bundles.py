@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from cms.archive.models import ArchiveRecord
 from cms.auth.service import get_by_username
+from cms.channels.models import Channel, Publication
 from cms.errors import Conflict, Refused
 from cms.extensions import db
 from cms.publishing import bundles, rules
-from cms.publishing.models import Channel, Publication
 from cms.publishing.queries import publications_for, pushes_used
 from cms.publishing.scheduling import retry, schedule
 from cms.publishing.tasks import publish_due

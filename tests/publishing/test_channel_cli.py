@@ -5,8 +5,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from cms import workdays
+from cms.channels.models import Channel
 from cms.extensions import db
-from cms.publishing.models import Channel
 from tests.publishing.test_channels import assert_never_audited
 
 SECRET = "Cli-Secret-4e1d77"

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from cms.audit.models import AuditEntry
 from cms.auth.service import get_by_username
+from cms.channels.models import Channel, Publication
 from cms.extensions import db
-from cms.publishing.models import Channel, Publication
 from cms.publishing.queries import publications_for, pushes_used
 from cms.publishing.scheduling import retry, schedule
 from cms.publishing.tasks import publish_due

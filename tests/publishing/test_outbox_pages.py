@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from cms import workdays
 from cms.auth.service import get_by_username
+from cms.channels.models import Channel, Publication
 from cms.extensions import db
-from cms.publishing.models import Channel, Publication
 from cms.publishing.queries import publications_for
 from cms.publishing.scheduling import schedule
 from cms.publishing.tasks import publish_due

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from cms import workdays
 from cms.audit.models import AuditEntry
 from cms.auth.service import get_by_username
+from cms.channels.models import Publication
 from cms.errors import Refused
 from cms.extensions import db
 from cms.publishing.job import run_publication
-from cms.publishing.models import Publication
 from cms.publishing.queries import publications_for
 from cms.publishing.runner import claim, run_due, sweep
 from cms.publishing.scheduling import PREARM, schedule

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from cms import workdays
 from cms.auth.service import create_user, get_by_username
+from cms.channels.models import Bundle, Channel, Publication
 from cms.content.models import Post
 from cms.extensions import db
-from cms.publishing.models import Bundle, Channel, Publication
 from tests.conftest import login
 
 GROUP, TECH = "星海集团", "星海科技"

@@ -2,8 +2,8 @@
 from sqlalchemy import select
 
 from cms.audit.models import AuditEntry
+from cms.channels.models import Channel
 from cms.extensions import db
-from cms.publishing.models import Channel
 
 
 def _channel(name="星海集团"):

@@ -18,6 +18,7 @@ from cms.audit.models import AuditEntry
 from cms.audit.service import verify
 from cms.auth.models import User
 from cms.auth.service import create_user, get_by_username
+from cms.channels.models import Channel, Publication
 from cms.content import service as content
 from cms.content.checks.base import WARNING
 from cms.content.models import Post
@@ -26,7 +27,7 @@ from cms.extensions import db
 from cms.notify.models import Notification
 from cms.publishing import withdrawals as wd
 from cms.publishing.channels import adapter_for
-from cms.publishing.models import Channel, Publication, Withdrawal
+from cms.publishing.models import Withdrawal
 from cms.publishing.queries import publications_for
 from cms.publishing.scheduling import schedule
 from cms.publishing.tasks import publish_due

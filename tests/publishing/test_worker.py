@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from cms.auth.service import get_by_username
+from cms.channels.models import Channel, Publication
 from cms.extensions import db
-from cms.publishing.models import Channel, Publication
 from cms.publishing.scheduling import schedule
 from cms.tasks import huey
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from cms.audit.models import AuditEntry
 from cms.auth.service import get_by_username
+from cms.channels.models import Channel
 from cms.content import service as content
 from cms.extensions import db
-from cms.publishing.models import Channel
 from cms.site import service as site
 from cms.site.models import SitePage
 

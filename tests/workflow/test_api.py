@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from cms import workdays
 from cms.audit.models import AuditEntry
+from cms.channels.models import Channel
 from cms.content.models import Post
 from cms.extensions import db
-from cms.publishing.models import Channel
 from cms.workflow.models import Review, Submission
 
 FULL = ["department_head", "leader", "editor", "proofreader", "supervisor"]

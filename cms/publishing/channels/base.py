@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
+    from cms.channels.models import Channel, Publication
     from cms.content.images import StoredImage
-    from cms.publishing.models import Channel, Publication
 
 StatusState = Literal["published", "pending", "failed", "removed"]
 
