@@ -93,7 +93,8 @@ class ScopeRequired(ValueError):
     Ask the object's policy (which passes the object's channel or department), or `holds(perm)` at
     an entry point."""
 
-# Endpoints that answer without a login: the allowlist the URL-map test checks against.
+# Endpoints that answer without a login: the allowlist the URL-map test checks against (each also
+# needs its reason and what a visitor gets in tests/test_url_map.py PUBLIC).
 PUBLIC_ENDPOINTS = {
     "static",
     "bootstrap.static",

@@ -2,7 +2,12 @@
 
 SQLite by default: the template is a file, copied per test. With CMS_TEST_DATABASE_URL naming a
 PostgreSQL server, each test gets `CREATE DATABASE ... TEMPLATE` of a migrated database, which is
-fast. Huey uses Redis when CMS_TEST_REDIS_URL is set, else a SQLite file."""
+fast. Huey uses Redis when CMS_TEST_REDIS_URL is set, else a SQLite file.
+
+Time: the `clock` fixture is the one way a test sets or moves the time (cms.workdays.now() is the
+app's one clock), and `wait_until(predicate, timeout, message)` the one way it waits for something
+another thread or process does. No test sleeps or measures a duration (bench/ prints figures).
+tests/test_hygiene.py keeps it so."""
 from __future__ import annotations
 
 import contextlib
@@ -12,6 +17,8 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,6 +46,93 @@ BASE_CONFIG = {
     "ENCRYPTION_KEYS": ["0f2lJ0k0mDjb6n2Zy3Z3t4q5pWb7nQn2k3d9j3v5xWo="],
     "SERVER_NAME": None,
 }
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+class Clock:
+    """The test's clock, on time-machine: it moves cms.workdays.now() (the app's one clock, which
+    reads datetime.now(UTC)), and with it time.time() (wechatpy's token expiry, the token storage,
+    the sandbox's clock, callback timestamps) in this process. It does not move time.monotonic()
+    (timeouts, `wait_until`) nor another process's clock (a worker started by the test).
+
+    clock.set("2026-11-25 10:00")            10:00 in CMS_TIMEZONE, held still
+    clock.set("2026-11-25 02:00:00+00:00")   an aware time (or a datetime, or a Unix timestamp)
+    clock.set(..., tick=True)                from there the clock runs
+    clock.today_at(10)                       today at 10:00 in CMS_TIMEZONE, running
+    clock.freeze()                           held still at the current time
+    clock.advance(minutes=20)                moved on (held still or running, as it was)
+    clock.now() / clock.local()              workdays.now(), in UTC / in CMS_TIMEZONE
+    """
+
+    def __init__(self, machine):
+        self._machine = machine
+        self._started = False
+
+    def set(self, when, *, tick: bool = False) -> datetime:
+        from cms import workdays
+
+        if isinstance(when, str):
+            when = datetime.fromisoformat(when)
+        if isinstance(when, datetime) and when.tzinfo is None:
+            when = when.replace(tzinfo=workdays.zone())
+        self._machine.move_to(when, tick=tick)
+        self._started = True
+        return self.now()
+
+    def today_at(self, hour: int, minute: int = 0, *, tick: bool = True) -> datetime:
+        from cms import workdays
+
+        day = workdays.local(workdays.now()).date()
+        return self.set(datetime(day.year, day.month, day.day, hour, minute, tzinfo=workdays.zone()), tick=tick)
+
+    def freeze(self) -> datetime:
+        return self.set(self.now())
+
+    def advance(self, delta: timedelta | None = None, **kwargs) -> datetime:
+        delta = delta if delta is not None else timedelta(**kwargs)
+        if not self._started:
+            return self.set(self.now() + delta, tick=True)
+        self._machine.shift(delta)
+        return self.now()
+
+    @staticmethod
+    def now() -> datetime:
+        from cms import workdays
+
+        return workdays.now()
+
+    @staticmethod
+    def local() -> datetime:
+        from cms import workdays
+
+        return workdays.local(workdays.now())
+
+
+@pytest.fixture
+def clock(time_machine) -> Clock:
+    """The one clock fixture (see Clock). Request it before fixtures that read the time if they
+    must see the moved clock."""
+    return Clock(time_machine)
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, message: str | Callable[[], str]):
+    """Wait until `predicate()` is true (another thread or process acts) and return its value; after
+    `timeout` seconds, fail with `message` (a text, or a function making one, e.g. with a log tail).
+    Its deadline is on time.monotonic(), which the `clock` fixture leaves alone. The timeout is a
+    safety net, never a measurement: no test asserts how long something took."""
+    import time as _time
+
+    deadline = _time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if _time.monotonic() >= deadline:
+            raise AssertionError(f"waited {timeout} s in vain: {message() if callable(message) else message}")
+        threading.Event().wait(min(pause, max(0.0, deadline - _time.monotonic())))
+        pause = min(pause * 2, 0.1)
 
 
 def _build_template(url: str, demo: bool) -> None:

@@ -72,9 +72,11 @@ class Starts:
             if not self._pending:
                 self._changed.notify_all()
 
-    def hold(self) -> None:
+    def hold(self) -> bool:
+        """Wait while some claimed publication has not started, `wait` seconds at most. True: all
+        have started; False: gave up waiting (the callers go on either way)."""
         with self._changed:
-            self._changed.wait_for(lambda: not self._pending, self.wait)
+            return self._changed.wait_for(lambda: not self._pending, self.wait)
 
 
 STARTS = Starts()

@@ -4,7 +4,6 @@ JSON body (wechatpy posts JSON without a Content-Type), and the answer as HTTP 2
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 
 from flask import Blueprint, Response, request
@@ -91,7 +90,7 @@ def add_api(
         owner = _peek_owner(state)
         latency = state.setting("latency_ms", owner) if owner else state.setting("latency_ms")
         if latency:
-            time.sleep(latency / 1000)  # outside the lock: concurrent calls overlap, as on the real host
+            state.pause(latency / 1000)  # outside the lock: concurrent calls overlap, as on the real host
         state.record_call(request.path, owner)
         fault = state.take_fault(request.path, owner)
         if fault is not None:

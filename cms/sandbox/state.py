@@ -356,6 +356,11 @@ class SandboxState:
     def set_latency(self, ms: float, appid: str | None = None) -> None:
         self.configure(appid, latency_ms=ms)
 
+    def pause(self, seconds: float) -> None:
+        """The latency switch's wait, taken by each call outside the lock (http.py). One place, so a
+        test can hold a call in flight and see that only it waits (bench/sandbox_latency.py times it)."""
+        time.sleep(seconds)
+
     def record_call(self, path: str, owner: str | None) -> None:
         with self.lock:
             self.calls.append((self.now(), path, owner))

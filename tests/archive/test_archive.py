@@ -162,11 +162,11 @@ def test_archive_pages_for_readers_only(approved, client_as, client):
     assert auditor.get("/archive/99999").status_code == 404
 
 
-def test_archive_list_filters(approved, client_as, time_machine):
-    time_machine.move_to("2026-03-02 02:00:00+00:00", tick=False)
+def test_archive_list_filters(approved, client_as, clock):
+    clock.set("2026-03-02 02:00:00+00:00")
     first, *_ = approved(title="三月的文章")
     _record(first)
-    time_machine.move_to("2026-04-10 02:00:00+00:00", tick=False)
+    clock.set("2026-04-10 02:00:00+00:00")
     second, *_ = approved(title="四月的文章", color=(0, 0, 0))
     _record(second, channel("星海科技"))
     c = client_as("auditor")
@@ -204,8 +204,8 @@ def test_a_channel_scoped_reader_sees_only_that_channel(approved, client_as):
 
 # --- export -----------------------------------------------------------------------------------------
 
-def test_export_a_post_as_a_zip(approved, client_as, time_machine):
-    time_machine.move_to("2026-05-20 16:30:00+00:00", tick=False)  # 00:30 on the 21st in Shanghai
+def test_export_a_post_as_a_zip(approved, client_as, clock):
+    clock.set("2026-05-20 16:30:00+00:00")  # 00:30 on the 21st in Shanghai
     post, body_image, cover = approved(title='标题 <&> "引号"')
     rec = _record(post)
     r = client_as("auditor").get(f"/archive/export?post={post.id}")
@@ -236,11 +236,11 @@ def test_export_a_post_as_a_zip(approved, client_as, time_machine):
     assert entry.actor_name == "auditor" and entry.after == {"post": post.id, "records": 1}
 
 
-def test_export_a_date_range(approved, client_as, time_machine):
-    time_machine.move_to("2026-03-02 02:00:00+00:00", tick=False)
+def test_export_a_date_range(approved, client_as, clock):
+    clock.set("2026-03-02 02:00:00+00:00")
     march, *_ = approved(title="三月的文章")
     _record(march)
-    time_machine.move_to("2026-04-10 02:00:00+00:00", tick=False)
+    clock.set("2026-04-10 02:00:00+00:00")
     april, *_ = approved(title="四月的文章", color=(0, 0, 0))
     on_tech = _record(april, channel("星海科技"))
     _record(april)

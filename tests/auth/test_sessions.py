@@ -147,13 +147,13 @@ def test_an_admin_reset_ends_every_session(app, client_as, user):  # policy U3
     assert set(ended) <= {"password", "access_withdrawn"} and ended
 
 
-def test_ended_and_idle_sessions_are_purged(app, time_machine):
+def test_ended_and_idle_sessions_are_purged(app, clock):
     from cms.auth import sessions
 
-    time_machine.move_to("2026-11-02 02:00:00+00:00", tick=False)
+    clock.set("2026-11-02 02:00:00+00:00")
     idle = login(app.test_client(), "editor")
     login(app.test_client(), "proofreader").post("/logout")
-    time_machine.move_to("2026-12-03 02:00:00+00:00", tick=False)
+    clock.set("2026-12-03 02:00:00+00:00")
     login(app.test_client(), "chief").post("/logout")  # ended, but lately: kept a while
     fresh = login(app.test_client(), "contributor")
     assert sessions.purge() == 2  # the old ended one, and the one idle for over 30 days
@@ -195,8 +195,8 @@ def test_unknown_user_and_wrong_password_look_the_same(app, monkeypatch, user): 
     assert sorted(wrong.headers.keys()) == sorted(unknown.headers.keys())
 
 
-def test_an_unknown_name_locks_after_the_same_failures(app, time_machine):  # policy U3
-    time_machine.move_to("2026-11-25 02:00:00+00:00", tick=False)
+def test_an_unknown_name_locks_after_the_same_failures(app, clock):  # policy U3
+    clock.set("2026-11-25 02:00:00+00:00")
     real, ghost = app.test_client(), app.test_client()
     for _ in range(4):
         a = _post_login(real, "editor", "wrong-Password-1")
@@ -206,11 +206,11 @@ def test_an_unknown_name_locks_after_the_same_failures(app, time_machine):  # po
     b = _post_login(ghost, "no-such-person", "wrong-Password-1")
     assert a.status_code == 403 and _same(a, "editor", b, "no-such-person")
     assert "账号已锁定" in a.get_data(as_text=True)
-    time_machine.move_to("2026-11-25 02:14:00+00:00", tick=False)
+    clock.set("2026-11-25 02:14:00+00:00")
     a = _post_login(real, "editor", "wrong-Password-1")
     b = _post_login(ghost, "no-such-person", "wrong-Password-1")
     assert a.status_code == 403 and _same(a, "editor", b, "no-such-person")
-    time_machine.move_to("2026-11-25 02:16:00+00:00", tick=False)
+    clock.set("2026-11-25 02:16:00+00:00")
     a = _post_login(real, "editor", "wrong-Password-1")
     b = _post_login(ghost, "no-such-person", "wrong-Password-1")
     assert a.status_code == 401 and _same(a, "editor", b, "no-such-person")
@@ -235,8 +235,8 @@ def test_a_closed_account_is_named_only_to_its_right_password(app, client_as, us
     assert ("账号已被锁定，请联系管理员" if how == "lock" else "账号已停用") in right.get_data(as_text=True)
 
 
-def test_the_old_failure_lock_is_kept_for_real_accounts(app, user, time_machine):  # policy U3
-    time_machine.move_to(workdays.now(), tick=False)
+def test_the_old_failure_lock_is_kept_for_real_accounts(app, user, clock):  # policy U3
+    clock.freeze()
     for _ in range(5):
         _post_login(app.test_client(), "editor", "wrong-Password-1")
     assert user("editor").locked_until == workdays.now() + timedelta(minutes=15)

@@ -37,9 +37,16 @@ def test_script_that_slipped_into_an_article_does_not_run(page, live_app):
     db.session.commit()
     messages = []
     page.on("console", lambda m: messages.append(m.text))
+    # Chromium reports each refusal to the page as a securitypolicyviolation event: kept where the
+    # test can wait for it (an init script is the browser's, not the page's, so CSP lets it run).
+    page.add_init_script("window.__refused = [];"
+                         "document.addEventListener('securitypolicyviolation',"
+                         " e => window.__refused.push(e.effectiveDirective));")
     log_in(page, "contributor")
     page.goto(f"{base}/posts/{post.id}")
     page.locator("#planted").wait_for()
-    page.wait_for_timeout(300)  # the broken image's onerror would have fired by now
+    # The broken image's onerror refused: the moment it would have run, not a guessed delay.
+    page.wait_for_function("() => window.__refused.includes('script-src-attr')")
     assert page.title() != "pwned"
+    assert "script-src-elem" in page.evaluate("window.__refused")  # the <script> was refused too
     assert any("Content Security Policy" in m for m in messages), messages

@@ -3,7 +3,7 @@ it) so that the sandbox can call it back; WeChat channels with a callback token;
 encrypted and posted the way the platform does it (cms/sandbox/callbacks.py, written from the
 platform's specification, independent of the wechatpy the endpoint uses). Nothing is mocked: the
 only thing put in front of the app is `faults`, a WSGI layer that makes the server answer 500 (or
-hang) for the next calls, as a crashed or slow server would."""
+hang until the test ends) for the next calls, as a crashed or slow server would."""
 from __future__ import annotations
 
 import threading
@@ -42,14 +42,16 @@ APPID = "wxcallbacktest001"
 
 class Faults:
     """WSGI middleware: the next `n` requests under /wechat/callback/ get HTTP 500 (`after=True`: the
-    app handles them first, then the answer is lost as a 500), or wait `hang` seconds first."""
+    app handles them first, then the answer is lost as a 500), or (`hang=True`) get no answer until
+    the test ends: longer than any caller's timeout, whatever that is, without a sleep."""
 
     def __init__(self, app):
         self.app = app
         self.lock = threading.Lock()
         self.plan: list[dict] = []
+        self.released = threading.Event()  # set when the test ends: hung requests answer then
 
-    def fail(self, n: int = 1, *, after: bool = False, hang: float = 0.0) -> None:
+    def fail(self, n: int = 1, *, after: bool = False, hang: bool = False) -> None:
         with self.lock:
             self.plan += [{"after": after, "hang": hang}] * n
 
@@ -61,7 +63,7 @@ class Faults:
         if fault is None:
             return self.app(environ, start_response)
         if fault["hang"]:
-            time.sleep(fault["hang"])
+            self.released.wait(60)  # the bound only frees the thread if a test forgets to end
         if fault["after"]:  # the app does the work; its answer never reaches the caller
             result = self.app(environ, lambda status, headers, exc_info=None: (lambda data: None))
             b"".join(result)
@@ -83,6 +85,7 @@ def live(app):
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="cms-live", daemon=True)
     thread.start()
     yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app, faults=faults, huey=huey)
+    faults.released.set()
     server.shutdown()
     thread.join(5)
     app.wsgi_app = faults.app

@@ -4,8 +4,6 @@ worker waits, failed jobs, the three modes, WeChat's retries (our 500, a lost an
 giving up after 3 tries), and the switches on /sandbox/control and the page."""
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 from sqlalchemy import select
@@ -20,6 +18,7 @@ from cms.publishing.queries import publications_for
 from cms.publishing.scheduling import schedule
 from cms.publishing.tasks import publish_due
 from tests.callbacks.conftest import AES_KEY, APPID, TOKEN, callback_path, events
+from tests.conftest import wait_until
 
 
 def _channel(name: str) -> Channel:
@@ -242,7 +241,7 @@ def test_a_retry_after_a_lost_answer_is_handled_once(account, live, mp_client, c
 def test_a_slow_answer_is_a_timeout_and_retried(account, live, mp_client, cover, article):
     state, channel = account
     state.configure(APPID, callback_timeout=0.5)
-    live.faults.fail(1, hang=1.5)
+    live.faults.fail(1, hang=True)  # no answer until the test ends
     _mass_send(state, mp_client, cover, article)
     (delivery,) = state.wait_deliveries(count=1, timeout=15)
     assert delivery.state == "delivered"
@@ -275,8 +274,9 @@ def test_a_reset_abandons_pushes_under_way(account, live, mp_client, cover, arti
     state.configure(APPID, callback_delay=0.5)
     _mass_send(state, mp_client, cover, article)
     (delivery,) = state.deliveries
+    assert delivery.state == "pending"  # waiting out its callback_delay
     state.reset()
-    time.sleep(1.0)
+    wait_until(lambda: delivery.state != "pending", 10, lambda: f"the push never ended: {delivery.summary()}")
     assert delivery.state == "abandoned" and delivery.attempts == [] and events(channel.id) == []
 
 

@@ -60,11 +60,11 @@ def at(timestamp: str, seconds: int = 20):
     return datetime.fromtimestamp(int(timestamp) + seconds, UTC)
 
 
-def test_url_check_vector_echoes_the_echostr(live, wechat_channel, time_machine):
+def test_url_check_vector_echoes_the_echostr(live, wechat_channel, clock):
     channel = wechat_channel(token=URL_CHECK["token"], aes_key=None)
     url = live.url + callback_path(channel)
     args = {k: v for k, v in URL_CHECK.items() if k != "token"}
-    time_machine.move_to(at(URL_CHECK["timestamp"]), tick=True)
+    clock.set(at(URL_CHECK["timestamp"]), tick=True)
     r = requests.get(url, params={**args, "echostr": "7029384756102938475"}, timeout=5)
     assert (r.status_code, r.text) == (200, "7029384756102938475")
     assert r.headers["Content-Type"].startswith("text/plain")
@@ -80,18 +80,18 @@ def test_url_check_vector_echoes_the_echostr(live, wechat_channel, time_machine)
     assert requests.get(live.url + callback_path(other), params={**args, "echostr": "1"}, timeout=5).status_code == 403
 
 
-def test_url_check_vector_is_a_replay_outside_five_minutes(live, wechat_channel, time_machine):
+def test_url_check_vector_is_a_replay_outside_five_minutes(live, wechat_channel, clock):
     channel = wechat_channel(token=URL_CHECK["token"], aes_key=None)
     args = {**{k: v for k, v in URL_CHECK.items() if k != "token"}, "echostr": "42"}
     for seconds, status in ((-290, 200), (290, 200), (-310, 403), (301, 403), (86400, 403)):
-        time_machine.move_to(at(URL_CHECK["timestamp"], seconds), tick=False)
+        clock.set(at(URL_CHECK["timestamp"], seconds))
         r = requests.get(live.url + callback_path(channel), params=args, timeout=5)
         assert r.status_code == status, seconds
 
 
-def test_wecom_encrypted_message_vector_is_decrypted_and_kept(live, wechat_channel, time_machine):
+def test_wecom_encrypted_message_vector_is_decrypted_and_kept(live, wechat_channel, clock):
     channel = wechat_channel(app_id=WECOM["id"], token=WECOM["token"], aes_key=WECOM["key"])
-    time_machine.move_to(at(WECOM_MESSAGE["timestamp"]), tick=True)
+    clock.set(at(WECOM_MESSAGE["timestamp"]), tick=True)
     url = live.url + callback_path(channel)
     r = requests.post(url, params=WECOM_MESSAGE, data=WECOM_BODY.encode(), timeout=5)
     assert (r.status_code, r.text) == (200, "success")
@@ -111,9 +111,9 @@ def test_wecom_encrypted_message_vector_is_decrypted_and_kept(live, wechat_chann
     assert r.status_code == 403 and events(stranger.id) == []
 
 
-def test_wecom_encrypted_echostr_vector(live, wechat_channel, time_machine):
+def test_wecom_encrypted_echostr_vector(live, wechat_channel, clock):
     channel = wechat_channel(app_id=WECOM["id"], token=WECOM["token"], aes_key=WECOM["key"])
-    time_machine.move_to(at(WECOM_ECHO["timestamp"]), tick=True)
+    clock.set(at(WECOM_ECHO["timestamp"]), tick=True)
     r = requests.get(live.url + callback_path(channel), params=WECOM_ECHO, timeout=5)
     assert (r.status_code, r.text) == (200, "1616140317555161061")
     # Without an EncodingAESKey stored, an encrypted echostr cannot be answered.
@@ -121,9 +121,9 @@ def test_wecom_encrypted_echostr_vector(live, wechat_channel, time_machine):
     assert requests.get(live.url + callback_path(plain), params=WECOM_ECHO, timeout=5).status_code == 403
 
 
-def test_mp_sample_vector_in_compatible_mode(live, wechat_channel, time_machine):
+def test_mp_sample_vector_in_compatible_mode(live, wechat_channel, clock):
     channel = wechat_channel(app_id=MP["id"], token=MP["token"], aes_key=MP["key"])
-    time_machine.move_to(at(MP_MESSAGE["timestamp"]), tick=True)
+    clock.set(at(MP_MESSAGE["timestamp"]), tick=True)
     r = requests.post(live.url + callback_path(channel), params={**MP_MESSAGE, "encrypt_type": "aes"},
                       data=MP_BODY.encode(), timeout=5)
     assert (r.status_code, r.text) == (200, "success")

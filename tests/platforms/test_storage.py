@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
 from cms.extensions import db
 from cms.platforms import DatabaseStorage, RedisStorage, make_mp_client, share_refresh, storage_for
 from cms.platforms.storage import platform_token
-from tests.conftest import BASE_CONFIG
+from tests.conftest import BASE_CONFIG, wait_until
 
 APPID = "wxsharedtoken0001"
 KEYS = BASE_CONFIG["ENCRYPTION_KEYS"]
@@ -32,16 +30,18 @@ def storage(app):
     return DatabaseStorage(db.engine)
 
 
-def test_get_set_delete_with_ttl(storage):
+def test_get_set_delete_with_ttl(storage, clock):
+    clock.freeze()
     assert storage.get("k") is None and storage.get("k", "d") == "d"
     storage.set("k", {"a": 1}, ttl=60)
     storage.set("k", "v2", ttl=60)  # an upsert: one row, the newest value
     assert storage.get("k") == "v2"
     assert db.session.execute(select(platform_token.c.key)).scalars().all() == ["k"]
     storage.set("n", 1700000000)  # no ttl: kept until overwritten
-    with time_machine.travel(time.time() + 61, tick=False):
-        assert storage.get("k") is None  # expired
-        assert storage.get("n") == 1700000000
+    assert storage.get("k") == "v2"
+    clock.advance(seconds=61)
+    assert storage.get("k") is None  # expired
+    assert storage.get("n") == 1700000000
     storage.delete("k")
     storage.delete("never-there")
     assert storage.get("k") is None
@@ -58,14 +58,18 @@ def test_a_token_saved_mid_transaction_survives_its_rollback(storage):
     assert storage.get("kept") == "yes"
 
 
-def test_the_lock_is_a_lease(storage):
+def test_the_lock_is_a_lease(storage, clock):
+    clock.freeze()
     with storage.lock("x", lease=5, wait=0) as first:
         assert first
         with storage.lock("x", lease=5, wait=0.2) as second:
             assert not second  # held by the first
-    with storage.lock("x", lease=0.1, wait=0) as again:
+    with storage.lock("x", lease=5, wait=0) as again:
         assert again  # released
-        time.sleep(0.2)
+        clock.advance(seconds=4)
+        with storage.lock("x", wait=0) as early:
+            assert not early  # still within its lease
+        clock.advance(seconds=2)
         with storage.lock("x", wait=0) as stale:
             assert stale  # a lease that ran out (a killed process) holds nobody up
 
@@ -201,12 +205,13 @@ def test_a_cached_storage_reads_each_key_once_per_period(app, mp_base, sandbox_s
     assert _token_calls(sandbox_state) == 1
 
 
-def test_a_copy_never_outlives_the_stored_expiry(storage):
+def test_a_copy_never_outlives_the_stored_expiry(storage, clock):
+    clock.freeze()
     cached = DatabaseStorage(db.engine, cache_seconds=3600)
     storage.set("k", "v", ttl=60)
     assert cached.get("k") == "v"
-    with time_machine.travel(time.time() + 61, tick=False):
-        assert cached.get("k") is None
+    clock.advance(seconds=61)
+    assert cached.get("k") is None
     cached.set("w", "mine", ttl=60)
     storage.delete("w")  # another process
     assert cached.get("w") == "mine"  # this process's copy, for cache_seconds at most
@@ -222,8 +227,8 @@ def test_a_token_another_process_refreshed_is_picked_up_once_the_copy_ages(app, 
     b.fetch_access_token(force_refresh=True)  # another process: the old token dies at once
     new = b.access_token
     assert new != old and a.access_token == old  # a's copy, for now
-    time.sleep(0.3)  # the copy ages out (no refused call needed)
-    assert a.access_token == new
+    # the copy ages out after cache_seconds, with no refused call needed
+    wait_until(lambda: a.access_token == new, 10, lambda: f"a still holds {a.access_token}, not {new}")
     assert a.draft.count()["total_count"] == 0
     assert _token_calls(sandbox_state) == 2
 

@@ -124,12 +124,8 @@ def approve_chain(post, push: dict[str, bool] | None = None) -> None:
 
 
 @pytest.fixture
-def midday(time_machine):
+def midday(clock):
     """Today at 10:00 in CMS_TIMEZONE, the clock running: a later time today always exists, whenever
     the suite runs (request it before the fixtures that approve posts)."""
-    from datetime import datetime, time
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo("Asia/Shanghai")
-    today = datetime.now(zone).date()
-    time_machine.move_to(datetime.combine(today, time(10, 0), zone), tick=True)
+    clock.today_at(10)
+    return clock

@@ -59,11 +59,40 @@ def test_starts_take_turns():
     assert log == ["1 starts", "2 starts"]
 
 
-def test_nothing_waits_once_all_have_started_nor_for_longer_than_the_bound():
-    starts = Starts(wait=0.05)
+def test_nothing_waits_once_all_have_started():
+    starts = Starts(wait=3600)
     starts.add([1])
     with starts.turn(1):
         starts.first_call(1)
-    starts.hold()  # nothing pending: returns at once
-    starts.add([2])  # claimed, and its thread never gets going
-    starts.hold()  # waits `wait` at most, then lets the caller go on
+    assert starts.hold() is True  # nothing pending: goes on at once (an hour's bound is never reached)
+
+
+def test_a_started_publication_goes_on_as_soon_as_the_last_one_starts():
+    starts, log = Starts(wait=3600), []
+    starts.add([1, 2])
+    with starts.turn(1):
+        starts.first_call(1)
+
+    def second():
+        with starts.turn(2):
+            log.append("2 starts")
+            starts.first_call(2)
+
+    t = _thread(second)
+    assert starts.hold() is True  # woken by 2's first call, long before the hour's bound
+    log.append("1 goes on")
+    t.join(10)
+    assert log == ["2 starts", "1 goes on"]
+
+
+def test_a_start_that_never_comes_holds_the_others_only_for_the_bound():
+    starts = Starts(wait=0.05)
+    starts.add([1, 2])  # 2 is claimed, and its thread never gets going
+    with starts.turn(1):
+        starts.first_call(1)
+    went_on = []
+    t = _thread(lambda: went_on.append(starts.hold()))
+    t.join(10)
+    assert not t.is_alive(), "publication 1 waited past the bound for one that never started"
+    assert went_on == [False]  # it gave up waiting, and went on
+    assert starts.hold() is False  # and so does the next call: 2 is still not started

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 import requests
 from wechatpy.exceptions import APILimitedException, WeChatClientException
+
+from tests.conftest import wait_until
 
 
 def test_system_busy_then_success(mp_client, sandbox_state):
@@ -73,16 +75,35 @@ def test_expire_tokens_over_control(mp_client, sandbox_url, sandbox_state):
     assert sum(1 for _t, p, _o in sandbox_state.calls if p.endswith("stable_token")) == 2
 
 
-def test_latency(mp_client, sandbox_state):
-    client = mp_client()
-    client.draft.count()
-    sandbox_state.set_latency(150, appid=client.appid)
-    start = time.perf_counter()
-    client.draft.count()
-    assert time.perf_counter() - start >= 0.15
-    start = time.perf_counter()
-    mp_client("wxsandbox00000003").draft.count()  # another account: no latency (2 calls)
-    assert time.perf_counter() - start < 0.15
+def test_latency_holds_that_accounts_calls_only_and_calls_overlap(mp_client, sandbox_state, monkeypatch):
+    """The latency switch holds each call of its account in flight for latency_ms, outside the lock:
+    another account's call is answered meanwhile, with no wait. The call is held by the test (the
+    sandbox's one wait, `pause`), not timed; bench/sandbox_latency.py prints how long calls take."""
+    slow, other = mp_client(), mp_client("wxsandbox00000003")
+    slow.draft.count()  # tokens first: only the calls below are counted
+    other.draft.count()
+    sandbox_state.set_latency(150, appid=slow.appid)
+    paused, release, answers = [], threading.Event(), []
+
+    def pause(seconds):
+        paused.append(seconds)
+        assert release.wait(30), "the test never let the held call go"
+
+    monkeypatch.setattr(sandbox_state, "pause", pause)
+    held = threading.Thread(target=lambda: answers.append(slow.draft.count()), daemon=True)
+    held.start()
+    wait_until(lambda: paused, 10, "the slowed account's call never waited")
+    assert paused == [0.15]  # latency_ms, in seconds
+    assert other.draft.count()["total_count"] == 0  # answered while the other call is in flight...
+    assert paused == [0.15]  # ...without waiting itself
+    counted = [p for _t, p, owner in sandbox_state.calls if owner == slow.appid and p.endswith("draft/count")]
+    assert len(counted) == 1 and answers == []  # the held call has not been handled yet
+    release.set()
+    held.join(10)
+    assert len(answers) == 1 and answers[0]["total_count"] == 0  # then it is answered
+    sandbox_state.set_latency(0, appid=slow.appid)
+    slow.draft.count()
+    assert paused == [0.15]  # latency 0: no wait at all
 
 
 def test_control_rejects_unknown_keys(sandbox_url):

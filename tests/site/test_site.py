@@ -54,8 +54,8 @@ def _demo_website(app):
     assert _channel().slug == "xinghai" and _channel().platform == "website"
 
 
-def test_a_published_page_is_public(client, time_machine):
-    time_machine.move_to("2026-06-01 02:05:00+00:00", tick=False)
+def test_a_published_page_is_public(client, clock):
+    clock.set("2026-06-01 02:05:00+00:00")
     post = _post()
     url = _publish(post)
     assert re.fullmatch(rf"/p/{post.id}-[0-9a-f]{{12}}", url)
@@ -87,11 +87,11 @@ def test_unknown_pages_are_404_and_withdrawn_ones_410(client):
     assert client.get(url).status_code == 410
 
 
-def test_a_correction_keeps_the_address(client, time_machine):
-    time_machine.move_to("2026-06-01 02:00:00+00:00", tick=False)
+def test_a_correction_keeps_the_address(client, clock):
+    clock.set("2026-06-01 02:00:00+00:00")
     post = _post()
     url = _publish(post)
-    time_machine.move_to("2026-06-01 06:00:00+00:00", tick=False)
+    clock.set("2026-06-01 06:00:00+00:00")
     content.save(get_by_username("contributor"), post, {"title": "开放日（更正）",
                                                          "body": {"format": "markdown", "text": "更正后的正文。"}}, 1)
     assert _publish(post) == url
@@ -123,11 +123,11 @@ def test_images_are_public_only_while_the_live_page_shows_them(client):
     assert client.get(image_url).status_code == 404
 
 
-def test_the_feed_lists_live_pages_escaped(client, time_machine):
-    time_machine.move_to("2026-06-01 02:00:00+00:00", tick=False)
+def test_the_feed_lists_live_pages_escaped(client, clock):
+    clock.set("2026-06-01 02:00:00+00:00")
     first = _post(title='标题 <&> "引号"', text="第一篇")
     _publish(first)
-    time_machine.move_to("2026-06-02 02:00:00+00:00", tick=False)
+    clock.set("2026-06-02 02:00:00+00:00")
     img = _image()
     second = _post(title="第二篇", text=f"第二篇 ![图](/assets/{img.id})")
     second_url = _publish(second)

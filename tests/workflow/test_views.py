@@ -113,20 +113,20 @@ def test_inbox_lists_and_counts(client_as, post):
     assert client_as("contributor").get("/inbox").status_code == 403
 
 
-def test_overdue_steps_stand_out_and_are_reminded_once(app, client_as, post, time_machine):
-    time_machine.move_to("2026-11-25 02:00:00+00:00", tick=False)  # Wednesday 10:00 in Shanghai
+def test_overdue_steps_stand_out_and_are_reminded_once(app, client_as, post, clock):
+    clock.set("2026-11-25 02:00:00+00:00")  # Wednesday 10:00 in Shanghai
     _submitted(post)
     sub = db.session.scalar(select(Submission).where(Submission.post_id == post))
     assert workdays.local(sub.due_at).strftime("%Y-%m-%d %H:%M") == "2026-11-25 14:00"
     assert service.remind_overdue() == 0
-    time_machine.move_to("2026-11-25 06:30:00+00:00", tick=False)
+    clock.set("2026-11-25 06:30:00+00:00")
     assert service.remind_overdue() == 1
     assert service.remind_overdue() == 0  # once per step
     assert "list-group-item-danger" in client_as("department_head").get("/inbox").get_data(as_text=True)
 
 
-def test_publish_today_and_the_c8_flag(app, client_as, post, time_machine):
-    time_machine.move_to("2026-11-25 02:00:00+00:00", tick=False)
+def test_publish_today_and_the_c8_flag(app, client_as, post, clock):
+    clock.set("2026-11-25 02:00:00+00:00")
     _submitted(post)
     for role in ("department_head", "leader", "editor", "proofreader"):
         _decide(role, post)
@@ -136,15 +136,15 @@ def test_publish_today_and_the_c8_flag(app, client_as, post, time_machine):
     assert "市场部举办客户开放日" in page and "仅发布" in page
     assert client_as("contributor").get("/publish/today").status_code == 403
     assert service.flag_unpublished() == 0
-    time_machine.move_to("2026-11-26 01:00:00+00:00", tick=False)  # the next morning
+    clock.set("2026-11-26 01:00:00+00:00")  # the next morning
     assert service.flag_unpublished() == 1
     assert service.flag_unpublished() == 0
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "post.publish_overdue"))
     assert "table-danger" in client_as("account_admin").get("/publish/today").get_data(as_text=True)
 
 
-def test_planned_date_later_than_approval_sets_the_day(app, post, time_machine):  # policy C8
-    time_machine.move_to("2026-11-25 02:00:00+00:00", tick=False)
+def test_planned_date_later_than_approval_sets_the_day(app, post, clock):  # policy C8
+    clock.set("2026-11-25 02:00:00+00:00")
     p = db.session.get(Post, post)
     p.planned_date = workdays.today() + timedelta(days=10)
     db.session.commit()
