@@ -261,9 +261,9 @@ def test_anonymous_callers_are_refused_everywhere(app):
 
 def test_public_endpoints_answer_visitors_as_their_case_says(app):
     from cms.auth.service import get_by_username
+    from cms.channels.models import Channel
     from cms.content import service as content
     from cms.extensions import db
-    from cms.publishing.models import Channel
     from cms.site import service as site
 
     client = app.test_client()
@@ -361,10 +361,10 @@ def objects(app):
     from cms import workdays
     from cms.auth.models import ApiToken
     from cms.auth.service import create_token, get_by_username
+    from cms.channels.models import Bundle, Channel
     from cms.content import service as content
     from cms.extensions import db
     from cms.notify import service as notify
-    from cms.publishing.models import Bundle, Channel
 
     author = get_by_username(AUTHOR)
     channel = db.session.scalar(select(Channel).where(Channel.name == "星海集团"))

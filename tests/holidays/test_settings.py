@@ -161,8 +161,8 @@ def _submit_and_due(c, post_id):
     # Friday 16:00: Monday without the entry, the swapped Saturday with it.
     ("2027-02-19 08:00:00+00:00", "2027-02-20 春节调休", "workday", "2027-02-22 11:00", "2027-02-20 11:00"),
 ])
-def test_a_review_step_is_due_by_the_days_entered(app, client_as, time_machine, now, entry, kind, before, after):
-    time_machine.move_to(now, tick=False)
+def test_a_review_step_is_due_by_the_days_entered(app, client_as, clock, now, entry, kind, before, after):
+    clock.set(now)
     author = get_by_username("contributor")
     first = content.create_post(author, {**BODY, "channels": [_channel().id]}).id
     second = content.create_post(author, {**BODY, "channels": [_channel().id]}).id
@@ -178,8 +178,8 @@ def test_a_review_step_is_due_by_the_days_entered(app, client_as, time_machine, 
     # Friday, planned Saturday: no working day between, unless that Saturday is a swapped working day.
     ("2027-02-19 02:00:00+00:00", "2027-02-20", "2027-02-20 春节调休", "workday", True),
 ])
-def test_c12_counts_the_days_entered(app, client_as, time_machine, now, planned, entry, kind, warned_before):
-    time_machine.move_to(now, tick=False)
+def test_c12_counts_the_days_entered(app, client_as, clock, now, planned, entry, kind, warned_before):
+    clock.set(now)
     post = content.create_post(get_by_username("contributor"), {
         **BODY, "channels": [_channel().id], "planned_date": planned, "urgency": "urgent"})
     writer = client_as("contributor")
@@ -194,8 +194,8 @@ def test_c12_counts_the_days_entered(app, client_as, time_machine, now, planned,
 WARNING = "2027 年节假日尚未录入"
 
 
-def test_administrators_are_warned_60_days_ahead_until_the_year_is_entered(app, client_as, time_machine):
-    time_machine.move_to("2026-12-06 02:00:00+00:00", tick=False)
+def test_administrators_are_warned_60_days_ahead_until_the_year_is_entered(app, client_as, clock):
+    clock.set("2026-12-06 02:00:00+00:00")
     admin = client_as("sysadmin")
     home = admin.get("/").get_data(as_text=True)
     assert WARNING in home and "自 2027-01-01 起按周一至周五计算工作日" in home
@@ -209,12 +209,12 @@ def test_administrators_are_warned_60_days_ahead_until_the_year_is_entered(app, 
     assert WARNING not in admin.get(PAGE).get_data(as_text=True)
 
 
-def test_no_warning_while_the_next_60_days_are_known(app, client_as, time_machine):
-    time_machine.move_to("2026-11-02 02:00:00+00:00", tick=False)  # the 60 days end on 12-31
+def test_no_warning_while_the_next_60_days_are_known(app, client_as, clock):
+    clock.set("2026-11-02 02:00:00+00:00")  # the 60 days end on 12-31
     admin = client_as("sysadmin")
     assert WARNING not in admin.get("/").get_data(as_text=True)
     assert WARNING not in admin.get(PAGE).get_data(as_text=True)
-    time_machine.move_to("2026-11-03 02:00:00+00:00", tick=False)
+    clock.set("2026-11-03 02:00:00+00:00")
     assert WARNING in client_as("sysadmin").get("/").get_data(as_text=True)
 
 
