@@ -79,7 +79,7 @@ def make_env(tmp: str, channels: int):
         upgrade()
         from cms import demo
         from cms.auth.service import get_by_username
-        from cms.publishing import service
+        from cms.channels import service
 
         demo.load()
         manager = get_by_username("account_admin")
@@ -139,8 +139,8 @@ def approved_post(channel_names: list[str], title: str, n: int = 0):
 
 
 def _warm_tokens(names):
+    from cms.channels import service
     from cms.extensions import db
-    from cms.publishing import service
 
     for name in names:
         service.mp_client(service.get_channel_by_name(name)).fetch_access_token()

@@ -244,7 +244,7 @@ def channel_add(name, platform, app_id, secret, secret_stdin, callback_token, en
                 channel_type, audience, level, manager, api_base_url, slug, push_quota, rotation_days):
     """Add a channel. The AppSecret is prompted for unless given."""
     from cms.auth import service as people
-    from cms.publishing import service
+    from cms.channels import service
 
     if platform != "website" and secret is None:
         secret = _read_secret(secret_stdin, "AppSecret")
@@ -264,7 +264,7 @@ def channel_add(name, platform, app_id, secret, secret_stdin, callback_token, en
 @channel_cli.command("list")
 def channel_list():
     """List channels with their AppSecret's age (C17); never a secret."""
-    from cms.publishing import service
+    from cms.channels import service
 
     click.echo("ID\tNAME\tPLATFORM\tKIND\tTYPE\tAUDIENCE\tLEVEL\tAPPID\tMANAGER\tSECRET AGE\tBASE URL")
     for c in service.channels():
@@ -289,7 +289,7 @@ def channel_list():
 def channel_rotate_secret(name, secret_stdin):
     """Store NAME's new AppSecret (changed on the platform first) and restart its rotation date (C17)."""
     from cms import workdays
-    from cms.publishing import service
+    from cms.channels import service
 
     try:
         channel = service.get_channel_by_name(name)

@@ -50,7 +50,7 @@ CHANNELS = [
     ("星海官网", "website", "brand", "public", "group", "service"),
 ]
 # Sandbox credentials (the sandbox's own secret, cms.sandbox.SANDBOX_SECRET): with CMS_SANDBOX on,
-# `make run` mounts the sandbox and these accounts answer there (publishing.service
+# `make run` mounts the sandbox and these accounts answer there (channels.service
 # register_sandbox_accounts gives each its kind, and the WeChat ones their server configuration:
 # callbacks in safe mode to CMS_PUBLIC_BASE_URL/wechat/callback/<id>). Website channels have a feed
 # name instead. Demo values only: a real account's token and EncodingAESKey come from its MP console.
@@ -66,11 +66,11 @@ DEMO_CHANNEL_MANAGER = "account_admin"
 
 
 def load_channels_and_words() -> None:
+    from cms.channels import service as channels
     from cms.channels.models import Channel
     from cms.content import checks
     from cms.content.models import ForbiddenWord
     from cms.content.service import set_word_lists
-    from cms.publishing import service as channels
     from cms.sandbox.state import SANDBOX_SECRET
 
     manager_id = db.session.scalar(select(User.id).where(User.username == DEMO_CHANNEL_MANAGER))

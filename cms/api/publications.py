@@ -41,7 +41,8 @@ def posts_publications(post_id: int):
 @requires(SELF)  # bundles.create decides: the channel's account administrator, or the supervisor
 def channels_bundles_create(channel_id: int):
     """多图文: `posts` (ids, the headline first) pushed together on a WeChat channel now or at `at` today (C8 C18)."""
-    from cms.publishing import bundles, service
+    from cms.channels import service
+    from cms.publishing import bundles
 
     data = request.get_json(silent=True) if request.get_data() else {}
     if not isinstance(data, dict):

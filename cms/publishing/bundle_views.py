@@ -6,10 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cms import workdays
+from cms.channels import service
 from cms.errors import Refused
 from cms.extensions import db
 from cms.permissions import requires
-from cms.publishing import bundles, policy, service
+from cms.publishing import bundles, policy
 from cms.publishing.forms import LABELS, ActionForm, ScheduleForm
 from cms.publishing.queries import pushes_used
 from cms.publishing.views import bp

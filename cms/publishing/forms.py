@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 
-from cms.publishing.service import FIELD_LABELS
+from cms.channels.service import FIELD_LABELS
 
 # Chinese labels for the stored codes (C1 C2, platforms, account kinds).
 LABELS = {

@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from cms import workdays
+from cms.channels import rules as rules_new
 from cms.channels.models import Channel, Publication
 from cms.content.models import Post, Revision
 from cms.errors import NotFound
 from cms.extensions import db
-from cms.publishing import rules
 
 
 def get_publication(publication_id: int) -> Publication:
@@ -92,7 +92,7 @@ def published_today(channel_ids: list[int] | None = None) -> list[Publication]:
 
 def pushes_used(channel: Channel) -> dict:
     """C18: pushes sent (a mass send reached the platform) in the channel's current period."""
-    allowed, period = rules.push_allowance(channel.account_kind, channel.push_quota)
+    allowed, period = rules_new.push_allowance(channel.account_kind, channel.push_quota)
     now = workdays.local(workdays.now())
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     if period == "month":

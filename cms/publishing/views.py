@@ -10,10 +10,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from cms import workdays
 from cms.articles.render import render_article, wrap_for_preview
 from cms.articles.themes import theme_to_dict
+from cms.channels import service
 from cms.errors import Refused
 from cms.extensions import db
 from cms.permissions import SELF, requires
-from cms.publishing import bundles, policy, queries, scheduling, service
+from cms.publishing import bundles, policy, queries, scheduling
 from cms.publishing.forms import LABELS, ActionForm, ChannelForm, RotateSecretForm, ScheduleForm, ThemeForm
 from cms.web import flash_refusal, safe_next
 from cms.worklist import provider

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from cms import workdays
 from cms.audit.service import record
 from cms.auth.models import User, users_with_role
+from cms.channels import service as publishing
 from cms.channels.models import Channel, Publication
 from cms.content import review_hooks
 from cms.content.checks import ERROR, WARNING
@@ -18,7 +19,6 @@ from cms.content.models import Post, Revision
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
 from cms.holidays import service as holidays
-from cms.publishing import service as publishing
 from cms.transactions import operation
 from cms.workflow import engine
 from cms.workflow.models import (

@@ -36,7 +36,7 @@ def _audited(pub) -> list[AuditEntry]:
 
 
 def _point(live, state, channel) -> None:
-    """As `make run` does (publishing.service.register_sandbox_accounts): the account's server
+    """As `make run` does (channels.service.register_sandbox_accounts): the account's server
     configuration is this app, at CMS_PUBLIC_BASE_URL, with the channel's token and key (the
     `outbox` fixture leaves its channels without: set here as in the MP console)."""
     channel.set_callback_token(TOKEN)

@@ -240,7 +240,7 @@ NEWEST_KEY = "NewestCallbackKey0123456789abcdefghijklmnop"
 def test_after_the_key_is_changed_the_previous_one_still_opens_pushes(live, wechat_channel):
     """WeChat's advice: keep the current EncodingAESKey and the one before, and try that one when
     the current cannot open a push (senders switch over a while after the console's change)."""
-    from cms.publishing import service
+    from cms.channels import service
 
     channel = wechat_channel()
     service.update_channel(channel, {**_edit_values(channel), "encoding_aes_key": NEW_KEY})
@@ -262,7 +262,7 @@ def test_after_the_key_is_changed_the_previous_one_still_opens_pushes(live, wech
 
 def test_the_url_check_is_answered_under_the_previous_key_too(live, wechat_channel):
     """The WeCom-style check (an encrypted echostr) as WeChat's senders may still make it."""
-    from cms.publishing import service
+    from cms.channels import service
 
     channel = wechat_channel()
     service.update_channel(channel, {**_edit_values(channel), "encoding_aes_key": NEW_KEY})

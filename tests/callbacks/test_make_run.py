@@ -60,7 +60,7 @@ def test_the_demo_accounts_call_the_app_back(app, approved_post):
 def test_a_token_changed_in_the_cms_reaches_the_sandbox(app):
     """Saving the channel (a new token, the key removed from the form is kept) points the sandbox
     account again: the MP console and the CMS stay in step in `make run`."""
-    from cms.publishing import service
+    from cms.channels import service
 
     state = get_state(app)
     login(app.test_client(), "account_admin")

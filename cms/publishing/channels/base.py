@@ -142,7 +142,7 @@ def replace_images(html: str, urls: dict[str, str]) -> str:
 
 class Adapter(ABC):
     """Base class: `run` takes a publication as far as it can go now. Platforms with an API give
-    `make_client` (a factory of publishing.service); a client given to the constructor wins."""
+    `make_client` (a factory of channels.service); a client given to the constructor wins."""
 
     platform = ""
     make_client = None  # channel -> client

@@ -3,9 +3,9 @@ channels' clients call it over loopback HTTP, and "test connection" answers OK o
 import pytest
 from sqlalchemy import select
 
+from cms.channels import service
 from cms.channels.models import Channel
 from cms.extensions import db
-from cms.publishing import service
 from cms.sandbox import SANDBOX_SECRET, get_state
 from tests.conftest import login, served_sandbox_app
 

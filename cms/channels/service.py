@@ -27,6 +27,7 @@ from sqlalchemy import select
 from cms import workdays
 from cms.articles.themes import theme_from_dict, theme_to_dict
 from cms.audit.service import record
+from cms.channels import rules
 from cms.channels.models import (
     ACCOUNT_KINDS,
     AUDIENCES,
@@ -38,7 +39,6 @@ from cms.channels.models import (
 )
 from cms.errors import NotFound, Refused
 from cms.extensions import db
-from cms.publishing import rules
 
 REAL_WECHAT_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
 SANDBOX_PATHS = {"wechat": "mp/cgi-bin/", "toutiao": "toutiao/open/v1/"}

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from cms import workdays
 from cms.channels.models import Channel
 from cms.extensions import db
-from tests.publishing.test_channels import assert_never_audited
+from tests.channels.test_channels import assert_never_audited
 
 SECRET = "Cli-Secret-4e1d77"
 

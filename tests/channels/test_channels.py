@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from cms import workdays
 from cms.audit.models import AuditEntry
+from cms.channels import service
 from cms.channels.models import Channel
 from cms.extensions import db
-from cms.publishing import service
 
 SECRET = "Very-Secret-Value-9f3a"
 CALLBACK_TOKEN = "cbToken12345"
