@@ -6,6 +6,8 @@
     secret_due_soon(rotated_at, max_age_days, now, remind_days)
     push_allowance(account_kind, push_quota)              (pushes, "day" | "month") for C18
     credential_problems(platform, values, creating=...)   {field: [problem code]} of the credentials
+    callback_mode_problem(mode, has_key)                  "choice" | "needs_key" | None: a WeChat
+                                                          channel's callback mode (issue 13 part 3)
     bundle_problems(platform, posts)                      {None | post id: [problem code]} of a 多图文
     send_blocker(facts, revision_number, content_hash)    ("cancelled" | "failed", why) or None: C4 C5
                                                           at the moment a publication goes out
@@ -99,6 +101,20 @@ def credential_problems(platform: str, values: dict, *, creating: bool, has_secr
     if base and not BASE_URL.match(base):
         bad("api_base_url", "format")
     return problems
+
+
+def callback_mode_problem(mode: str | None, has_key: bool) -> str | None:
+    """None (automatic: safe with a stored EncodingAESKey, else plaintext) or one of the MP
+    console's modes; compatible and safe open encrypted pushes, so they need the key."""
+    from cms.callbacks.rules import MODES
+
+    if mode is None:
+        return None
+    if mode not in MODES:
+        return "choice"
+    if mode != "plaintext" and not has_key:
+        return "needs_key"
+    return None
 
 
 BUNDLE_MAX = 8  # articles in one WeChat message (多图文)
