@@ -164,6 +164,25 @@ def test_the_administrator_chooses_the_mode_in_the_channel_form(live, client_as)
     assert db.session.get(Channel, tech.id).callback_mode is None
 
 
+def test_the_command_line_sets_the_mode_and_refuses_safe_without_a_key(app):
+    from click.testing import CliRunner
+
+    from cms.publishing.models import Channel
+
+    def add(name, *extra):
+        return CliRunner().invoke(app.cli, ["cms", "channel", "add", "--name", name, "--platform", "wechat",
+                                            "--appid", "wxclimode00000001", "--secret-stdin", "--manager",
+                                            "account_admin", "--callback-token", TOKEN, *extra], input="s3cret\n")
+
+    r = add("命令行兼容模式", "--encoding-aes-key", AES_KEY, "--callback-mode", "compatible")
+    assert r.exit_code == 0, r.output
+    r = add("命令行安全模式", "--callback-mode", "safe")
+    assert r.exit_code != 0 and "EncodingAESKey" in r.output
+    db.session.expire_all()
+    modes = dict(db.session.execute(select(Channel.name, Channel.callback_mode).where(Channel.name.like("命令行%"))).all())
+    assert modes == {"命令行兼容模式": "compatible"}
+
+
 # --- replays ---------------------------------------------------------------------------------------
 
 @pytest.fixture(params=["database", "redis"])
