@@ -228,6 +228,9 @@ def _read_secret(from_stdin: bool, prompt: str) -> str:
 @click.option("--secret-stdin", is_flag=True, help="Read the AppSecret from the first line of stdin.")
 @click.option("--callback-token", default="", help="WeChat server configuration token (optional).")
 @click.option("--encoding-aes-key", default="", help="WeChat EncodingAESKey (optional).")
+@click.option("--callback-mode", type=click.Choice(["", "safe", "compatible", "plaintext"]), default="",
+              help="WeChat message encryption mode, as in the MP console (default: automatic, safe with an "
+                   "EncodingAESKey, else plaintext).")
 @click.option("--account-kind", type=click.Choice(["service", "subscription"]), default="service", show_default=True)
 @click.option("--type", "channel_type", type=click.Choice(["brand", "sales", "employee_tools", "other"]),
               default="brand", show_default=True, help="C1")
@@ -240,7 +243,7 @@ def _read_secret(from_stdin: bool, prompt: str) -> str:
 @click.option("--slug", default="", help="Website channels: the feed name.")
 @click.option("--push-quota", default="", help="Pushes per period (C18; default: the platform's).")
 @click.option("--rotation-days", default="", help="Days between AppSecret changes (C17; default: the setting).")
-def channel_add(name, platform, app_id, secret, secret_stdin, callback_token, encoding_aes_key, account_kind,
+def channel_add(name, platform, app_id, secret, secret_stdin, callback_token, encoding_aes_key, callback_mode, account_kind,
                 channel_type, audience, level, manager, api_base_url, slug, push_quota, rotation_days):
     """Add a channel. The AppSecret is prompted for unless given."""
     from cms.auth import service as people
@@ -252,7 +255,8 @@ def channel_add(name, platform, app_id, secret, secret_stdin, callback_token, en
         manager_id = people.get_by_username(manager).id if manager else ""
         channel = service.create_channel({
             "name": name, "platform": platform, "app_id": app_id, "app_secret": secret or "",
-            "callback_token": callback_token, "encoding_aes_key": encoding_aes_key, "account_kind": account_kind,
+            "callback_token": callback_token, "encoding_aes_key": encoding_aes_key, "callback_mode": callback_mode,
+            "account_kind": account_kind,
             "channel_type": channel_type, "audience": audience, "level": level, "manager_id": manager_id,
             "api_base_url": api_base_url, "slug": slug, "push_quota": push_quota, "rotation_days": rotation_days,
         })

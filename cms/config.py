@@ -73,6 +73,9 @@ PUBLISH_BATCH = 200
 # either way, is refused as a replay. WeChat retries within about 15 s; 5 minutes also absorbs a
 # platform clock a little off, as other signed webhooks do (WeChat Pay v3, Slack).
 CALLBACK_MAX_AGE_SECONDS = 300
+# Where the nonces of the pushes taken are held while their timestamp is fresh, so an exact replay
+# is refused by every process: "" = the database (table callback_nonce); redis://host:6379/2 = Redis.
+CALLBACK_NONCE_URL = ""
 
 # Keys: generated once into instance/ on one machine; from CMS_SECRET_KEY and
 # CMS_ENCRYPTION_KEYS (a JSON list, newest first) when scaled out.

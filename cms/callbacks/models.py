@@ -1,10 +1,12 @@
 """Events the platforms push to us (WECHAT_API.md 2), kept once each: WeChat retries a callback up
-to 3 times, so each is deduplicated on its key (MsgId, or FromUserName + CreateTime for events)."""
+to 3 times, so each is deduplicated on its key (MsgId, or FromUserName + CreateTime for events).
+And the nonces of the pushes taken, held while their timestamp is fresh, so that an exact replay is
+refused (cms/callbacks/nonces.py; CallbackNonce is the database cache, Redis the other)."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cms import workdays
@@ -25,3 +27,20 @@ class CallbackEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<CallbackEvent {self.id} channel {self.channel_id} {self.kind}>"
+
+
+class CallbackNonce(db.Model):
+    """One push taken (channel, timestamp, nonce): a second with the same three is a replay. The
+    unique constraint is what makes two processes racing on one push take it once; rows whose
+    expires_at has passed (the timestamp is no longer fresh, so the push is refused anyway) are
+    deleted by the next claim."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+    nonce: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+    __table_args__ = (UniqueConstraint("channel_id", "timestamp", "nonce", name="uq_callback_nonce"),)
+
+    def __repr__(self) -> str:
+        return f"<CallbackNonce channel {self.channel_id} {self.timestamp} {self.nonce}>"

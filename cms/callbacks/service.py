@@ -6,6 +6,8 @@ MASSSENDJOBFINISH) and wake the worker for a publication still under way.
     callback_url(channel) -> str                 what an administrator enters in the MP console
     receive(channel, incoming) -> Received       store once (CallbackEvent's unique key), handle, commit;
                                                  then enqueue the worker for active publications
+    refuse(channel, mode, reason)                a signed push its channel's mode does not take
+                                                 (rules.envelope_action): audited callback.refused
     handle(event) -> (matched, post ids)         the handlers, in the caller's transaction
     point_sandbox(state, channel)                make run: the sandbox account delivers to this app
 
@@ -195,6 +197,21 @@ def max_age() -> float:
     return float(current_app.config.get("CALLBACK_MAX_AGE_SECONDS", 300))
 
 
+# --- refusing -----------------------------------------------------------------------------------
+
+def refuse(channel: Channel, mode: str, reason: str) -> None:
+    """Audit a push signed with the channel's token that its mode refuses (a plaintext push to a
+    safe-mode channel: a captured signature over a body of someone else's, or the MP console set to
+    a weaker mode than the CMS). Only signed and fresh pushes get here, and each nonce once (the
+    replay cache): an unsigned request, or the same one again, is only logged."""
+    from cms.callbacks.rules import REASONS
+
+    log.warning("callback for channel %s refused: %s", channel.id, REASONS.get(reason, reason))
+    record("callback.refused", channel, after={"mode": mode, "reason": reason,
+                                               "message": REASONS.get(reason, reason), "channel": channel.name})
+    db.session.commit()
+
+
 # --- receiving -----------------------------------------------------------------------------------
 
 @dataclass
@@ -331,8 +348,9 @@ def rematch(event_id: int) -> bool:
 
 def point_sandbox(state, channel: Channel) -> None:
     """The sandbox account of a WeChat channel delivers its callbacks here (CMS_PUBLIC_BASE_URL), with
-    the channel's token and EncodingAESKey: safe mode when the channel has a key, else plaintext, as
-    an administrator would set it in the MP console. A channel without a token: no deliveries."""
+    the channel's token and EncodingAESKey, in the channel's callback mode (none chosen: safe with a
+    key, else plaintext), as an administrator would set it in the MP console. A channel without a
+    token: no deliveries."""
     if channel.platform != "wechat" or not channel.app_id or channel.app_id not in state.accounts:
         return
     token = channel.callback_token()
@@ -340,5 +358,5 @@ def point_sandbox(state, channel: Channel) -> None:
         state.clear_callback(channel.app_id)
         return
     key = channel.encoding_aes_key()
-    state.set_callback(channel.app_id, url=callback_url(channel), token=token, encoding_aes_key=key,
-                       mode="safe" if key else "plaintext")
+    mode = channel.effective_callback_mode if key else "plaintext"  # the console needs a key for the others
+    state.set_callback(channel.app_id, url=callback_url(channel), token=token, encoding_aes_key=key, mode=mode)

@@ -7,7 +7,14 @@ authenticated by the signature made with the channel's callback token (and, when
 msg_signature over the ciphertext and the EncodingAESKey), never by a login or a cookie. A request
 whose signature does not match, or whose timestamp is more than CALLBACK_MAX_AGE_SECONDS away from
 our clock, is refused (403) before anything is read or stored. Answers are plain text: the echostr,
-or `success` (also for a retried delivery already kept)."""
+or `success` (also for a retried delivery already kept).
+
+The channel's callback mode decides what a push must be (Channel.effective_callback_mode,
+rules.envelope_action), never the push's own parameters: a safe-mode channel refuses a plaintext
+push (403, audited callback.refused with the reason). A push is taken once: its (channel,
+timestamp, nonce) is claimed in the replay cache every process shares (nonces.py) once it is
+authentic and fresh, and the same again inside the window is refused (403, a log line) before it
+is read or handled; the cache unreachable is 503."""
 from __future__ import annotations
 
 import logging
@@ -15,7 +22,7 @@ import logging
 from flask import Blueprint, Response, request
 
 from cms import workdays
-from cms.callbacks import service
+from cms.callbacks import nonces, rules, service
 from cms.extensions import csrf
 from cms.platforms import callbacks as platform
 
@@ -30,6 +37,10 @@ def _plain(text: str, status: int = 200) -> Response:
 
 class Stale(Exception):
     """Signed correctly, but with a timestamp outside the window: a replay, or a clock far off."""
+
+
+class Replay(Exception):
+    """Signed correctly and fresh, but this channel took this timestamp and nonce already."""
 
 
 def _check_fresh(args) -> None:
@@ -54,6 +65,13 @@ def wechat(channel_id: int):
         log.warning("callback for channel %s refused: timestamp %r outside %ss", channel.id, str(e)[:20],
                     service.max_age())
         return _plain("forbidden", 403)
+    except Replay as e:
+        log.warning("callback for channel %s refused: a replay (timestamp and nonce %s taken already)",
+                    channel.id, e)
+        return _plain("forbidden", 403)
+    except nonces.Unavailable as e:
+        log.error("callback for channel %s not taken: the nonce cache is unreachable (%s)", channel.id, e)
+        return _plain("unavailable", 503)
     except platform.Unreadable as e:
         log.warning("callback for channel %s unreadable: %s", channel.id, e)
         return _plain("bad request", 400)
@@ -83,21 +101,41 @@ def _push(channel, token: str, args) -> Response:
     body = request.get_data(cache=False)
     if len(body) > service.MAX_BODY:
         return _plain("too large", 413)
-    encrypted = args.get("encrypt_type") == "aes" or bool(args.get("msg_signature"))
-    keys = channel.encoding_aes_keys() if encrypted else []
-    if keys:
+    if not rules.nonce_ok(args.get("nonce")):
+        raise platform.BadSignature("no nonce, or not one WeChat sends")
+    mode = channel.effective_callback_mode
+    keys = channel.encoding_aes_keys()
+    action, reason = rules.envelope_action(
+        mode, says_encrypted=args.get("encrypt_type") == "aes" or bool(args.get("msg_signature")),
+        has_encrypt=platform.has_encrypt(body), has_key=bool(keys))
+    if action == "decrypt":
         if args.get("signature"):  # every MP push carries it too; WeCom-style ones do not
             platform.check_signature(token, args.get("signature"), args.get("timestamp"), args.get("nonce"))
         xml = platform.decrypt(token, keys, channel.app_id or "", body, args.get("msg_signature"),
                                args.get("timestamp"), args.get("nonce"))
     else:
-        # Plaintext; or an encrypted push to a channel with no EncodingAESKey stored: compatible mode
-        # is then read by its clear fields, safe mode's envelope has none and is unreadable.
+        # Plaintext, or read by its clear fields (rules.py). A refusal is checked the same way
+        # first: only what the token's holder signed is audited.
         platform.check_signature(token, args.get("signature"), args.get("timestamp"), args.get("nonce"))
         xml = body
     _check_fresh(args)
-    incoming = platform.parse(xml)
-    received = service.receive(channel, incoming.kind, incoming.fields)
+    _claim(channel, args)
+    if action == "refuse":
+        service.refuse(channel, mode, reason)
+        return _plain("forbidden", 403)
+    try:
+        incoming = platform.parse(xml)
+        received = service.receive(channel, incoming.kind, incoming.fields)
+    except platform.Unreadable:
+        raise  # the same push would be as unreadable again: its nonce stays taken
+    except Exception:
+        nonces.release(channel.id, args.get("timestamp"), args.get("nonce"))
+        raise
     log.info("callback for channel %s: %s %s", channel.id, incoming.kind,
              "again (kept once)" if received.duplicate else f"kept as {received.event_id}")
     return _plain("success")
+
+
+def _claim(channel, args) -> None:
+    if not nonces.claim(channel.id, args.get("timestamp"), args.get("nonce")):
+        raise Replay(f"{args.get('timestamp')}/{args.get('nonce')}")

@@ -67,6 +67,10 @@ class Channel(db.Model):
     # The key it replaced: WeChat's message-encryption FAQ asks to keep it and try it when the
     # current key cannot open a push (its servers switch over a while after the MP console's change).
     encoding_aes_key_previous_enc: Mapped[str | None] = mapped_column(Text)
+    # The MP console's message encryption mode the callback endpoint holds pushes to: plaintext |
+    # compatible | safe; None (not chosen): safe with a stored EncodingAESKey, else plaintext
+    # (cms/channels/rules.py effective_mode). The mode decides, never the push's own parameters.
+    callback_mode: Mapped[str | None] = mapped_column(String(16))
     secret_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Days between rotations; None: CHANNEL_SECRET_MAX_AGE_DAYS (C17).
     rotation_days: Mapped[int | None]
@@ -115,6 +119,12 @@ class Channel(db.Model):
         """The current EncodingAESKey and the one it replaced, in clear, in the order to try them:
         for the callback endpoint only."""
         return [decrypt(enc) for enc in (self.encoding_aes_key_enc, self.encoding_aes_key_previous_enc) if enc]
+
+    @property
+    def effective_callback_mode(self) -> str:
+        from cms.channels.rules import effective_mode
+
+        return effective_mode(self.callback_mode, self.has_encoding_aes_key)
 
     @property
     def has_previous_encoding_aes_key(self) -> bool:

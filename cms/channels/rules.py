@@ -6,6 +6,9 @@
     secret_due_soon(rotated_at, max_age_days, now, remind_days)
     push_allowance(account_kind, push_quota)              (pushes, "day" | "month") for C18
     credential_problems(platform, values, creating=...)   {field: [problem code]} of the credentials
+    effective_mode(chosen, has_key)                       the callback mode a channel holds pushes to
+    callback_mode_problem(mode, has_key)                  "choice" | "needs_key" | None: a WeChat
+                                                          channel's callback mode (issue 13 part 3)
 """
 from __future__ import annotations
 
@@ -105,3 +108,27 @@ def credential_problems(platform: str, values: dict, *, creating: bool, has_secr
     if base and not BASE_URL.match(base):
         bad("api_base_url", "format")
     return problems
+
+
+# The MP console's message encryption modes (WECHAT_API.md 2); cms/callbacks/rules.py says what
+# each takes.
+CALLBACK_MODES = ("plaintext", "compatible", "safe")
+
+
+def effective_mode(chosen: str | None, has_key: bool) -> str:
+    """The channel's choice, or (none made) safe with a stored EncodingAESKey, else plaintext."""
+    if chosen in CALLBACK_MODES:
+        return chosen
+    return "safe" if has_key else "plaintext"
+
+
+def callback_mode_problem(mode: str | None, has_key: bool) -> str | None:
+    """None (automatic: safe with a stored EncodingAESKey, else plaintext) or one of the MP
+    console's modes; compatible and safe open encrypted pushes, so they need the key."""
+    if mode is None:
+        return None
+    if mode not in CALLBACK_MODES:
+        return "choice"
+    if mode != "plaintext" and not has_key:
+        return "needs_key"
+    return None

@@ -45,7 +45,7 @@ SANDBOX_PATHS = {"wechat": "mp/cgi-bin/", "toutiao": "toutiao/open/v1/"}
 
 # The fields create_channel / update_channel take, in the order problems are reported.
 FIELDS = ("name", "platform", "channel_type", "audience", "level", "account_kind", "app_id", "app_secret",
-          "callback_token", "encoding_aes_key", "api_base_url", "slug", "push_quota", "rotation_days",
+          "callback_token", "encoding_aes_key", "callback_mode", "api_base_url", "slug", "push_quota", "rotation_days",
           "manager_id", "active")
 FIELD_LABELS = {
     "name": _l("Name"),
@@ -58,6 +58,7 @@ FIELD_LABELS = {
     "app_secret": _l("AppSecret"),
     "callback_token": _l("Callback token"),
     "encoding_aes_key": _l("EncodingAESKey"),
+    "callback_mode": _l("Message encryption mode"),
     "api_base_url": _l("API base URL"),
     "slug": _l("Feed name"),
     "push_quota": _l("Push quota (C18)"),
@@ -119,7 +120,7 @@ def channel_snapshot(channel: Channel) -> dict:
         "audience": channel.audience, "level": channel.level, "account_kind": channel.account_kind,
         "app_id": channel.app_id, "api_base_url": channel.api_base_url, "slug": channel.slug,
         "push_quota": channel.push_quota, "rotation_days": channel.rotation_days,
-        "manager_id": channel.manager_id, "active": channel.active,
+        "manager_id": channel.manager_id, "active": channel.active, "callback_mode": channel.callback_mode,
         "rotated_at": channel.secret_rotated_at.isoformat() if channel.secret_rotated_at else None,
         "stored": [f for f, present in (("app_secret", channel.has_secret),
                                         ("callback_token", channel.has_callback_token),
@@ -275,6 +276,16 @@ def _parse(values: dict, channel: Channel | None) -> dict[str, Any]:
         for k in CREDENTIAL_FIELDS:
             if cred[k]:
                 out[k] = cred[k]  # blank keeps what is stored
+    if platform == "wechat" and given("callback_mode"):
+        mode = _text(values, "callback_mode") or None  # blank: automatic
+        has_key = bool(cred["encoding_aes_key"]) or bool(channel and channel.has_encoding_aes_key)
+        problem = rules.callback_mode_problem(mode, has_key)
+        if problem == "choice":
+            bad("callback_mode", _("Choose automatic, safe, compatible or plaintext mode."))
+        elif problem == "needs_key":
+            bad("callback_mode", _("Compatible and safe modes need the EncodingAESKey: enter it, or choose "
+                                   "plaintext mode."))
+        out["callback_mode"] = mode
     if platform == "website" and given("slug"):
         slug = cred["slug"]
         if slug and "slug" not in errors and db.session.scalar(
@@ -359,7 +370,8 @@ def update_channel(channel: Channel, values: dict) -> Channel:
         return channel
     record("channel.updated", channel, before=before, after={**after, "replaced": replaced})
     db.session.commit()
-    if replaced or old_app_id != channel.app_id or old_base != channel.api_base_url:
+    if (replaced or old_app_id != channel.app_id or old_base != channel.api_base_url
+            or before["callback_mode"] != after["callback_mode"]):
         _after_credentials_change(channel, [old_app_id])
     return channel
 

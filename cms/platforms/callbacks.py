@@ -9,6 +9,8 @@ does crypto of its own.
                                                                  inside must be the channel's; the current
                                                                  key first, then the one it replaced
     parse(xml) -> Incoming(kind, fields, message_class)          wechatpy.parse_message
+    has_encrypt(body) -> bool                                    the pushed XML carries an <Encrypt>
+                                                                 (compatible and safe modes' envelope)
 
 `body` for decrypt is the raw XML pushed (`<xml>...<Encrypt/></xml>`), or {"Encrypt": text} for an
 encrypted echostr. Errors come out as two classes: `BadSignature` (not from the holder of the
@@ -91,6 +93,19 @@ def _decrypt(token: str, aes_key: str, app_id: str, body, msg_signature: str, ti
         # ValueError covers a ciphertext that is not whole AES blocks; a wrong key ends up here too.
         raise Unreadable(f"cannot decrypt ({type(e).__name__}): is the stored EncodingAESKey the MP "
                          "console's?") from None
+
+
+def has_encrypt(body) -> bool:
+    """Whether the pushed XML's root holds a non-empty <Encrypt> element, read as wechatpy reads it
+    (xmltodict): text that merely mentions <Encrypt> inside another field does not count."""
+    import xmltodict
+
+    try:
+        data = xmltodict.parse(body)
+    except (ExpatError, TypeError, ValueError):
+        return False
+    root = next(iter(data.values()), None) if isinstance(data, dict) else None
+    return isinstance(root, dict) and isinstance(root.get("Encrypt"), str) and bool(root["Encrypt"].strip())
 
 
 def parse(xml: str) -> Incoming:

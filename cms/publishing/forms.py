@@ -29,6 +29,16 @@ LABELS = {
 }
 
 
+# The MP console's message encryption modes (WECHAT_API.md 2), as the callback endpoint holds
+# pushes to them; blank: automatic (safe with a stored EncodingAESKey, else plaintext).
+CALLBACK_MODE_CHOICES = [
+    ("", _l("Automatic: safe mode when an EncodingAESKey is stored, else plaintext mode")),
+    ("safe", _l("Safe mode (recommended): encrypted pushes only")),
+    ("compatible", _l("Compatible mode: encrypted and plaintext pushes")),
+    ("plaintext", _l("Plaintext mode: signed, not encrypted")),
+]
+
+
 def _choices(kind: str) -> list[tuple[str, str]]:
     return list(LABELS[kind].items())
 
@@ -52,6 +62,7 @@ class ChannelForm(FlaskForm):
     app_secret = PasswordField(FIELD_LABELS["app_secret"], render_kw=_secret_input())
     callback_token = PasswordField(FIELD_LABELS["callback_token"], render_kw=_secret_input())
     encoding_aes_key = PasswordField(FIELD_LABELS["encoding_aes_key"], render_kw=_secret_input())
+    callback_mode = SelectField(FIELD_LABELS["callback_mode"], choices=CALLBACK_MODE_CHOICES, validate_choice=False)
     api_base_url = StringField(FIELD_LABELS["api_base_url"], render_kw={"spellcheck": "false"})
     slug = StringField(FIELD_LABELS["slug"], render_kw={"spellcheck": "false"})
     push_quota = StringField(FIELD_LABELS["push_quota"], render_kw={"inputmode": "numeric"})
@@ -79,6 +90,7 @@ class ChannelForm(FlaskForm):
         self.rotation_days.data = "" if channel.rotation_days is None else str(channel.rotation_days)
         self.manager_id.data = "" if channel.manager_id is None else str(channel.manager_id)
         self.active.data = channel.active
+        self.callback_mode.data = channel.callback_mode or ""
 
 
 class RotateSecretForm(FlaskForm):

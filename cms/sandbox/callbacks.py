@@ -15,8 +15,11 @@ wire, and tests/callbacks checks this side against the official test vectors byt
     envelope(config, to_user, openid, xml, timestamp, nonce) -> (query, body)
     Delivery: one event to one URL; `run` POSTs it after `callback_delay` seconds, up to 3 tries in
               all while the answer is not HTTP 200 with `success` or an empty body within
-              `callback_timeout` seconds (WeChat: 5), `callback_retry_delay` seconds apart; the
-              same request each time (same timestamp, nonce and signature)."""
+              `callback_timeout` seconds (WeChat: 5), `callback_retry_delay` seconds apart; each
+              try signed afresh (its own timestamp and nonce, so its own signature and
+              ciphertext): the same event, a new request. The receiver recognises a retry by the
+              event (MsgId, or FromUserName + CreateTime: WECHAT_API.md 2), never by the request,
+              and refuses a request it has already taken (a replay)."""
 from __future__ import annotations
 
 import base64
@@ -186,13 +189,13 @@ def run(state, delivery: Delivery, epoch: int) -> None:
 
     owner = delivery.appid
     time.sleep(max(0.0, float(state.setting("callback_delay", owner))))
-    timestamp = str(int(state.now()))
-    query, body = envelope(delivery.config, delivery.appid, mphelper_openid(delivery.appid), delivery.xml,
-                           timestamp, new_nonce())
     for n in range(1, TRIES + 1):
         if state.epoch != epoch:  # reset meanwhile: this platform no longer exists
             state.finish_delivery(delivery, "abandoned")
             return
+        timestamp, nonce = str(int(state.now())), new_nonce()
+        query, body = envelope(delivery.config, delivery.appid, mphelper_openid(delivery.appid), delivery.xml,
+                               timestamp, nonce)
         try:
             r = requests.post(delivery.url, params=query, data=body.encode("utf-8"),
                               headers={"Content-Type": "text/xml; charset=utf-8"},
@@ -201,7 +204,8 @@ def run(state, delivery: Delivery, epoch: int) -> None:
         except requests.RequestException as e:
             status, answer = None, type(e).__name__
         ok = status == 200 and answer.strip() in ("success", "")
-        state.note_attempt(delivery, {"at": state.now(), "try": n, "status": status, "answer": answer, "ok": ok})
+        state.note_attempt(delivery, {"at": state.now(), "try": n, "timestamp": timestamp, "nonce": nonce,
+                                      "status": status, "answer": answer, "ok": ok})
         if ok:
             state.finish_delivery(delivery, "delivered")
             return

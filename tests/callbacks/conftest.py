@@ -19,6 +19,7 @@ from cms.callbacks.models import CallbackEvent
 from cms.channels.models import Channel
 from cms.extensions import db
 from cms.sandbox import callbacks as platform
+from tests.conftest import wait_until
 from tests.publishing import conftest as _publishing
 from tests.sandbox import conftest as _sandbox
 
@@ -92,18 +93,106 @@ def live(app):
     huey.flush()
 
 
+def serve(app) -> tuple[SimpleNamespace, callable]:
+    """(SimpleNamespace(url, app), stop): `app` served on a free 127.0.0.1 port in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="cms-live-2", daemon=True)
+    thread.start()
+
+    def stop():
+        server.shutdown()
+        thread.join(5)
+
+    return SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app), stop
+
+
+@pytest.fixture
+def second_live(app):
+    """second_live(**config) -> another app instance on the same database (as a second web process
+    or machine would be), served on its own port; closed after the test."""
+    from cms import create_app
+    from tests.conftest import BASE_CONFIG
+
+    made = []
+
+    def make(**config):
+        other = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                            **config})
+        served, stop = serve(other)
+        made.append((other, stop))
+        return served
+
+    yield make
+    for other, stop in made:
+        stop()
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A Redis to share nonces in: CMS_TEST_REDIS_URL's (tests/conftest.py moves it to CMS_HUEY_URL),
+    else a private redis-server on a free 127.0.0.1 port, without persistence, stopped after the
+    session. Skips when neither is there."""
+    import os
+    import shutil
+    import subprocess
+
+    import redis
+
+    given = os.environ.get("CMS_HUEY_URL", "")
+    if given.startswith(("redis://", "rediss://")):
+        yield given
+        return
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not os.path.exists(binary):
+        pytest.skip("no redis-server installed and CMS_TEST_REDIS_URL names no Redis")
+    port = _free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    try:
+        def answers() -> bool:
+            assert proc.poll() is None, "redis-server exited"
+            try:
+                return bool(client.ping())
+            except redis.ConnectionError:
+                return False
+
+        wait_until(answers, 10, f"redis-server on port {port} does not answer")
+        yield url
+    finally:
+        client.close()
+        proc.terminate()
+        proc.wait(10)
+
+
 @pytest.fixture
 def wechat_channel(app):
-    """wechat_channel(name=..., app_id=APPID, token=TOKEN, aes_key=AES_KEY) -> a WeChat Channel with
-    that callback token and EncodingAESKey (None: not stored)."""
+    """wechat_channel(name=..., app_id=APPID, token=TOKEN, aes_key=AES_KEY, mode=None) -> a WeChat
+    Channel with that callback token and EncodingAESKey (None: not stored) and callback mode (None:
+    not chosen, so safe with a key and plaintext without)."""
     made = iter(range(1, 100))
 
     def make(name: str | None = None, app_id: str = APPID, token: str | None = TOKEN,
-             aes_key: str | None = AES_KEY) -> Channel:
+             aes_key: str | None = AES_KEY, mode: str | None = None) -> Channel:
         channel = Channel(name=name or f"回调测试号{next(made)}", platform="wechat", app_id=app_id, theme={},
                           account_kind="service")
         channel.set_callback_token(token)
         channel.set_encoding_aes_key(aes_key)
+        if mode is not None:
+            channel.callback_mode = mode
         db.session.add(channel)
         db.session.commit()
         return channel

@@ -200,6 +200,8 @@ def account(live, fast_callbacks, wechat_channel):
 @pytest.mark.parametrize("mode", ["plaintext", "compatible", "safe"])
 def test_every_mode_is_delivered_and_read(account, live, mp_client, cover, article, mode):
     state, channel = account
+    channel.callback_mode = mode  # the CMS set as the MP console is
+    db.session.commit()
     state.set_callback(APPID, live.url + callback_path(channel), TOKEN, AES_KEY if mode != "plaintext" else None,
                        mode)
     msg_id = _mass_send(state, mp_client, cover, article)
@@ -220,8 +222,9 @@ def test_the_sandbox_retries_when_we_answer_500_the_first_time(account, live, mp
 
 
 def test_a_retry_after_a_lost_answer_is_handled_once(account, live, mp_client, cover, article, approved_post):
-    """We did the work but the answer never arrived: the platform sends the same request again, and
-    the event is kept (and the URL audited) once."""
+    """We did the work but the answer never arrived: the platform sends the same event again, signed
+    afresh (a new timestamp and nonce: the replay cache takes it as a new request), and the event is
+    kept (and the URL audited) once."""
     from tests.callbacks.test_handlers import publication
 
     state, channel = account
@@ -233,6 +236,7 @@ def test_a_retry_after_a_lost_answer_is_handled_once(account, live, mp_client, c
     db.session.commit()
     (delivery,) = state.wait_deliveries(count=1)
     assert [a["status"] for a in delivery.attempts] == [500, 200] and delivery.state == "delivered"
+    assert len({a["nonce"] for a in delivery.attempts}) == 2
     assert len(events(channel.id)) == 1
     db.session.expire_all()
     assert db.session.get(Publication, pub.id).url and len(_audited(pub)) == 1
@@ -267,6 +271,20 @@ def test_a_refusal_is_not_success_either(account, live, mp_client, cover, articl
     (delivery,) = state.wait_deliveries(count=1)
     assert delivery.state == "failed" and [a["status"] for a in delivery.attempts] == [403, 403, 403]
     assert events(channel.id) == []
+
+
+def test_a_safe_mode_channel_refuses_the_platforms_plaintext_pushes(account, live, mp_client, cover, article):
+    """The MP console switched to plaintext while the CMS holds the channel to safe mode (its key
+    stored, no mode chosen): every try refused and audited with the reason, nothing stored."""
+    state, channel = account
+    state.set_callback(APPID, live.url + callback_path(channel), TOKEN, None, "plaintext")
+    _mass_send(state, mp_client, cover, article)
+    (delivery,) = state.wait_deliveries(count=1)
+    assert delivery.state == "failed" and [a["status"] for a in delivery.attempts] == [403, 403, 403]
+    assert events(channel.id) == []
+    db.session.expire_all()
+    refused = list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "callback.refused")))
+    assert [(e.target_id, e.after["reason"]) for e in refused] == [(str(channel.id), "not_encrypted")] * 3
 
 
 def test_a_reset_abandons_pushes_under_way(account, live, mp_client, cover, article):

@@ -26,6 +26,13 @@ U2 = "https://mp.weixin.qq.com/s?__biz=MzA3&mid=2&idx=2&sn=x"
 
 
 @pytest.fixture
+def wechat_channel(wechat_channel):
+    """Compatible mode (encrypted and plaintext pushes both taken): these tests are about the
+    handlers and push in every mode; test_modes_and_replays.py is about the modes."""
+    return lambda **kw: wechat_channel(**{"mode": "compatible", **kw})
+
+
+@pytest.fixture
 def post(approved_post):
     """post() -> a new draft post (its publications are made by hand here)."""
     n = iter(range(1, 50))

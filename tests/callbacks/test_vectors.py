@@ -99,9 +99,9 @@ def test_wecom_encrypted_message_vector_is_decrypted_and_kept(live, wechat_chann
     assert event.kind == "text" and event.key == "msg:4561255354251345929" and event.handled_at is None
     assert event.payload["Content"] == "hello" and event.payload["FromUserName"] == "mycreate"
     assert "Encrypt" not in event.payload
-    # WeChat's retry of the same push: answered, kept once.
+    # The very same request again (WeChat's retries are signed afresh): a replay, refused.
     r = requests.post(url, params=WECOM_MESSAGE, data=WECOM_BODY.encode(), timeout=5)
-    assert (r.status_code, r.text) == (200, "success") and len(events(channel.id)) == 1
+    assert (r.status_code, r.text) == (403, "forbidden") and len(events(channel.id)) == 1
     # The signature covers the ciphertext: a changed byte is refused, nothing stored.
     flipped = WECOM_BODY.replace("RypEvHKD8", "RypEvHKD9")
     assert requests.post(url, params=WECOM_MESSAGE, data=flipped.encode(), timeout=5).status_code == 403
