@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, request
 
-from cms.sandbox.state import ApiError, SandboxState
+from cms.sandbox.models import ApiError
+
+if TYPE_CHECKING:
+    from cms.sandbox.state import SandboxState
 
 
 def json_response(payload: dict, status: int = 200) -> Response:

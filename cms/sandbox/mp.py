@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from cms.sandbox.http import add_api, json_response
-from cms.sandbox.state import ApiError, SandboxState
+from cms.sandbox.models import ApiError
+from cms.sandbox.state import SandboxState
 
 PREFIX = "/mp/cgi-bin/"
 

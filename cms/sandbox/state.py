@@ -22,44 +22,39 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
+from datetime import datetime
 
 from cms.sandbox import callbacks
+from cms.sandbox.models import (
+    ACCOUNT_KINDS,
+    BEIJING,
+    DEFAULT_SETTINGS,
+    IMG_SRC,
+    SANDBOX_MEDIA,
+    SANDBOX_SECRET,
+    SCRIPT,
+    Account,
+    ApiError,
+    Article,
+    Comment,
+    Draft,
+    Mass,
+    Media,
+    MsgData,
+    Publish,
+    ToutiaoAccount,
+    ToutiaoArticle,
+    as_int,
+    as_str,
+    batchget_page,
+    same_day,
+    same_month,
+    sniff_image,
+)
+from cms.sandbox.wecom import WeComState
 
-SANDBOX_SECRET = "sandbox-secret"
-BEIJING = ZoneInfo("Asia/Shanghai")
-
-DEFAULT_SETTINGS: dict[str, float | int | None] = {
-    "latency_ms": 0,  # added to every API call (sleep outside the lock, so calls overlap)
-    "token_expires_in": 7200,  # lifetime of a new access token, seconds
-    "token_grace": 300,  # a token superseded by `GET token` keeps working this long
-    "stable_renew_window": 300,  # stable_token renews the live token in its last N seconds
-    "publish_delay": 0,  # freepublish: publishing (1) -> success (0) after N seconds
-    "review_delay": 0,  # toutiao: reviewing -> published after N seconds
-    "push_quota": None,  # None: by kind (subscription 1 per day, service 4 per calendar month)
-    "token_daily_limit": 2000,  # GET token calls per day
-    "force_refresh_daily_limit": 20,
-    "force_refresh_interval": 30,
-    "preview_daily_limit": 100,
-    "toutiao_daily_quota": 100,  # Toutiao publications per day (70005 beyond)
-    "callback_delay": 1.0,  # seconds from a job's end (mass send accepted, freepublish done) to its push
-    "callback_retry_delay": 1.0,  # seconds between the tries of one push (3 in all)
-    "callback_timeout": 5,  # seconds the platform waits for our answer (WeChat: 5)
-    "followers": 1000,  # a mass send's TotalCount / SentCount
-}
-
-ACCOUNT_KINDS = ("service", "subscription")
-PUBLISH_STATUS_TEXT = {
-    0: "发布成功",
-    1: "发布中",
-    2: "原创失败",
-    3: "常规失败",
-    4: "平台审核不通过",
-    5: "成功后用户删除所有文章",
-    6: "成功后系统封禁所有文章",
-}
+__all__ = ["SandboxState", "ApiError", "SANDBOX_SECRET"]
 
 # Article limits (WECHAT_API.md 1.3)
 TITLE_MAX, AUTHOR_MAX, DIGEST_MAX, CONTENT_MAX_CHARS = 32, 16, 128, 20000
@@ -73,25 +68,9 @@ UPLOADIMG_MAX, IMAGE_MAX, THUMB_MAX, TOUTIAO_IMAGE_MAX = (
 CLIENTMSGID_MAX_BYTES = 64
 COMMENT_COUNT_LIMIT = 50  # count must be below this (88010)
 
-_IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(["'])(.*?)\1[^>]*>""", re.I | re.S)
-_SANDBOX_MEDIA = re.compile(r"/sandbox/media/([A-Za-z0-9_-]+)\.[A-Za-z0-9]+(?:$|[?#])")
-_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 _EVENT_ATTR = re.compile(r"""\s+on[a-z]+\s*=\s*(".*?"|'.*?'|[^\s>]+)""", re.I | re.S)
 _JS_HREF = re.compile(r"""(href\s*=\s*["'])\s*javascript:[^"']*""", re.I)
 _TAG = re.compile(r"<[^>]+>")
-
-
-class ApiError(Exception):
-    """An error answer: HTTP 200 with {errcode, errmsg, **extra}."""
-
-    def __init__(self, errcode: int, errmsg: str, **extra):
-        super().__init__(f"{errcode} {errmsg}")
-        self.errcode = errcode
-        self.errmsg = errmsg
-        self.extra = extra
-
-    def payload(self) -> dict:
-        return {"errcode": self.errcode, "errmsg": self.errmsg, **self.extra}
 
 
 @dataclass
@@ -103,154 +82,6 @@ class Token:
     issued_at: float
     expires_at: float
     revoked_at: float | None = None  # from this moment: 40001
-
-
-@dataclass
-class Media:
-    media_id: str
-    owner: str
-    kind: str  # uploadimg | image | thumb | toutiao
-    data: bytes
-    fmt: str  # jpg | png | gif | bmp
-    url: str
-    created_at: float
-
-    @property
-    def mimetype(self) -> str:
-        return {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "bmp": "image/bmp"}[self.fmt]
-
-
-@dataclass
-class Draft:
-    media_id: str
-    appid: str
-    articles: list[dict]
-    create_time: int
-    update_time: int
-    publishing: str | None = None  # publish_id while a submit is under way
-    base_url: str = ""
-
-
-@dataclass
-class Publish:
-    publish_id: str
-    appid: str
-    draft_media_id: str
-    articles: list[dict]
-    msg_data_id: int
-    submitted_at: float
-    due_at: float
-    outcome: int  # the status it will reach
-    fail_idx: list[int]
-    base_url: str
-    status: int = 1
-    article_id: str | None = None
-
-
-@dataclass
-class Article:
-    """What followers see: one published (freepublish) or mass-sent news message."""
-
-    article_id: str
-    appid: str
-    articles: list[dict]
-    deleted: list[bool]
-    msg_data_id: int
-    published_at: float
-    base_url: str
-    source: str  # "publish" | "mass"
-    publish_id: str | None = None
-    msg_id: int | None = None
-    banned: bool = False
-
-    def url(self, idx: int) -> str:
-        return f"{self.base_url}sandbox/articles/{self.article_id}?idx={idx}"
-
-
-@dataclass
-class Mass:
-    msg_id: int
-    msg_data_id: int
-    appid: str
-    media_id: str
-    clientmsgid: str | None
-    sent_at: float
-    article_id: str
-    status: str = "SEND_SUCCESS"
-
-
-@dataclass
-class Comment:
-    user_comment_id: int
-    openid: str
-    content: str
-    create_time: int
-    comment_type: int = 0  # 1 selected (精选)
-    reply: dict | None = None
-    deleted: bool = False  # by the account (comment/delete)
-    user_deleted: bool = False  # by the follower (88004)
-
-
-@dataclass
-class MsgData:
-    msg_data_id: int
-    appid: str
-    article_id: str
-    open: list[bool]
-    comments: list[list[Comment]]
-
-
-@dataclass
-class Account:
-    appid: str
-    secret: str
-    kind: str = "service"
-    name: str = ""
-    materials: dict[str, Media] = field(default_factory=dict)
-    drafts: dict[str, Draft] = field(default_factory=dict)
-    publishes: dict[str, Publish] = field(default_factory=dict)
-    articles: dict[str, Article] = field(default_factory=dict)
-    masses: dict[int, Mass] = field(default_factory=dict)
-    clientmsgids: dict[str, int] = field(default_factory=dict)
-    pushes: list[float] = field(default_factory=list)
-    previews: list[dict] = field(default_factory=list)
-    token: str | None = None  # the newest `GET token` token
-    stable: str | None = None  # the live stable_token token
-    callback: callbacks.CallbackConfig | None = None  # the MP console's server configuration
-    token_calls: list[float] = field(default_factory=list)
-    force_refreshes: list[float] = field(default_factory=list)
-
-
-@dataclass
-class ToutiaoArticle:
-    article_id: str
-    app_id: str
-    client_id: str | None
-    title: str
-    content: str
-    cover_image_ids: list[str]
-    abstract: str
-    original: bool
-    source_url: str
-    created_at: float
-    status: str = "draft"  # draft | reviewing | published | rejected | deleted
-    publish_id: str | None = None
-    review_due: float | None = None
-    reject_reason: str = ""
-    url: str = ""
-    base_url: str = ""
-
-
-@dataclass
-class ToutiaoAccount:
-    app_id: str
-    secret: str
-    name: str = ""
-    images: dict[str, Media] = field(default_factory=dict)
-    articles: dict[str, ToutiaoArticle] = field(default_factory=dict)
-    client_ids: dict[str, str] = field(default_factory=dict)
-    publishes: list[float] = field(default_factory=list)
-    token: str | None = None
 
 
 @dataclass
@@ -268,19 +99,6 @@ class Fault:
         want = "/" + self.path.strip("/")
         path = path.rstrip("/")
         return path == want or path.endswith(want)
-
-
-def sniff_image(data: bytes) -> str | None:
-    """jpg / png / gif / bmp by magic bytes, else None."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "jpg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "png"
-    if data[:4] in (b"GIF8",):
-        return "gif"
-    if data[:2] == b"BM":
-        return "bmp"
-    return None
 
 
 def text_of(content: str) -> str:
@@ -324,8 +142,6 @@ class SandboxState:
             self._msg_data_ids = itertools.count(2247483647)
             self._publish_ids = itertools.count(2247483800)
             self._comment_ids = itertools.count(1)
-            from cms.sandbox.wecom import WeComState  # here: wecom.py imports this module
-
             self.wecom = getattr(self, "wecom", None) or WeComState(self)  # WeCom (wecom.py)
             self.wecom.reset()
 
@@ -441,7 +257,7 @@ class SandboxState:
                 raise ApiError(40002, "invalid grant_type")
             acct = self._login(appid, secret)
             now = self.now()
-            acct.token_calls = [t for t in acct.token_calls if _same_day(t, now)]
+            acct.token_calls = [t for t in acct.token_calls if same_day(t, now)]
             if len(acct.token_calls) >= self.setting("token_daily_limit", acct.appid):
                 raise ApiError(45009, "reach max api daily quota limit")
             acct.token_calls.append(now)
@@ -464,7 +280,7 @@ class SandboxState:
             live = self._live(acct.stable)
             force = body.get("force_refresh") in (True, 1, "true", "1")
             if force:
-                acct.force_refreshes = [t for t in acct.force_refreshes if _same_day(t, now)]
+                acct.force_refreshes = [t for t in acct.force_refreshes if same_day(t, now)]
                 if len(acct.force_refreshes) >= self.setting("force_refresh_daily_limit", acct.appid):
                     raise ApiError(45009, "reach max api daily quota limit (force_refresh)")
                 recent = acct.force_refreshes and now - acct.force_refreshes[-1] < self.setting(
@@ -761,12 +577,12 @@ class SandboxState:
     def _clean_article(self, acct: Account, raw, *, single: bool) -> dict:
         if not isinstance(raw, dict):
             raise ApiError(47001, "data format error hint: an article must be a JSON object")
-        title = _str(raw.get("title"))
-        content = _str(raw.get("content"))
-        author = _str(raw.get("author"))
-        digest = _str(raw.get("digest"))
-        source_url = _str(raw.get("content_source_url"))
-        article_type = _str(raw.get("article_type")) or "news"
+        title = as_str(raw.get("title"))
+        content = as_str(raw.get("content"))
+        author = as_str(raw.get("author"))
+        digest = as_str(raw.get("digest"))
+        source_url = as_str(raw.get("content_source_url"))
+        article_type = as_str(raw.get("article_type")) or "news"
         if not title:
             raise ApiError(44003, "empty news data hint: title missing")
         if not content:
@@ -781,7 +597,7 @@ class SandboxState:
             raise ApiError(45002, "content size out of limit")
         if len(source_url.encode("utf-8")) > SOURCE_URL_MAX_BYTES:
             raise ApiError(45005, "url size out of limit")
-        thumb_id = _str(raw.get("thumb_media_id"))
+        thumb_id = as_str(raw.get("thumb_media_id"))
         thumb = acct.materials.get(thumb_id) if thumb_id else None
         if article_type == "news" and thumb is None:
             raise ApiError(40007, "invalid media_id" + ("" if thumb_id else " hint: thumb_media_id missing"))
@@ -803,15 +619,15 @@ class SandboxState:
 
     def _strip_content(self, content: str) -> str:
         """What the platform does to article HTML: scripts and foreign images go."""
-        content = _SCRIPT.sub("", content)
+        content = SCRIPT.sub("", content)
         content = _EVENT_ATTR.sub("", content)
         content = _JS_HREF.sub(r"\1#", content)
 
         def keep_own(m: re.Match) -> str:
-            own = _SANDBOX_MEDIA.search(m.group(2))
+            own = SANDBOX_MEDIA.search(m.group(2))
             return m.group(0) if own and own.group(1) in self.images else ""
 
-        return _IMG_SRC.sub(keep_own, content)
+        return IMG_SRC.sub(keep_own, content)
 
     def _draft(self, acct: Account, media_id) -> Draft:
         draft = acct.drafts.get(media_id) if isinstance(media_id, str) else None
@@ -895,7 +711,7 @@ class SandboxState:
     def draft_batchget(self, appid: str, body: dict) -> dict:
         with self.lock:
             self._tick()
-            offset, count = _page(body)
+            offset, count = batchget_page(body)
             no_content = bool(body.get("no_content"))
             drafts = sorted(self.accounts[appid].drafts.values(), key=lambda d: d.update_time, reverse=True)
             page = drafts[offset : offset + count]
@@ -1020,7 +836,7 @@ class SandboxState:
     def freepublish_batchget(self, appid: str, body: dict) -> dict:
         with self.lock:
             self._tick()
-            offset, count = _page(body)
+            offset, count = batchget_page(body)
             arts = [a for a in self.accounts[appid].articles.values() if a.source == "publish"]
             arts.sort(key=lambda a: a.published_at, reverse=True)
             page = arts[offset : offset + count]
@@ -1064,7 +880,7 @@ class SandboxState:
         with self.lock:
             acct = self.accounts[appid]
             now = self.now()
-            same = _same_day if acct.kind == "subscription" else _same_month
+            same = same_day if acct.kind == "subscription" else same_month
             return sum(1 for t in acct.pushes if same(t, now))
 
     def _news_body(self, body: dict) -> str:
@@ -1161,7 +977,7 @@ class SandboxState:
 
     def mass_get(self, appid: str, body: dict) -> dict:
         with self.lock:
-            mass = self.accounts[appid].masses.get(_int(body.get("msg_id")))
+            mass = self.accounts[appid].masses.get(as_int(body.get("msg_id")))
             if mass is None:
                 raise ApiError(40059, "invalid msg id")
             return {"msg_id": mass.msg_id, "msg_status": mass.status}
@@ -1173,7 +989,7 @@ class SandboxState:
         with self.lock:
             self._tick()
             acct = self.accounts[appid]
-            mass = acct.masses.get(_int(body.get("msg_id")))
+            mass = acct.masses.get(as_int(body.get("msg_id")))
             if mass is None:
                 raise ApiError(40059, "invalid msg id")
             art = acct.articles[mass.article_id]
@@ -1197,7 +1013,7 @@ class SandboxState:
                 raise ApiError(40003, "invalid openid")
             draft = self._draft(acct, self._news_body(body))
             now = self.now()
-            today = [p for p in acct.previews if _same_day(p["sent_at"], now)]
+            today = [p for p in acct.previews if same_day(p["sent_at"], now)]
             if len(today) >= self.setting("preview_daily_limit", appid):
                 raise ApiError(45009, "reach max api daily quota limit (preview)")
             msg_id = next(self._msg_ids)
@@ -1215,7 +1031,7 @@ class SandboxState:
     # --- comments -----------------------------------------------------------------------------
 
     def _msg(self, appid: str, body: dict) -> tuple[MsgData, int]:
-        md = self.msg_data.get(_int(body.get("msg_data_id")))
+        md = self.msg_data.get(as_int(body.get("msg_data_id")))
         if md is None or md.appid != appid or not md.article_id:
             raise ApiError(88001, "msg_data is not exists")
         index = body.get("index", 0)
@@ -1224,7 +1040,7 @@ class SandboxState:
         return md, index
 
     def _comment(self, md: MsgData, index: int, body: dict) -> Comment:
-        ucid = _int(body.get("user_comment_id"))
+        ucid = as_int(body.get("user_comment_id"))
         for c in md.comments[index]:
             if c.user_comment_id == ucid and not c.deleted:
                 if c.user_deleted:
@@ -1300,7 +1116,7 @@ class SandboxState:
             self._tick()
             md, index = self._msg(appid, body)
             c = self._comment(md, index, body)
-            content = _str(body.get("content"))
+            content = as_str(body.get("content"))
             if not content.strip():
                 raise ApiError(88007, "reply content length out of range")
             if c.reply is not None:
@@ -1322,7 +1138,7 @@ class SandboxState:
 
     def tt_token(self, body: dict) -> dict:
         with self.lock:
-            app_id, secret = _str(body.get("app_id")), _str(body.get("app_secret"))
+            app_id, secret = as_str(body.get("app_id")), as_str(body.get("app_secret"))
             if not app_id or not secret:
                 raise ApiError(41001, "bad parameter: app_id and app_secret required")
             acct = self.toutiao_accounts.get(app_id)
@@ -1353,13 +1169,13 @@ class SandboxState:
             acct = self.toutiao_accounts[app_id]
             client_id = body.get("client_id")
             if client_id is not None:
-                client_id = _str(client_id)
+                client_id = as_str(client_id)
                 if not client_id or len(client_id) > 64:
                     raise ApiError(41001, "bad parameter: client_id 1-64 characters")
                 if client_id in acct.client_ids:
                     raise ApiError(70006, "client_id reused", article_id=acct.client_ids[client_id])
-            title, content = _str(body.get("title")), _str(body.get("content"))
-            abstract, source_url = _str(body.get("abstract")), _str(body.get("source_url"))
+            title, content = as_str(body.get("title")), as_str(body.get("content"))
+            abstract, source_url = as_str(body.get("abstract")), as_str(body.get("source_url"))
             if not 2 <= len(title) <= 30:
                 raise ApiError(70002, "title length must be 2-30 characters")
             if not content.strip():
@@ -1372,8 +1188,8 @@ class SandboxState:
             for cover in covers:
                 if cover not in acct.images:
                     raise ApiError(70001, f"image error: unknown cover image {cover}")
-            for m in _IMG_SRC.finditer(content):
-                own = _SANDBOX_MEDIA.search(m.group(2))
+            for m in IMG_SRC.finditer(content):
+                own = SANDBOX_MEDIA.search(m.group(2))
                 if not own or own.group(1) not in acct.images:
                     raise ApiError(70001, f"image error: upload {m.group(2)[:80]} through image/upload first")
             art = ToutiaoArticle(
@@ -1381,7 +1197,7 @@ class SandboxState:
                 app_id=app_id,
                 client_id=client_id,
                 title=title,
-                content=_SCRIPT.sub("", content),
+                content=SCRIPT.sub("", content),
                 cover_image_ids=list(covers),
                 abstract=abstract,
                 original=bool(body.get("original")),
@@ -1407,7 +1223,7 @@ class SandboxState:
             if art.publish_id and art.status in ("reviewing", "published"):
                 return {"publish_id": art.publish_id}  # publishing twice is harmless
             now = self.now()
-            acct.publishes = [t for t in acct.publishes if _same_day(t, now)]
+            acct.publishes = [t for t in acct.publishes if same_day(t, now)]
             if len(acct.publishes) >= self.setting("toutiao_daily_quota", app_id):
                 raise ApiError(70005, "daily publish quota used up")
             publish_at = _timestamp(body.get("publish_at"))
@@ -1583,31 +1399,6 @@ _DEFAULT_ERRMSG = {
 def _kind_cn(kind: str) -> str:
     return "订阅号" if kind == "subscription" else "服务号"
 
-
-def _str(value) -> str:
-    return "" if value is None else str(value)
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _beijing(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC).astimezone(BEIJING)
-
-
-def _same_day(a: float, b: float) -> bool:
-    return _beijing(a).date() == _beijing(b).date()
-
-
-def _same_month(a: float, b: float) -> bool:
-    da, db = _beijing(a), _beijing(b)
-    return (da.year, da.month) == (db.year, db.month)
-
-
 def _timestamp(value) -> float | None:
     if value in (None, ""):
         return None
@@ -1635,9 +1426,3 @@ def _comment_json(c: Comment) -> dict:
     return item
 
 
-def _page(body: dict) -> tuple[int, int]:
-    """offset and count of a batchget call (draft and freepublish share the rule: count 1-20)."""
-    offset, count = body.get("offset", 0), body.get("count", 20)
-    if not isinstance(offset, int) or offset < 0 or not isinstance(count, int) or not 1 <= count <= 20:
-        raise ApiError(47001, "data format error hint: offset >= 0, count 1-20")
-    return offset, count

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, render_template_string, request
 
 from cms.sandbox.http import add_api, json_response
-from cms.sandbox.state import SANDBOX_SECRET, ApiError
+from cms.sandbox.models import SANDBOX_SECRET, ApiError
 
 if TYPE_CHECKING:
     from cms.sandbox.state import SandboxState
