@@ -17,19 +17,16 @@ import copy
 import html
 import itertools
 import re
-import secrets
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from cms.sandbox import callbacks
+from cms.sandbox.core import Core
 from cms.sandbox.models import (
-    ACCOUNT_KINDS,
     BEIJING,
-    DEFAULT_SETTINGS,
     IMG_SRC,
     SANDBOX_MEDIA,
     SANDBOX_SECRET,
@@ -105,12 +102,14 @@ def text_of(content: str) -> str:
     return " ".join(html.unescape(_TAG.sub(" ", content)).split())
 
 
-class SandboxState:
+class SandboxState(Core):
     """All sandbox state. Thread-safe: every public method holds `self.lock`."""
 
     def __init__(self, clock: Callable[[], float] = time.time):
-        self.lock = threading.RLock()
-        self.clock = clock
+        super().__init__(clock)
+        self.wecom = WeComState(self)  # WeCom (wecom.py)
+        self.on_tick(self._finish_due_publishes)
+        self.on_tick(self._finish_due_reviews)
         self.reset()
 
     # --- housekeeping -------------------------------------------------------------------------
@@ -118,100 +117,21 @@ class SandboxState:
     def reset(self) -> None:
         """Forget everything: accounts, tokens, content, switches, the clock offset."""
         with self.lock:
-            self.offset = 0.0
-            self.default_kind = "service"
-            self.settings: dict = dict(DEFAULT_SETTINGS)
-            self.overrides: dict[str, dict] = {}  # per appid / app_id
-            self.accounts: dict[str, Account] = {}
-            self.toutiao_accounts: dict[str, ToutiaoAccount] = {}
+            self.reset_core()
             self.tokens: dict[str, Token] = {}
             self.images: dict[str, Media] = {}
-            self.msg_data: dict[int, MsgData] = {}
             self.faults: list[Fault] = []
             self.publish_outcomes: list[dict] = []
             self.mass_outcomes: list[dict] = []
             self.toutiao_rejections: list[dict] = []
             # Callbacks pushed to the accounts' servers (callbacks.py); a reset abandons those under way.
-            self.epoch = getattr(self, "epoch", 0) + 1
             self.deliveries: list[callbacks.Delivery] = []
             self.delivered = threading.Condition(self.lock)
             self._delivery_ids = itertools.count(1)
-            self.calls: deque[tuple[float, str, str | None]] = deque(maxlen=10000)  # (time, path, owner)
             self._ids = itertools.count(1)
             self._msg_ids = itertools.count(1000000001)
-            self._msg_data_ids = itertools.count(2247483647)
-            self._publish_ids = itertools.count(2247483800)
             self._comment_ids = itertools.count(1)
-            self.wecom = getattr(self, "wecom", None) or WeComState(self)  # WeCom (wecom.py)
             self.wecom.reset()
-
-    def now(self) -> float:
-        return self.clock() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        """Move the sandbox clock forward (tokens age, quotas roll over, publications finish)."""
-        with self.lock:
-            self.offset += seconds
-
-    def setting(self, name: str, owner: str | None = None):
-        with self.lock:
-            if owner is not None and name in self.overrides.get(owner, {}):
-                return self.overrides[owner][name]
-            return self.settings[name]
-
-    def configure(self, appid: str | None = None, **settings) -> None:
-        """Set switches globally or for one appid / app_id: latency_ms, token_expires_in, token_grace,
-        publish_delay, review_delay, push_quota, ... (see DEFAULT_SETTINGS)."""
-        unknown = set(settings) - set(DEFAULT_SETTINGS)
-        if unknown:
-            raise ValueError(f"unknown sandbox settings: {sorted(unknown)}")
-        with self.lock:
-            target = self.settings if appid is None else self.overrides.setdefault(appid, {})
-            target.update(settings)
-
-    def set_latency(self, ms: float, appid: str | None = None) -> None:
-        self.configure(appid, latency_ms=ms)
-
-    def record_call(self, path: str, owner: str | None) -> None:
-        with self.lock:
-            self.calls.append((self.now(), path, owner))
-
-    def _new_id(self, n: int = 32) -> str:
-        # Real media ids are ~43-64 url-safe characters.
-        return secrets.token_urlsafe(n).replace("-", "A").replace("_", "z")
-
-    # --- accounts -----------------------------------------------------------------------------
-
-    def add_account(
-        self, appid: str, secret: str = SANDBOX_SECRET, kind: str = "service", name: str = ""
-    ) -> Account:
-        """Register an official account (kind "service" or "subscription")."""
-        if kind not in ACCOUNT_KINDS:
-            raise ValueError(f"kind must be one of {ACCOUNT_KINDS}")
-        with self.lock:
-            acct = Account(
-                appid=appid, secret=secret, kind=kind, name=name or f"沙箱{_kind_cn(kind)} {appid}"
-            )
-            self.accounts[appid] = acct
-            return acct
-
-    def add_toutiao_account(
-        self, app_id: str, secret: str = SANDBOX_SECRET, name: str = ""
-    ) -> ToutiaoAccount:
-        with self.lock:
-            acct = ToutiaoAccount(app_id=app_id, secret=secret, name=name or f"沙箱头条号 {app_id}")
-            self.toutiao_accounts[app_id] = acct
-            return acct
-
-    def account(self, appid: str) -> Account:
-        with self.lock:
-            self._tick()
-            return self.accounts[appid]
-
-    def toutiao_account(self, app_id: str) -> ToutiaoAccount:
-        with self.lock:
-            self._tick()
-            return self.toutiao_accounts[app_id]
 
     def _login(self, appid: str | None, secret: str | None) -> Account:
         if not appid:
@@ -233,7 +153,7 @@ class SandboxState:
         now = self.now()
         ttl = self.setting("token_expires_in", owner)
         tok = Token(
-            value=f"SBX_{platform}_{self._new_id(48)}",
+            value=f"SBX_{platform}_{self.new_id(48)}",
             platform=platform,
             owner=owner,
             source=source,
@@ -465,21 +385,17 @@ class SandboxState:
 
     # --- background progress ------------------------------------------------------------------
 
-    def _tick(self) -> None:
-        """Finish publications and reviews whose time has come."""
-        now = self.now()
+    def _finish_due_publishes(self, now: float) -> None:
         for acct in self.accounts.values():
             for pub in acct.publishes.values():
                 if pub.status == 1 and now >= pub.due_at:
                     self._finish_publish(acct, pub, now)
+
+    def _finish_due_reviews(self, now: float) -> None:
         for tacct in self.toutiao_accounts.values():
             for art in tacct.articles.values():
                 if art.status == "reviewing" and art.review_due is not None and now >= art.review_due:
                     self._finish_review(art)
-
-    def tick(self) -> None:
-        with self.lock:
-            self._tick()
 
     def _finish_publish(self, acct: Account, pub: Publish, now: float) -> None:
         pub.status = pub.outcome
@@ -492,7 +408,7 @@ class SandboxState:
                 acct.appid, int(now), pub.publish_id, pub.outcome, fail_idx=pub.fail_idx))
             return
         art = Article(
-            article_id=self._article_id(),
+            article_id=self.new_article_id(),
             appid=acct.appid,
             articles=pub.articles,
             deleted=[False] * len(pub.articles),
@@ -511,13 +427,10 @@ class SandboxState:
             acct.appid, int(now), pub.publish_id, 0, article_id=art.article_id,
             urls=[art.url(i) for i in range(1, len(art.articles) + 1)]))
 
-    def _article_id(self) -> str:
-        return f"SBX_{self._new_id(24)}"
-
     # --- images -------------------------------------------------------------------------------
 
     def _store_image(self, owner: str, kind: str, data: bytes, fmt: str, base_url: str) -> Media:
-        media_id = self._new_id(32)
+        media_id = self.new_id(32)
         media = Media(
             media_id=media_id,
             owner=owner,
@@ -637,7 +550,7 @@ class SandboxState:
 
     def draft_add(self, appid: str, body: dict, base_url: str) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             acct = self.accounts[appid]
             articles = body.get("articles")
             if isinstance(articles, dict):
@@ -649,7 +562,7 @@ class SandboxState:
             cleaned = [self._clean_article(acct, a, single=len(articles) == 1) for a in articles]
             now = int(self.now())
             draft = Draft(
-                media_id=self._new_id(32),
+                media_id=self.new_id(32),
                 appid=appid,
                 articles=cleaned,
                 create_time=now,
@@ -661,7 +574,7 @@ class SandboxState:
 
     def draft_update(self, appid: str, body: dict) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             acct = self.accounts[appid]
             draft = self._draft(acct, body.get("media_id"))
             article = body.get("articles")
@@ -686,7 +599,7 @@ class SandboxState:
 
     def draft_get(self, appid: str, body: dict) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             draft = self._draft(self.accounts[appid], body.get("media_id"))
             return {"news_item": self._draft_items(draft)}
 
@@ -700,7 +613,7 @@ class SandboxState:
 
     def draft_delete(self, appid: str, body: dict) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             acct = self.accounts[appid]
             draft = self._draft(acct, body.get("media_id"))
             if draft.publishing:
@@ -710,7 +623,7 @@ class SandboxState:
 
     def draft_batchget(self, appid: str, body: dict) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             offset, count = batchget_page(body)
             no_content = bool(body.get("no_content"))
             drafts = sorted(self.accounts[appid].drafts.values(), key=lambda d: d.update_time, reverse=True)
@@ -730,14 +643,14 @@ class SandboxState:
 
     def draft_count(self, appid: str) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             return {"total_count": len(self.accounts[appid].drafts)}
 
     # --- freepublish --------------------------------------------------------------------------
 
     def freepublish_submit(self, appid: str, body: dict, base_url: str) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             acct = self.accounts[appid]
             draft = self._draft(acct, body.get("media_id"))
             if draft.publishing:
@@ -750,11 +663,11 @@ class SandboxState:
                     outcome, fail_idx = plan["status"], plan["fail_idx"] or [1]
                     break
             pub = Publish(
-                publish_id=str(next(self._publish_ids)),
+                publish_id=str(next(self.publish_ids)),
                 appid=appid,
                 draft_media_id=draft.media_id,
                 articles=copy.deepcopy(draft.articles),
-                msg_data_id=next(self._msg_data_ids),
+                msg_data_id=next(self.msg_data_ids),
                 submitted_at=now,
                 due_at=now + self.setting("publish_delay", appid),
                 outcome=outcome,
@@ -780,7 +693,7 @@ class SandboxState:
 
     def freepublish_get(self, appid: str, body: dict) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             acct = self.accounts[appid]
             pub = acct.publishes.get(str(body.get("publish_id", "")))
             if pub is None:
@@ -807,7 +720,7 @@ class SandboxState:
 
     def freepublish_getarticle(self, appid: str, body: dict) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             art = self._article(self.accounts[appid], body.get("article_id"))
             return {"news_item": self._article_items(art)}
 
@@ -819,7 +732,7 @@ class SandboxState:
 
     def freepublish_delete(self, appid: str, body: dict) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             acct = self.accounts[appid]
             art = self._article(acct, body.get("article_id"))
             index = body.get("index", 0)
@@ -835,7 +748,7 @@ class SandboxState:
 
     def freepublish_batchget(self, appid: str, body: dict) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             offset, count = batchget_page(body)
             arts = [a for a in self.accounts[appid].articles.values() if a.source == "publish"]
             arts.sort(key=lambda a: a.published_at, reverse=True)
@@ -857,7 +770,7 @@ class SandboxState:
     def set_publish_status(self, appid: str, publish_id: str, status: int) -> None:
         """Test helper: a published article later deleted by the user (5) or banned (6)."""
         with self.lock:
-            self._tick()
+            self.tick()
             acct = self.accounts[appid]
             pub = acct.publishes[publish_id]
             pub.status = status
@@ -894,7 +807,7 @@ class SandboxState:
 
     def mass_sendall(self, appid: str, body: dict, base_url: str) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             acct = self.accounts[appid]
             filt = body.get("filter")
             if not isinstance(filt, dict):
@@ -918,7 +831,7 @@ class SandboxState:
             if self.pushes_used(appid) >= self.push_quota(appid):
                 raise ApiError(45028, "has no masssend quota")
             now = self.now()
-            msg_id, msg_data_id = next(self._msg_ids), next(self._msg_data_ids)
+            msg_id, msg_data_id = next(self._msg_ids), next(self.msg_data_ids)
             failure = self._take_mass_outcome(appid)
             if failure is not None:
                 # Accepted, then refused (review, copyright): nothing reaches the followers.
@@ -931,7 +844,7 @@ class SandboxState:
                     check_state=3 if failure == "err(20013)" else 1))
                 return {"errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_data_id}
             art = Article(
-                article_id=self._article_id(),
+                article_id=self.new_article_id(),
                 appid=appid,
                 articles=copy.deepcopy(draft.articles),
                 deleted=[False] * len(draft.articles),
@@ -987,7 +900,7 @@ class SandboxState:
         of the message). The articles' pages stop showing; followers keep the card they received.
         Once every article is gone the message's status is DELETE."""
         with self.lock:
-            self._tick()
+            self.tick()
             acct = self.accounts[appid]
             mass = acct.masses.get(as_int(body.get("msg_id")))
             if mass is None:
@@ -1006,7 +919,7 @@ class SandboxState:
 
     def mass_preview(self, appid: str, body: dict) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             acct = self.accounts[appid]
             to = body.get("touser") or body.get("towxname")
             if not to:
@@ -1051,7 +964,7 @@ class SandboxState:
     def add_comment(self, msg_data_id: int, index: int, openid: str, content: str) -> int:
         """Test helper: a follower comments on article `index` (0-based). Returns user_comment_id."""
         with self.lock:
-            self._tick()
+            self.tick()
             md = self.msg_data.get(int(msg_data_id))
             if md is None or not md.article_id:
                 raise ValueError(f"no published article with msg_data_id {msg_data_id}")
@@ -1075,14 +988,14 @@ class SandboxState:
 
     def comment_open(self, appid: str, body: dict, is_open: bool) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             md, index = self._msg(appid, body)
             md.open[index] = is_open
             return {}
 
     def comment_list(self, appid: str, body: dict) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             md, index = self._msg(appid, body)
             begin, count, ctype = body.get("begin", 0), body.get("count"), body.get("type", 0)
             if not isinstance(count, int) or not 0 < count < COMMENT_COUNT_LIMIT:
@@ -1099,21 +1012,21 @@ class SandboxState:
 
     def comment_elect(self, appid: str, body: dict, elect: bool) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             md, index = self._msg(appid, body)
             self._comment(md, index, body).comment_type = 1 if elect else 0
             return {}
 
     def comment_delete(self, appid: str, body: dict) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             md, index = self._msg(appid, body)
             self._comment(md, index, body).deleted = True
             return {}
 
     def comment_reply(self, appid: str, body: dict) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             md, index = self._msg(appid, body)
             c = self._comment(md, index, body)
             content = as_str(body.get("content"))
@@ -1126,7 +1039,7 @@ class SandboxState:
 
     def comment_reply_delete(self, appid: str, body: dict) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             md, index = self._msg(appid, body)
             c = self._comment(md, index, body)
             if c.reply is None:
@@ -1165,7 +1078,7 @@ class SandboxState:
 
     def tt_article_create(self, app_id: str, body: dict) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             acct = self.toutiao_accounts[app_id]
             client_id = body.get("client_id")
             if client_id is not None:
@@ -1217,7 +1130,7 @@ class SandboxState:
 
     def tt_article_publish(self, app_id: str, body: dict, base_url: str) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             acct = self.toutiao_accounts[app_id]
             art = self._tt_article(acct, body.get("article_id"))
             if art.publish_id and art.status in ("reviewing", "published"):
@@ -1230,10 +1143,10 @@ class SandboxState:
             if body.get("publish_at") not in (None, "") and publish_at is None:
                 raise ApiError(41001, "bad parameter: publish_at is a unix timestamp or ISO-8601 time")
             acct.publishes.append(now)
-            art.publish_id = str(next(self._publish_ids))
+            art.publish_id = str(next(self.publish_ids))
             art.status, art.reject_reason, art.base_url = "reviewing", "", base_url
             art.review_due = max(now, publish_at or now) + self.setting("review_delay", app_id)
-            self._tick()
+            self.tick()
             return {"publish_id": art.publish_id}
 
     def _finish_review(self, art: ToutiaoArticle) -> None:
@@ -1247,7 +1160,7 @@ class SandboxState:
 
     def tt_article_status(self, app_id: str, body: dict) -> dict:
         with self.lock:
-            self._tick()
+            self.tick()
             art = self._tt_article(self.toutiao_accounts[app_id], body.get("article_id"))
             return {
                 "article_id": art.article_id,
@@ -1266,12 +1179,12 @@ class SandboxState:
 
     def published(self, appid: str) -> list[Article]:
         with self.lock:
-            self._tick()
+            self.tick()
             return sorted(self.accounts[appid].articles.values(), key=lambda a: a.published_at, reverse=True)
 
     def find_article(self, article_id: str) -> Article | None:
         with self.lock:
-            self._tick()
+            self.tick()
             for acct in self.accounts.values():
                 if article_id in acct.articles:
                     return acct.articles[article_id]
@@ -1286,7 +1199,7 @@ class SandboxState:
 
     def find_toutiao_article(self, article_id: str) -> ToutiaoArticle | None:
         with self.lock:
-            self._tick()
+            self.tick()
             for acct in self.toutiao_accounts.values():
                 if article_id in acct.articles:
                     return acct.articles[article_id]
@@ -1299,7 +1212,7 @@ class SandboxState:
     def snapshot(self) -> dict:
         """A JSON-able summary (GET /sandbox/state.json)."""
         with self.lock:
-            self._tick()
+            self.tick()
             return {
                 "now": self.now(),
                 "settings": dict(self.settings),
@@ -1395,9 +1308,6 @@ _DEFAULT_ERRMSG = {
     70003: "rejected",
 }
 
-
-def _kind_cn(kind: str) -> str:
-    return "订阅号" if kind == "subscription" else "服务号"
 
 def _timestamp(value) -> float | None:
     if value in (None, ""):
