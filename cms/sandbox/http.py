@@ -60,7 +60,7 @@ def parse_body() -> dict:
 
 def _peek_owner(state: SandboxState) -> str | None:
     """Whose call this is, for per-account switches: the token's owner or the appid asked for."""
-    owner = state.token_owner(request.args.get("access_token"))
+    owner = state.auth.owner(request.args.get("access_token"))
     if owner:
         return owner
     owner = request.args.get("appid")
@@ -107,7 +107,7 @@ def add_api(
                 )
             return json_response({"errcode": fault.errcode, "errmsg": fault.errmsg or "injected fault"})
         try:
-            call = Call(state.check_token(request.args.get("access_token"), platform) if auth else None)
+            call = Call(state.auth.check(request.args.get("access_token"), platform) if auth else None)
             result = handler(call)
         except ApiError as e:
             return json_response(e.payload())

@@ -18,12 +18,12 @@ def register(bp: Blueprint, state: SandboxState) -> None:
     # 1.1 tokens
     api(
         "token",
-        lambda c: state.mp_token(c.args.get("grant_type"), c.args.get("appid"), c.args.get("secret")),
+        lambda c: state.auth.mp_token(c.args.get("grant_type"), c.args.get("appid"), c.args.get("secret")),
         methods=("GET",),
         auth=False,
         envelope=False,
     )
-    api("stable_token", lambda c: state.mp_stable_token(c.body), auth=False, envelope=False)
+    api("stable_token", lambda c: state.auth.stable_token(c.body), auth=False, envelope=False)
 
     # 1.2 images
     api("media/uploadimg", lambda c: state.upload_image(c.owner, c.file("media"), c.base_url))

@@ -49,6 +49,7 @@ from cms.sandbox.models import (
     same_month,
     sniff_image,
 )
+from cms.sandbox.tokens import Auth
 from cms.sandbox.wecom import WeComState
 
 __all__ = ["SandboxState", "ApiError", "SANDBOX_SECRET"]
@@ -68,17 +69,6 @@ COMMENT_COUNT_LIMIT = 50  # count must be below this (88010)
 _EVENT_ATTR = re.compile(r"""\s+on[a-z]+\s*=\s*(".*?"|'.*?'|[^\s>]+)""", re.I | re.S)
 _JS_HREF = re.compile(r"""(href\s*=\s*["'])\s*javascript:[^"']*""", re.I)
 _TAG = re.compile(r"<[^>]+>")
-
-
-@dataclass
-class Token:
-    value: str
-    platform: str  # "mp" | "toutiao"
-    owner: str  # appid / app_id
-    source: str  # "token" | "stable" | "toutiao"
-    issued_at: float
-    expires_at: float
-    revoked_at: float | None = None  # from this moment: 40001
 
 
 @dataclass
@@ -107,6 +97,7 @@ class SandboxState(Core):
 
     def __init__(self, clock: Callable[[], float] = time.time):
         super().__init__(clock)
+        self.auth = Auth(self)  # logins and access tokens (tokens.py)
         self.wecom = WeComState(self)  # WeCom (wecom.py)
         self.on_tick(self._finish_due_publishes)
         self.on_tick(self._finish_due_reviews)
@@ -118,7 +109,7 @@ class SandboxState(Core):
         """Forget everything: accounts, tokens, content, switches, the clock offset."""
         with self.lock:
             self.reset_core()
-            self.tokens: dict[str, Token] = {}
+            self.auth.reset()
             self.images: dict[str, Media] = {}
             self.faults: list[Fault] = []
             self.publish_outcomes: list[dict] = []
@@ -133,123 +124,15 @@ class SandboxState(Core):
             self._comment_ids = itertools.count(1)
             self.wecom.reset()
 
-    def _login(self, appid: str | None, secret: str | None) -> Account:
-        if not appid:
-            raise ApiError(41002, "appid missing")
-        if not secret:
-            raise ApiError(41004, "appsecret missing")
-        acct = self.accounts.get(appid)
-        if acct is None:
-            if secret != SANDBOX_SECRET:
-                raise ApiError(40013, "invalid appid")
-            acct = self.add_account(appid, secret, kind=self.default_kind)
-        if secret != acct.secret:
-            raise ApiError(40125, "invalid appsecret")
-        return acct
-
-    # --- tokens -------------------------------------------------------------------------------
-
-    def _issue(self, platform: str, owner: str, source: str) -> Token:
-        now = self.now()
-        ttl = self.setting("token_expires_in", owner)
-        tok = Token(
-            value=f"SBX_{platform}_{self.new_id(48)}",
-            platform=platform,
-            owner=owner,
-            source=source,
-            issued_at=now,
-            expires_at=now + ttl,
-        )
-        self.tokens[tok.value] = tok
-        return tok
-
-    def _live(self, value: str | None) -> Token | None:
-        tok = self.tokens.get(value) if value else None
-        now = self.now()
-        if tok is None or now >= tok.expires_at or (tok.revoked_at is not None and now >= tok.revoked_at):
-            return None
-        return tok
-
-    def mp_token(self, grant_type: str | None, appid: str | None, secret: str | None) -> dict:
-        """GET token: always a new token; the previous one keeps working `token_grace` seconds."""
-        with self.lock:
-            if grant_type != "client_credential":
-                raise ApiError(40002, "invalid grant_type")
-            acct = self._login(appid, secret)
-            now = self.now()
-            acct.token_calls = [t for t in acct.token_calls if same_day(t, now)]
-            if len(acct.token_calls) >= self.setting("token_daily_limit", acct.appid):
-                raise ApiError(45009, "reach max api daily quota limit")
-            acct.token_calls.append(now)
-            old = self.tokens.get(acct.token) if acct.token else None
-            if old is not None:
-                end = now + self.setting("token_grace", acct.appid)
-                old.revoked_at = end if old.revoked_at is None else min(old.revoked_at, end)
-            tok = self._issue("mp", acct.appid, "token")
-            acct.token = tok.value
-            return {"access_token": tok.value, "expires_in": int(tok.expires_at - now)}
-
-    def mp_stable_token(self, body: dict) -> dict:
-        """POST stable_token: the live token; renewed in its last 5 minutes (the old one lives on to
-        its expiry) or by force_refresh (the old one dies at once; 20 a day, 30 s apart)."""
-        with self.lock:
-            if body.get("grant_type") != "client_credential":
-                raise ApiError(40002, "invalid grant_type")
-            acct = self._login(body.get("appid"), body.get("secret"))
-            now = self.now()
-            live = self._live(acct.stable)
-            force = body.get("force_refresh") in (True, 1, "true", "1")
-            if force:
-                acct.force_refreshes = [t for t in acct.force_refreshes if same_day(t, now)]
-                if len(acct.force_refreshes) >= self.setting("force_refresh_daily_limit", acct.appid):
-                    raise ApiError(45009, "reach max api daily quota limit (force_refresh)")
-                recent = acct.force_refreshes and now - acct.force_refreshes[-1] < self.setting(
-                    "force_refresh_interval", acct.appid
-                )
-                if live is not None and recent:
-                    return {"access_token": live.value, "expires_in": int(live.expires_at - now)}
-                acct.force_refreshes.append(now)
-                if live is not None:
-                    live.revoked_at = now
-                live = None
-            elif live is not None and live.expires_at - now <= self.setting(
-                "stable_renew_window", acct.appid
-            ):
-                live = None  # renew; the old token keeps working until it expires
-            if live is None:
-                live = self._issue("mp", acct.appid, "stable")
-                acct.stable = live.value
-            return {"access_token": live.value, "expires_in": int(live.expires_at - now)}
-
-    def check_token(self, value: str | None, platform: str) -> str:
-        """The owner (appid / app_id) of a usable token, else 41001 / 42001 / 40001."""
-        with self.lock:
-            if not value:
-                raise ApiError(41001, "access_token missing")
-            tok = self.tokens.get(value)
-            if tok is None or tok.platform != platform:
-                raise ApiError(40001, "invalid credential, access_token is invalid or not latest")
-            now = self.now()
-            if now >= tok.expires_at:
-                raise ApiError(42001, "access_token expired")
-            if tok.revoked_at is not None and now >= tok.revoked_at:
-                raise ApiError(40001, "invalid credential, access_token is invalid or not latest")
-            return tok.owner
-
-    def token_owner(self, value: str | None) -> str | None:
-        with self.lock:
-            tok = self.tokens.get(value) if value else None
-            return tok.owner if tok else None
+    @property
+    def tokens(self) -> dict:
+        return self.auth.tokens
 
     def expire_tokens(self, appid: str | None = None) -> int:
         """Expire every access token now (of one appid / app_id, or all): the next call gets 42001."""
-        with self.lock:
-            now, n = self.now(), 0
-            for tok in self.tokens.values():
-                if (appid is None or tok.owner == appid) and tok.expires_at > now:
-                    tok.expires_at = now
-                    n += 1
-            return n
+        return self.auth.expire(appid)
+
+    # --- tokens -------------------------------------------------------------------------------
 
     # --- faults -------------------------------------------------------------------------------
 
@@ -1059,7 +942,7 @@ class SandboxState(Core):
                 acct = self.add_toutiao_account(app_id, secret)
             if acct is None or acct.secret != secret:
                 raise ApiError(41001, "bad parameter: invalid app_id or app_secret")
-            tok = self._issue("toutiao", app_id, "toutiao")
+            tok = self.auth.issue("toutiao", app_id, "toutiao")
             acct.token = tok.value
             return {"access_token": tok.value, "expires_in": int(tok.expires_at - tok.issued_at)}
 
