@@ -97,7 +97,7 @@ def add_api(
         if latency:
             time.sleep(latency / 1000)  # outside the lock: concurrent calls overlap, as on the real host
         state.record_call(request.path, owner)
-        fault = state.take_fault(request.path, owner)
+        fault = state.switches.take_fault(request.path, owner)
         if fault is not None:
             if fault.http_status is not None:
                 return Response(

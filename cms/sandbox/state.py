@@ -20,11 +20,11 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from cms.sandbox import callbacks
 from cms.sandbox.core import Core
+from cms.sandbox.faults import Switches
 from cms.sandbox.models import (
     BEIJING,
     IMG_SRC,
@@ -71,25 +71,22 @@ _JS_HREF = re.compile(r"""(href\s*=\s*["'])\s*javascript:[^"']*""", re.I)
 _TAG = re.compile(r"<[^>]+>")
 
 
-@dataclass
-class Fault:
-    path: str
-    times: int
-    errcode: int | None = None
-    errmsg: str | None = None
-    http_status: int | None = None
-    appid: str | None = None
-
-    def matches(self, path: str, owner: str | None) -> bool:
-        if self.times <= 0 or (self.appid is not None and self.appid != owner):
-            return False
-        want = "/" + self.path.strip("/")
-        path = path.rstrip("/")
-        return path == want or path.endswith(want)
-
-
 def text_of(content: str) -> str:
     return " ".join(html.unescape(_TAG.sub(" ", content)).split())
+
+
+class _Delegate:
+    """`state.<name>` is `state.<part>.<attr>` (attr: the same name unless given), so the old names
+    tests call keep working while each concern lives in its own module (issue 14)."""
+
+    def __init__(self, part: str, attr: str | None = None):
+        self.part, self.attr = part, attr
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attr = self.attr or name
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else getattr(getattr(obj, self.part), self.attr)
 
 
 class SandboxState(Core):
@@ -98,6 +95,7 @@ class SandboxState(Core):
     def __init__(self, clock: Callable[[], float] = time.time):
         super().__init__(clock)
         self.auth = Auth(self)  # logins and access tokens (tokens.py)
+        self.switches = Switches(self)  # injected faults, planned outcomes (faults.py)
         self.wecom = WeComState(self)  # WeCom (wecom.py)
         self.on_tick(self._finish_due_publishes)
         self.on_tick(self._finish_due_reviews)
@@ -111,10 +109,7 @@ class SandboxState(Core):
             self.reset_core()
             self.auth.reset()
             self.images: dict[str, Media] = {}
-            self.faults: list[Fault] = []
-            self.publish_outcomes: list[dict] = []
-            self.mass_outcomes: list[dict] = []
-            self.toutiao_rejections: list[dict] = []
+            self.switches.reset()
             # Callbacks pushed to the accounts' servers (callbacks.py); a reset abandons those under way.
             self.deliveries: list[callbacks.Delivery] = []
             self.delivered = threading.Condition(self.lock)
@@ -124,94 +119,17 @@ class SandboxState(Core):
             self._comment_ids = itertools.count(1)
             self.wecom.reset()
 
-    @property
-    def tokens(self) -> dict:
-        return self.auth.tokens
+    # --- the names tests and pages.py call: each is an attribute of one concern -----------------
 
-    def expire_tokens(self, appid: str | None = None) -> int:
-        """Expire every access token now (of one appid / app_id, or all): the next call gets 42001."""
-        return self.auth.expire(appid)
-
-    # --- tokens -------------------------------------------------------------------------------
-
-    # --- faults -------------------------------------------------------------------------------
-
-    def inject_fault(
-        self,
-        path: str,
-        *,
-        errcode: int | None = None,
-        http_status: int | None = None,
-        times: int = 1,
-        appid: str | None = None,
-        errmsg: str | None = None,
-    ) -> Fault:
-        """The next `times` calls to `path` ("draft/add" or a full path such as "/mp/cgi-bin/draft/add")
-        answer `errcode` (HTTP 200) or HTTP `http_status`."""
-        if (errcode is None) == (http_status is None):
-            raise ValueError("give exactly one of errcode and http_status")
-        with self.lock:
-            fault = Fault(
-                path=path,
-                times=int(times),
-                errcode=errcode,
-                http_status=http_status,
-                appid=appid,
-                errmsg=errmsg or (None if errcode is None else _DEFAULT_ERRMSG.get(errcode)),
-            )
-            self.faults.append(fault)
-            return fault
-
-    def clear_faults(self) -> None:
-        with self.lock:
-            self.faults.clear()
-            self.publish_outcomes.clear()
-            self.mass_outcomes.clear()
-            self.toutiao_rejections.clear()
-
-    def take_fault(self, path: str, owner: str | None) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.matches(path, owner):
-                    fault.times -= 1
-                    return fault
-            return None
-
-    def fail_next_publish(
-        self, status: int = 3, *, fail_idx: list[int] | None = None, times: int = 1, appid: str | None = None
-    ) -> None:
-        """The next `times` freepublish submissions end in `status` (2 originality, 3 ordinary failure,
-        4 rejected by review) instead of 0."""
-        if status not in (2, 3, 4):
-            raise ValueError("a failed publication ends in status 2, 3 or 4")
-        with self.lock:
-            self.publish_outcomes.append(
-                {"status": status, "fail_idx": fail_idx, "times": times, "appid": appid}
-            )
-
-    def fail_next_mass(self, status: str = "send fail", *, times: int = 1, appid: str | None = None) -> None:
-        """The next `times` mass sends are accepted (msg_id) but end in `status` ("send fail", or
-        "err(N)" for a review refusal, e.g. err(20013) copyright): message/mass/get answers SEND_FAIL,
-        nothing reaches the followers, no quota is used and the draft stays in the box."""
-        if not (status == "send fail" or re.fullmatch(r"err\(\d+\)", status)):
-            raise ValueError('a failed mass send ends in "send fail" or "err(N)"')
-        with self.lock:
-            self.mass_outcomes.append({"status": status, "times": times, "appid": appid})
-
-    def reject_next_toutiao(
-        self, reason: str = "内容不符合平台规范", *, times: int = 1, app_id: str | None = None
-    ) -> None:
-        with self.lock:
-            self.toutiao_rejections.append({"reason": reason, "times": times, "app_id": app_id})
-
-    def reset_quota(self, appid: str | None = None) -> None:
-        with self.lock:
-            for acct in self.accounts.values():
-                if appid is None or acct.appid == appid:
-                    acct.pushes.clear()
-            for tacct in self.toutiao_accounts.values():
-                if appid is None or tacct.app_id == appid:
-                    tacct.publishes.clear()
+    tokens = _Delegate("auth")  # {token value: Token}
+    expire_tokens = _Delegate("auth", "expire")
+    faults = _Delegate("switches")
+    inject_fault = _Delegate("switches")
+    clear_faults = _Delegate("switches")
+    fail_next_publish = _Delegate("switches")
+    fail_next_mass = _Delegate("switches")
+    reject_next_toutiao = _Delegate("switches")
+    reset_quota = _Delegate("switches")
 
     # --- callbacks (WECHAT_API.md 2; callbacks.py) -----------------------------------------------
 
@@ -539,12 +457,7 @@ class SandboxState(Core):
             if draft.publishing:
                 raise ApiError(53501, "publishing too frequently hint: this draft is being published")
             now = self.now()
-            outcome, fail_idx = 0, []
-            for plan in self.publish_outcomes:
-                if plan["times"] > 0 and plan["appid"] in (None, appid):
-                    plan["times"] -= 1
-                    outcome, fail_idx = plan["status"], plan["fail_idx"] or [1]
-                    break
+            outcome, fail_idx = self.switches.take_publish_outcome(appid)
             pub = Publish(
                 publish_id=str(next(self.publish_ids)),
                 appid=appid,
@@ -715,7 +628,7 @@ class SandboxState(Core):
                 raise ApiError(45028, "has no masssend quota")
             now = self.now()
             msg_id, msg_data_id = next(self._msg_ids), next(self.msg_data_ids)
-            failure = self._take_mass_outcome(appid)
+            failure = self.switches.take_mass_outcome(appid)
             if failure is not None:
                 # Accepted, then refused (review, copyright): nothing reaches the followers.
                 acct.masses[msg_id] = Mass(msg_id=msg_id, msg_data_id=msg_data_id, appid=appid, media_id=media_id,
@@ -763,13 +676,6 @@ class SandboxState(Core):
                 appid, int(now), msg_id, "send success", total=followers, sent=followers,
                 urls=[art.url(i) for i in range(1, len(art.articles) + 1)]))
             return {"errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_data_id}
-
-    def _take_mass_outcome(self, appid: str) -> str | None:
-        for plan in self.mass_outcomes:
-            if plan["times"] > 0 and plan["appid"] in (None, appid):
-                plan["times"] -= 1
-                return plan["status"]
-        return None
 
     def mass_get(self, appid: str, body: dict) -> dict:
         with self.lock:
@@ -1033,11 +939,10 @@ class SandboxState(Core):
             return {"publish_id": art.publish_id}
 
     def _finish_review(self, art: ToutiaoArticle) -> None:
-        for plan in self.toutiao_rejections:
-            if plan["times"] > 0 and plan["app_id"] in (None, art.app_id):
-                plan["times"] -= 1
-                art.status, art.reject_reason = "rejected", plan["reason"]
-                return
+        reason = self.switches.take_rejection(art.app_id)
+        if reason is not None:
+            art.status, art.reject_reason = "rejected", reason
+            return
         art.status = "published"
         art.url = f"{art.base_url}sandbox/toutiao/articles/{art.article_id}"
 
@@ -1100,7 +1005,7 @@ class SandboxState(Core):
                 "now": self.now(),
                 "settings": dict(self.settings),
                 "overrides": copy.deepcopy(self.overrides),
-                "faults": [vars(f).copy() for f in self.faults if f.times > 0],
+                "faults": [vars(f).copy() for f in self.switches.faults if f.times > 0],
                 "accounts": [
                     {
                         "appid": a.appid,
@@ -1173,24 +1078,6 @@ class SandboxState(Core):
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-_DEFAULT_ERRMSG = {
-    -1: "system error",
-    40001: "invalid credential, access_token is invalid or not latest",
-    42001: "access_token expired",
-    45009: "reach max api daily quota limit",
-    45011: "api minute-quota reach limit, mustslower retry next minute",
-    45028: "has no masssend quota",
-    45066: "clientmsgid retry too fast, retry after 1 minute",
-    48001: "api unauthorized",
-    53500: "publish page is banned",
-    53501: "publishing too frequently",
-    53503: "this draft failed the publish check",
-    53504: "please use this draft in the mp console",
-    53505: "please save the draft manually first",
-    70003: "rejected",
-}
-
 
 def _timestamp(value) -> float | None:
     if value in (None, ""):
