@@ -24,6 +24,7 @@ from datetime import datetime
 
 from cms.sandbox import callbacks
 from cms.sandbox.core import Core
+from cms.sandbox.deliveries import Deliveries
 from cms.sandbox.faults import Switches
 from cms.sandbox.models import (
     BEIJING,
@@ -96,6 +97,8 @@ class SandboxState(Core):
         super().__init__(clock)
         self.auth = Auth(self)  # logins and access tokens (tokens.py)
         self.switches = Switches(self)  # injected faults, planned outcomes (faults.py)
+        # the accounts' servers and the callbacks pushed to them (deliveries.py, callbacks.py)
+        self.delivery = Deliveries(self, start=lambda delivery: callbacks.start(self, delivery))
         self.wecom = WeComState(self)  # WeCom (wecom.py)
         self.on_tick(self._finish_due_publishes)
         self.on_tick(self._finish_due_reviews)
@@ -110,10 +113,7 @@ class SandboxState(Core):
             self.auth.reset()
             self.images: dict[str, Media] = {}
             self.switches.reset()
-            # Callbacks pushed to the accounts' servers (callbacks.py); a reset abandons those under way.
-            self.deliveries: list[callbacks.Delivery] = []
-            self.delivered = threading.Condition(self.lock)
-            self._delivery_ids = itertools.count(1)
+            self.delivery.reset()
             self._ids = itertools.count(1)
             self._msg_ids = itertools.count(1000000001)
             self._comment_ids = itertools.count(1)
@@ -130,59 +130,12 @@ class SandboxState(Core):
     fail_next_mass = _Delegate("switches")
     reject_next_toutiao = _Delegate("switches")
     reset_quota = _Delegate("switches")
-
-    # --- callbacks (WECHAT_API.md 2; callbacks.py) -----------------------------------------------
-
-    def set_callback(self, appid: str, url: str, token: str, encoding_aes_key: str | None = None,
-                     mode: str | None = None) -> callbacks.CallbackConfig:
-        """The account's server configuration, as saved in the MP console: pushes go to `url`, signed
-        with `token`, in `mode` (plaintext | compatible | safe; default safe with a key, else
-        plaintext)."""
-        mode = mode or ("safe" if encoding_aes_key else "plaintext")
-        config = callbacks.CallbackConfig(url=url, token=token, encoding_aes_key=encoding_aes_key or None, mode=mode)
-        with self.lock:
-            if appid not in self.accounts:
-                raise KeyError(f"no sandbox account {appid}")
-            self.accounts[appid].callback = config
-            return config
-
-    def clear_callback(self, appid: str) -> None:
-        with self.lock:
-            if appid in self.accounts:
-                self.accounts[appid].callback = None
-
-    def _push_event(self, acct: Account, event: str, ref, xml: str) -> callbacks.Delivery | None:
-        """Deliver `xml` to the account's server in the background (no server configured: nothing)."""
-        if acct.callback is None:
-            return None
-        delivery = callbacks.Delivery(id=next(self._delivery_ids), appid=acct.appid, event=event, ref=str(ref),
-                                      config=acct.callback, xml=xml, created_at=self.now())
-        self.deliveries.append(delivery)
-        del self.deliveries[:-500]
-        callbacks.start(self, delivery)
-        return delivery
-
-    def note_attempt(self, delivery: callbacks.Delivery, attempt: dict) -> None:
-        with self.lock:
-            delivery.attempts.append(attempt)
-
-    def finish_delivery(self, delivery: callbacks.Delivery, outcome: str) -> None:
-        with self.lock:
-            delivery.state = outcome
-            self.delivered.notify_all()
-
-    def wait_deliveries(self, timeout: float = 10.0, count: int | None = None) -> list[callbacks.Delivery]:
-        """For tests: wait until every delivery (at least `count` of them) has ended; the deliveries."""
-        deadline = time.monotonic() + timeout
-        with self.lock:
-            while True:
-                done = all(d.state != "pending" for d in self.deliveries)
-                if done and (count is None or len(self.deliveries) >= count):
-                    return list(self.deliveries)
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"sandbox deliveries still pending: {[d.summary() for d in self.deliveries]}")
-                self.delivered.wait(min(left, 0.5))
+    deliveries = _Delegate("delivery")  # the latest 500 pushes (callbacks.Delivery)
+    set_callback = _Delegate("delivery")
+    clear_callback = _Delegate("delivery")
+    wait_deliveries = _Delegate("delivery")
+    note_attempt = _Delegate("delivery")  # callbacks.run reports to these two
+    finish_delivery = _Delegate("delivery")
 
     # --- background progress ------------------------------------------------------------------
 
@@ -205,7 +158,7 @@ class SandboxState(Core):
             if draft is not None:
                 draft.publishing = None
             self.msg_data.pop(pub.msg_data_id, None)
-            self._push_event(acct, "PUBLISHJOBFINISH", pub.publish_id, callbacks.publish_job_finish_xml(
+            self.delivery.push(acct, "PUBLISHJOBFINISH", pub.publish_id, callbacks.publish_job_finish_xml(
                 acct.appid, int(now), pub.publish_id, pub.outcome, fail_idx=pub.fail_idx))
             return
         art = Article(
@@ -224,7 +177,7 @@ class SandboxState(Core):
         if pub.msg_data_id in self.msg_data:
             self.msg_data[pub.msg_data_id].article_id = art.article_id
         acct.drafts.pop(pub.draft_media_id, None)  # a published draft leaves the box
-        self._push_event(acct, "PUBLISHJOBFINISH", pub.publish_id, callbacks.publish_job_finish_xml(
+        self.delivery.push(acct, "PUBLISHJOBFINISH", pub.publish_id, callbacks.publish_job_finish_xml(
             acct.appid, int(now), pub.publish_id, 0, article_id=art.article_id,
             urls=[art.url(i) for i in range(1, len(art.articles) + 1)]))
 
@@ -635,7 +588,7 @@ class SandboxState(Core):
                                            clientmsgid=clientmsgid, sent_at=now, article_id="", status="SEND_FAIL")
                 if clientmsgid is not None:
                     acct.clientmsgids[clientmsgid] = msg_id
-                self._push_event(acct, "MASSSENDJOBFINISH", msg_id, callbacks.mass_job_finish_xml(
+                self.delivery.push(acct, "MASSSENDJOBFINISH", msg_id, callbacks.mass_job_finish_xml(
                     appid, int(now), msg_id, failure, total=0, sent=0, urls=[],
                     check_state=3 if failure == "err(20013)" else 1))
                 return {"errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_data_id}
@@ -672,7 +625,7 @@ class SandboxState(Core):
             )
             del acct.drafts[media_id]  # a mass-sent draft leaves the box
             followers = int(self.setting("followers", appid))
-            self._push_event(acct, "MASSSENDJOBFINISH", msg_id, callbacks.mass_job_finish_xml(
+            self.delivery.push(acct, "MASSSENDJOBFINISH", msg_id, callbacks.mass_job_finish_xml(
                 appid, int(now), msg_id, "send success", total=followers, sent=followers,
                 urls=[art.url(i) for i in range(1, len(art.articles) + 1)]))
             return {"errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_data_id}
@@ -1055,7 +1008,7 @@ class SandboxState(Core):
                     }
                     for a in self.accounts.values()
                 ],
-                "deliveries": [d.summary() for d in self.deliveries],
+                "deliveries": [d.summary() for d in self.delivery.deliveries],
                 "toutiao_accounts": [
                     {
                         "app_id": t.app_id,
