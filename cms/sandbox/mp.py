@@ -26,10 +26,10 @@ def register(bp: Blueprint, state: SandboxState) -> None:
     api("stable_token", lambda c: state.auth.stable_token(c.body), auth=False, envelope=False)
 
     # 1.2 images
-    api("media/uploadimg", lambda c: state.upload_image(c.owner, c.file("media"), c.base_url))
+    api("media/uploadimg", lambda c: state.media.upload_image(c.owner, c.file("media"), c.base_url))
     api(
         "material/add_material",
-        lambda c: state.add_material(c.owner, c.args.get("type"), c.file("media"), c.base_url),
+        lambda c: state.media.add_material(c.owner, c.args.get("type"), c.file("media"), c.base_url),
     )
 
     # 1.3 drafts

@@ -26,6 +26,7 @@ from cms.sandbox import callbacks
 from cms.sandbox.core import Core
 from cms.sandbox.deliveries import Deliveries
 from cms.sandbox.faults import Switches
+from cms.sandbox.media import MediaStore
 from cms.sandbox.models import (
     BEIJING,
     IMG_SRC,
@@ -38,7 +39,6 @@ from cms.sandbox.models import (
     Comment,
     Draft,
     Mass,
-    Media,
     MsgData,
     Publish,
     ToutiaoAccount,
@@ -58,12 +58,7 @@ __all__ = ["SandboxState", "ApiError", "SANDBOX_SECRET"]
 # Article limits (WECHAT_API.md 1.3)
 TITLE_MAX, AUTHOR_MAX, DIGEST_MAX, CONTENT_MAX_CHARS = 32, 16, 128, 20000
 CONTENT_MAX_BYTES, SOURCE_URL_MAX_BYTES, DIGEST_DEFAULT_CHARS, ARTICLES_MAX = 1024 * 1024, 1024, 54, 8
-UPLOADIMG_MAX, IMAGE_MAX, THUMB_MAX, TOUTIAO_IMAGE_MAX = (
-    1024 * 1024,
-    10 * 1024 * 1024,
-    64 * 1024,
-    5 * 1024 * 1024,
-)
+TOUTIAO_IMAGE_MAX = 5 * 1024 * 1024
 CLIENTMSGID_MAX_BYTES = 64
 COMMENT_COUNT_LIMIT = 50  # count must be below this (88010)
 
@@ -97,6 +92,7 @@ class SandboxState(Core):
         super().__init__(clock)
         self.auth = Auth(self)  # logins and access tokens (tokens.py)
         self.switches = Switches(self)  # injected faults, planned outcomes (faults.py)
+        self.media = MediaStore(self)  # images of every platform (media.py)
         # the accounts' servers and the callbacks pushed to them (deliveries.py, callbacks.py)
         self.delivery = Deliveries(self, start=lambda delivery: callbacks.start(self, delivery))
         self.wecom = WeComState(self)  # WeCom (wecom.py)
@@ -111,7 +107,7 @@ class SandboxState(Core):
         with self.lock:
             self.reset_core()
             self.auth.reset()
-            self.images: dict[str, Media] = {}
+            self.media.reset()
             self.switches.reset()
             self.delivery.reset()
             self._ids = itertools.count(1)
@@ -136,6 +132,7 @@ class SandboxState(Core):
     wait_deliveries = _Delegate("delivery")
     note_attempt = _Delegate("delivery")  # callbacks.run reports to these two
     finish_delivery = _Delegate("delivery")
+    image = _Delegate("media")
 
     # --- background progress ------------------------------------------------------------------
 
@@ -180,64 +177,6 @@ class SandboxState(Core):
         self.delivery.push(acct, "PUBLISHJOBFINISH", pub.publish_id, callbacks.publish_job_finish_xml(
             acct.appid, int(now), pub.publish_id, 0, article_id=art.article_id,
             urls=[art.url(i) for i in range(1, len(art.articles) + 1)]))
-
-    # --- images -------------------------------------------------------------------------------
-
-    def _store_image(self, owner: str, kind: str, data: bytes, fmt: str, base_url: str) -> Media:
-        media_id = self.new_id(32)
-        media = Media(
-            media_id=media_id,
-            owner=owner,
-            kind=kind,
-            data=data,
-            fmt=fmt,
-            url=f"{base_url}sandbox/media/{media_id}.{fmt}",
-            created_at=self.now(),
-        )
-        self.images[media_id] = media
-        return media
-
-    def image(self, media_id: str) -> Media | None:
-        with self.lock:
-            return self.images.get(media_id)
-
-    def upload_image(self, appid: str, data: bytes | None, base_url: str) -> dict:
-        """media/uploadimg: jpg/png under 1 MB -> url (the only image URLs article HTML may use)."""
-        with self.lock:
-            if not data:
-                raise ApiError(41005, "media data missing")
-            fmt = sniff_image(data)
-            if fmt not in ("jpg", "png"):
-                raise ApiError(40005, "invalid file type (uploadimg takes jpg/png)")
-            if len(data) >= UPLOADIMG_MAX:
-                raise ApiError(40009, "invalid image size (uploadimg takes less than 1MB)")
-            media = self._store_image(appid, "uploadimg", data, fmt, base_url)
-            return {"url": media.url}
-
-    def add_material(self, appid: str, media_type: str | None, data: bytes | None, base_url: str) -> dict:
-        """material/add_material?type=image|thumb: a permanent media_id (covers need one)."""
-        with self.lock:
-            if media_type not in ("image", "thumb"):
-                raise ApiError(40004, "invalid media type (the sandbox keeps image and thumb)")
-            if not data:
-                raise ApiError(41005, "media data missing")
-            fmt = sniff_image(data)
-            if media_type == "thumb":
-                if fmt != "jpg":
-                    raise ApiError(40005, "invalid file type (thumb takes jpg)")
-                if len(data) > THUMB_MAX:
-                    raise ApiError(40009, "invalid image size (thumb at most 64KB)")
-            else:
-                if fmt is None:
-                    raise ApiError(40005, "invalid file type (image takes bmp/png/jpeg/jpg/gif)")
-                if len(data) > IMAGE_MAX:
-                    raise ApiError(40009, "invalid image size (image at most 10MB)")
-            media = self._store_image(appid, media_type, data, fmt, base_url)
-            self.accounts[appid].materials[media.media_id] = media
-            result = {"media_id": media.media_id}
-            if media_type == "image":
-                result["url"] = media.url
-            return result
 
     # --- drafts -------------------------------------------------------------------------------
 
@@ -292,7 +231,7 @@ class SandboxState(Core):
 
         def keep_own(m: re.Match) -> str:
             own = SANDBOX_MEDIA.search(m.group(2))
-            return m.group(0) if own and own.group(1) in self.images else ""
+            return m.group(0) if own and own.group(1) in self.media.images else ""
 
         return IMG_SRC.sub(keep_own, content)
 
@@ -814,7 +753,7 @@ class SandboxState(Core):
                 raise ApiError(70001, "image error: jpg or png only")
             if len(data) > TOUTIAO_IMAGE_MAX:
                 raise ApiError(70001, "image error: at most 5MB")
-            media = self._store_image(app_id, "toutiao", data, fmt, base_url)
+            media = self.media.store(app_id, "toutiao", data, fmt, base_url)
             self.toutiao_accounts[app_id].images[media.media_id] = media
             return {"image_id": media.media_id, "url": media.url}
 
