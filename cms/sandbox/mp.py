@@ -33,12 +33,12 @@ def register(bp: Blueprint, state: SandboxState) -> None:
     )
 
     # 1.3 drafts
-    api("draft/add", lambda c: state.draft_add(c.owner, c.body, c.base_url))
-    api("draft/update", lambda c: state.draft_update(c.owner, c.body))
-    api("draft/get", lambda c: state.draft_get(c.owner, c.body))
-    api("draft/delete", lambda c: state.draft_delete(c.owner, c.body))
-    api("draft/batchget", lambda c: state.draft_batchget(c.owner, c.body))
-    api("draft/count", lambda c: state.draft_count(c.owner), methods=("GET",))
+    api("draft/add", lambda c: state.draft.add(c.owner, c.body, c.base_url))
+    api("draft/update", lambda c: state.draft.update(c.owner, c.body))
+    api("draft/get", lambda c: state.draft.get(c.owner, c.body))
+    api("draft/delete", lambda c: state.draft.delete(c.owner, c.body))
+    api("draft/batchget", lambda c: state.draft.batchget(c.owner, c.body))
+    api("draft/count", lambda c: state.draft.count(c.owner), methods=("GET",))
 
     # 1.4 publishing
     api("freepublish/submit", lambda c: state.freepublish_submit(c.owner, c.body, c.base_url))
