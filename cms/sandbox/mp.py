@@ -41,11 +41,11 @@ def register(bp: Blueprint, state: SandboxState) -> None:
     api("draft/count", lambda c: state.draft.count(c.owner), methods=("GET",))
 
     # 1.4 publishing
-    api("freepublish/submit", lambda c: state.freepublish_submit(c.owner, c.body, c.base_url))
-    api("freepublish/get", lambda c: state.freepublish_get(c.owner, c.body))
-    api("freepublish/getarticle", lambda c: state.freepublish_getarticle(c.owner, c.body))
-    api("freepublish/delete", lambda c: state.freepublish_delete(c.owner, c.body))
-    api("freepublish/batchget", lambda c: state.freepublish_batchget(c.owner, c.body))
+    api("freepublish/submit", lambda c: state.freepublish.submit(c.owner, c.body, c.base_url))
+    api("freepublish/get", lambda c: state.freepublish.get(c.owner, c.body))
+    api("freepublish/getarticle", lambda c: state.freepublish.getarticle(c.owner, c.body))
+    api("freepublish/delete", lambda c: state.freepublish.delete(c.owner, c.body))
+    api("freepublish/batchget", lambda c: state.freepublish.batchget(c.owner, c.body))
 
     # 1.5 push, 1.5a preview
     api("message/mass/sendall", lambda c: state.mass_sendall(c.owner, c.body, c.base_url))
