@@ -48,10 +48,10 @@ def register(bp: Blueprint, state: SandboxState) -> None:
     api("freepublish/batchget", lambda c: state.freepublish.batchget(c.owner, c.body))
 
     # 1.5 push, 1.5a preview
-    api("message/mass/sendall", lambda c: state.mass_sendall(c.owner, c.body, c.base_url))
-    api("message/mass/get", lambda c: state.mass_get(c.owner, c.body))
-    api("message/mass/delete", lambda c: state.mass_delete(c.owner, c.body))
-    api("message/mass/preview", lambda c: state.mass_preview(c.owner, c.body))
+    api("message/mass/sendall", lambda c: state.mass.sendall(c.owner, c.body, c.base_url))
+    api("message/mass/get", lambda c: state.mass.get(c.owner, c.body))
+    api("message/mass/delete", lambda c: state.mass.delete(c.owner, c.body))
+    api("message/mass/preview", lambda c: state.mass.preview(c.owner, c.body))
 
     # 1.6 comments
     api("comment/open", lambda c: state.comment_open(c.owner, c.body, True))

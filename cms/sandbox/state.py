@@ -24,6 +24,7 @@ from cms.sandbox.core import Core
 from cms.sandbox.deliveries import Deliveries
 from cms.sandbox.drafts import Drafts
 from cms.sandbox.faults import Switches
+from cms.sandbox.mass import MassSend
 from cms.sandbox.media import MediaStore
 from cms.sandbox.models import (
     BEIJING,
@@ -35,14 +36,12 @@ from cms.sandbox.models import (
     Article,
     Comment,
     Draft,
-    Mass,
     MsgData,
     ToutiaoAccount,
     ToutiaoArticle,
     as_int,
     as_str,
     same_day,
-    same_month,
     sniff_image,
 )
 from cms.sandbox.publishing import Publishing
@@ -52,7 +51,6 @@ from cms.sandbox.wecom import WeComState
 __all__ = ["SandboxState", "ApiError", "SANDBOX_SECRET"]
 
 TOUTIAO_IMAGE_MAX = 5 * 1024 * 1024
-CLIENTMSGID_MAX_BYTES = 64
 COMMENT_COUNT_LIMIT = 50  # count must be below this (88010)
 
 
@@ -82,6 +80,7 @@ class SandboxState(Core):
         self.media = MediaStore(self)  # images of every platform (media.py)
         self.draft = Drafts(self, self.media)  # the draft boxes (drafts.py)
         self.freepublish = Publishing(self, self.draft, self.switches, self.delivery)  # (publishing.py)
+        self.mass = MassSend(self, self.draft, self.switches, self.delivery)  # mass sends (mass.py)
         self.wecom = WeComState(self)  # WeCom (wecom.py)
         self.on_tick(self._finish_due_reviews)
         self.reset()
@@ -97,7 +96,7 @@ class SandboxState(Core):
             self.switches.reset()
             self.delivery.reset()
             self._ids = itertools.count(1)
-            self._msg_ids = itertools.count(1000000001)
+            self.mass.reset()
             self._comment_ids = itertools.count(1)
             self.wecom.reset()
 
@@ -120,6 +119,8 @@ class SandboxState(Core):
     finish_delivery = _Delegate("delivery")
     image = _Delegate("media")
     set_publish_status = _Delegate("freepublish")
+    push_quota = _Delegate("mass")
+    pushes_used = _Delegate("mass")
 
     # --- background progress ------------------------------------------------------------------
 
@@ -128,161 +129,6 @@ class SandboxState(Core):
             for art in tacct.articles.values():
                 if art.status == "reviewing" and art.review_due is not None and now >= art.review_due:
                     self._finish_review(art)
-
-    # --- mass send ----------------------------------------------------------------------------
-
-    def push_quota(self, appid: str) -> int:
-        with self.lock:
-            quota = self.setting("push_quota", appid)
-            if quota is None:
-                quota = 1 if self.accounts[appid].kind == "subscription" else 4
-            return quota
-
-    def pushes_used(self, appid: str) -> int:
-        """Pushes in the current quota period (Beijing day for subscription, calendar month for service)."""
-        with self.lock:
-            acct = self.accounts[appid]
-            now = self.now()
-            same = same_day if acct.kind == "subscription" else same_month
-            return sum(1 for t in acct.pushes if same(t, now))
-
-    def _news_body(self, body: dict) -> str:
-        if body.get("msgtype") != "mpnews":
-            raise ApiError(40008, "invalid message type hint: the sandbox sends mpnews")
-        mpnews = body.get("mpnews")
-        media_id = mpnews.get("media_id") if isinstance(mpnews, dict) else None
-        if not media_id:
-            raise ApiError(40007, "invalid media_id")
-        return media_id
-
-    def mass_sendall(self, appid: str, body: dict, base_url: str) -> dict:
-        with self.lock:
-            self.tick()
-            acct = self.accounts[appid]
-            filt = body.get("filter")
-            if not isinstance(filt, dict):
-                raise ApiError(47001, "data format error hint: filter missing")
-            if not filt.get("is_to_all") and filt.get("tag_id") in (None, ""):
-                raise ApiError(40050, "invalid tag id")
-            media_id = self._news_body(body)
-            clientmsgid = body.get("clientmsgid")
-            if clientmsgid is not None:
-                clientmsgid = str(clientmsgid)
-                if len(clientmsgid.encode("utf-8")) > CLIENTMSGID_MAX_BYTES:
-                    raise ApiError(45067, "clientmsgid size out of limit")
-                if clientmsgid in acct.clientmsgids:
-                    msg_id = acct.clientmsgids[clientmsgid]
-                    raise ApiError(
-                        45065, "clientmsgid exist", msg_id=msg_id, msg_data_id=acct.masses[msg_id].msg_data_id
-                    )
-            draft = self.draft.find(acct, media_id)
-            if draft.publishing:
-                raise ApiError(53501, "draft is being published")
-            if self.pushes_used(appid) >= self.push_quota(appid):
-                raise ApiError(45028, "has no masssend quota")
-            now = self.now()
-            msg_id, msg_data_id = next(self._msg_ids), next(self.msg_data_ids)
-            failure = self.switches.take_mass_outcome(appid)
-            if failure is not None:
-                # Accepted, then refused (review, copyright): nothing reaches the followers.
-                acct.masses[msg_id] = Mass(msg_id=msg_id, msg_data_id=msg_data_id, appid=appid, media_id=media_id,
-                                           clientmsgid=clientmsgid, sent_at=now, article_id="", status="SEND_FAIL")
-                if clientmsgid is not None:
-                    acct.clientmsgids[clientmsgid] = msg_id
-                self.delivery.push(acct, "MASSSENDJOBFINISH", msg_id, callbacks.mass_job_finish_xml(
-                    appid, int(now), msg_id, failure, total=0, sent=0, urls=[],
-                    check_state=3 if failure == "err(20013)" else 1))
-                return {"errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_data_id}
-            art = Article(
-                article_id=self.new_article_id(),
-                appid=appid,
-                articles=copy.deepcopy(draft.articles),
-                deleted=[False] * len(draft.articles),
-                msg_data_id=msg_data_id,
-                published_at=now,
-                base_url=base_url,
-                source="mass",
-                msg_id=msg_id,
-            )
-            acct.articles[art.article_id] = art
-            acct.masses[msg_id] = Mass(
-                msg_id=msg_id,
-                msg_data_id=msg_data_id,
-                appid=appid,
-                media_id=media_id,
-                clientmsgid=clientmsgid,
-                sent_at=now,
-                article_id=art.article_id,
-            )
-            if clientmsgid is not None:
-                acct.clientmsgids[clientmsgid] = msg_id
-            acct.pushes.append(now)
-            self.msg_data[msg_data_id] = MsgData(
-                msg_data_id=msg_data_id,
-                appid=appid,
-                article_id=art.article_id,
-                open=[bool(a["need_open_comment"]) for a in art.articles],
-                comments=[[] for _ in art.articles],
-            )
-            del acct.drafts[media_id]  # a mass-sent draft leaves the box
-            followers = int(self.setting("followers", appid))
-            self.delivery.push(acct, "MASSSENDJOBFINISH", msg_id, callbacks.mass_job_finish_xml(
-                appid, int(now), msg_id, "send success", total=followers, sent=followers,
-                urls=[art.url(i) for i in range(1, len(art.articles) + 1)]))
-            return {"errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_data_id}
-
-    def mass_get(self, appid: str, body: dict) -> dict:
-        with self.lock:
-            mass = self.accounts[appid].masses.get(as_int(body.get("msg_id")))
-            if mass is None:
-                raise ApiError(40059, "invalid msg id")
-            return {"msg_id": mass.msg_id, "msg_status": mass.status}
-
-    def mass_delete(self, appid: str, body: dict) -> dict:
-        """message/mass/delete: `msg_id`, `article_idx` (1-based; 0 or absent deletes every article
-        of the message). The articles' pages stop showing; followers keep the card they received.
-        Once every article is gone the message's status is DELETE."""
-        with self.lock:
-            self.tick()
-            acct = self.accounts[appid]
-            mass = acct.masses.get(as_int(body.get("msg_id")))
-            if mass is None:
-                raise ApiError(40059, "invalid msg id")
-            art = acct.articles[mass.article_id]
-            index = body.get("article_idx", 0)
-            if not isinstance(index, int) or not 0 <= index <= len(art.articles):
-                raise ApiError(47001, "data format error hint: article_idx is 1-based, 0 deletes all")
-            if index == 0:
-                art.deleted = [True] * len(art.articles)
-            else:
-                art.deleted[index - 1] = True
-            if all(art.deleted):
-                mass.status = "DELETE"
-            return {}
-
-    def mass_preview(self, appid: str, body: dict) -> dict:
-        with self.lock:
-            self.tick()
-            acct = self.accounts[appid]
-            to = body.get("touser") or body.get("towxname")
-            if not to:
-                raise ApiError(40003, "invalid openid")
-            draft = self.draft.find(acct, self._news_body(body))
-            now = self.now()
-            today = [p for p in acct.previews if same_day(p["sent_at"], now)]
-            if len(today) >= self.setting("preview_daily_limit", appid):
-                raise ApiError(45009, "reach max api daily quota limit (preview)")
-            msg_id = next(self._msg_ids)
-            acct.previews.append(
-                {
-                    "msg_id": msg_id,
-                    "to": to,
-                    "media_id": draft.media_id,
-                    "sent_at": now,
-                    "titles": [a["title"] for a in draft.articles],
-                }
-            )
-            return {"errmsg": "preview success", "msg_id": msg_id}
 
     # --- comments -----------------------------------------------------------------------------
 
