@@ -54,14 +54,14 @@ def register(bp: Blueprint, state: SandboxState) -> None:
     api("message/mass/preview", lambda c: state.mass.preview(c.owner, c.body))
 
     # 1.6 comments
-    api("comment/open", lambda c: state.comment_open(c.owner, c.body, True))
-    api("comment/close", lambda c: state.comment_open(c.owner, c.body, False))
-    api("comment/list", lambda c: state.comment_list(c.owner, c.body))
-    api("comment/markelect", lambda c: state.comment_elect(c.owner, c.body, True))
-    api("comment/unmarkelect", lambda c: state.comment_elect(c.owner, c.body, False))
-    api("comment/delete", lambda c: state.comment_delete(c.owner, c.body))
-    api("comment/reply/add", lambda c: state.comment_reply(c.owner, c.body))
-    api("comment/reply/delete", lambda c: state.comment_reply_delete(c.owner, c.body))
+    api("comment/open", lambda c: state.comment.set_open(c.owner, c.body, True))
+    api("comment/close", lambda c: state.comment.set_open(c.owner, c.body, False))
+    api("comment/list", lambda c: state.comment.list_comments(c.owner, c.body))
+    api("comment/markelect", lambda c: state.comment.elect(c.owner, c.body, True))
+    api("comment/unmarkelect", lambda c: state.comment.elect(c.owner, c.body, False))
+    api("comment/delete", lambda c: state.comment.delete(c.owner, c.body))
+    api("comment/reply/add", lambda c: state.comment.reply(c.owner, c.body))
+    api("comment/reply/delete", lambda c: state.comment.delete_reply(c.owner, c.body))
 
     @bp.route("/mp/<path:rest>", methods=["GET", "POST"], endpoint="mp_not_emulated")
     def not_emulated(rest: str):

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from cms.sandbox import callbacks
+from cms.sandbox.comments import Comments
 from cms.sandbox.core import Core
 from cms.sandbox.deliveries import Deliveries
 from cms.sandbox.drafts import Drafts
@@ -34,12 +35,9 @@ from cms.sandbox.models import (
     SCRIPT,
     ApiError,
     Article,
-    Comment,
     Draft,
-    MsgData,
     ToutiaoAccount,
     ToutiaoArticle,
-    as_int,
     as_str,
     same_day,
     sniff_image,
@@ -51,7 +49,6 @@ from cms.sandbox.wecom import WeComState
 __all__ = ["SandboxState", "ApiError", "SANDBOX_SECRET"]
 
 TOUTIAO_IMAGE_MAX = 5 * 1024 * 1024
-COMMENT_COUNT_LIMIT = 50  # count must be below this (88010)
 
 
 class _Delegate:
@@ -81,6 +78,7 @@ class SandboxState(Core):
         self.draft = Drafts(self, self.media)  # the draft boxes (drafts.py)
         self.freepublish = Publishing(self, self.draft, self.switches, self.delivery)  # (publishing.py)
         self.mass = MassSend(self, self.draft, self.switches, self.delivery)  # mass sends (mass.py)
+        self.comment = Comments(self)  # comment threads (comments.py)
         self.wecom = WeComState(self)  # WeCom (wecom.py)
         self.on_tick(self._finish_due_reviews)
         self.reset()
@@ -97,7 +95,7 @@ class SandboxState(Core):
             self.delivery.reset()
             self._ids = itertools.count(1)
             self.mass.reset()
-            self._comment_ids = itertools.count(1)
+            self.comment.reset()
             self.wecom.reset()
 
     # --- the names tests and pages.py call: each is an attribute of one concern -----------------
@@ -121,6 +119,9 @@ class SandboxState(Core):
     set_publish_status = _Delegate("freepublish")
     push_quota = _Delegate("mass")
     pushes_used = _Delegate("mass")
+    add_comment = _Delegate("comment")
+    user_delete_comment = _Delegate("comment")
+    comments_of = _Delegate("comment")
 
     # --- background progress ------------------------------------------------------------------
 
@@ -129,112 +130,6 @@ class SandboxState(Core):
             for art in tacct.articles.values():
                 if art.status == "reviewing" and art.review_due is not None and now >= art.review_due:
                     self._finish_review(art)
-
-    # --- comments -----------------------------------------------------------------------------
-
-    def _msg(self, appid: str, body: dict) -> tuple[MsgData, int]:
-        md = self.msg_data.get(as_int(body.get("msg_data_id")))
-        if md is None or md.appid != appid or not md.article_id:
-            raise ApiError(88001, "msg_data is not exists")
-        index = body.get("index", 0)
-        if not isinstance(index, int) or not 0 <= index < len(md.open):
-            raise ApiError(88001, "msg_data is not exists hint: index is 0-based")
-        return md, index
-
-    def _comment(self, md: MsgData, index: int, body: dict) -> Comment:
-        ucid = as_int(body.get("user_comment_id"))
-        for c in md.comments[index]:
-            if c.user_comment_id == ucid and not c.deleted:
-                if c.user_deleted:
-                    raise ApiError(88004, "comment was deleted by user")
-                return c
-        raise ApiError(88008, "comment is not exists")
-
-    def add_comment(self, msg_data_id: int, index: int, openid: str, content: str) -> int:
-        """Test helper: a follower comments on article `index` (0-based). Returns user_comment_id."""
-        with self.lock:
-            self.tick()
-            md = self.msg_data.get(int(msg_data_id))
-            if md is None or not md.article_id:
-                raise ValueError(f"no published article with msg_data_id {msg_data_id}")
-            if not md.open[index]:
-                raise ValueError("comments are closed on this article (need_open_comment=0; comment/open)")
-            c = Comment(
-                user_comment_id=next(self._comment_ids),
-                openid=openid,
-                content=content,
-                create_time=int(self.now()),
-            )
-            md.comments[index].append(c)
-            return c.user_comment_id
-
-    def user_delete_comment(self, msg_data_id: int, index: int, user_comment_id: int) -> None:
-        """Test helper: the follower deletes their comment (later operations: 88004)."""
-        with self.lock:
-            for c in self.msg_data[int(msg_data_id)].comments[index]:
-                if c.user_comment_id == user_comment_id:
-                    c.user_deleted = True
-
-    def comment_open(self, appid: str, body: dict, is_open: bool) -> dict:
-        with self.lock:
-            self.tick()
-            md, index = self._msg(appid, body)
-            md.open[index] = is_open
-            return {}
-
-    def comment_list(self, appid: str, body: dict) -> dict:
-        with self.lock:
-            self.tick()
-            md, index = self._msg(appid, body)
-            begin, count, ctype = body.get("begin", 0), body.get("count"), body.get("type", 0)
-            if not isinstance(count, int) or not 0 < count < COMMENT_COUNT_LIMIT:
-                raise ApiError(88010, "count range error. cout <= 0 or count > 50")
-            if not isinstance(begin, int) or begin < 0 or ctype not in (0, 1, 2):
-                raise ApiError(47001, "data format error hint: begin >= 0, type 0/1/2")
-            visible = [c for c in md.comments[index] if not c.deleted and not c.user_deleted]
-            if ctype == 1:
-                visible = [c for c in visible if c.comment_type == 0]
-            elif ctype == 2:
-                visible = [c for c in visible if c.comment_type == 1]
-            page = visible[begin : begin + count]
-            return {"total": len(visible), "comment": [_comment_json(c) for c in page]}
-
-    def comment_elect(self, appid: str, body: dict, elect: bool) -> dict:
-        with self.lock:
-            self.tick()
-            md, index = self._msg(appid, body)
-            self._comment(md, index, body).comment_type = 1 if elect else 0
-            return {}
-
-    def comment_delete(self, appid: str, body: dict) -> dict:
-        with self.lock:
-            self.tick()
-            md, index = self._msg(appid, body)
-            self._comment(md, index, body).deleted = True
-            return {}
-
-    def comment_reply(self, appid: str, body: dict) -> dict:
-        with self.lock:
-            self.tick()
-            md, index = self._msg(appid, body)
-            c = self._comment(md, index, body)
-            content = as_str(body.get("content"))
-            if not content.strip():
-                raise ApiError(88007, "reply content length out of range")
-            if c.reply is not None:
-                raise ApiError(88005, "already reply")
-            c.reply = {"content": content, "create_time": int(self.now())}
-            return {}
-
-    def comment_reply_delete(self, appid: str, body: dict) -> dict:
-        with self.lock:
-            self.tick()
-            md, index = self._msg(appid, body)
-            c = self._comment(md, index, body)
-            if c.reply is None:
-                raise ApiError(88009, "reply is not exists")
-            c.reply = None
-            return {}
 
     # --- Toutiao-style channel (WECHAT_API.md 7) ------------------------------------------------
 
@@ -393,10 +288,6 @@ class SandboxState(Core):
                     return acct.articles[article_id]
             return None
 
-    def comments_of(self, msg_data_id: int) -> list[list[Comment]]:
-        with self.lock:
-            return self.msg_data[int(msg_data_id)].comments
-
     def snapshot(self) -> dict:
         """A JSON-able summary (GET /sandbox/state.json)."""
         with self.lock:
@@ -492,17 +383,5 @@ def _timestamp(value) -> float | None:
         dt = dt.replace(tzinfo=BEIJING)
     return dt.timestamp()
 
-
-def _comment_json(c: Comment) -> dict:
-    item = {
-        "user_comment_id": c.user_comment_id,
-        "openid": c.openid,
-        "create_time": c.create_time,
-        "content": c.content,
-        "comment_type": c.comment_type,
-    }
-    if c.reply is not None:
-        item["reply"] = dict(c.reply)
-    return item
 
 
