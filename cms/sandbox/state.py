@@ -13,7 +13,6 @@ tokens, quotas and publications without sleeping (time-machine works too).
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable
 
@@ -33,6 +32,7 @@ from cms.sandbox.models import (
     ToutiaoArticle,
 )
 from cms.sandbox.publishing import Publishing
+from cms.sandbox.snapshot import snapshot
 from cms.sandbox.tokens import Auth
 from cms.sandbox.toutiao_state import Toutiao
 from cms.sandbox.wecom import WeComState
@@ -145,85 +145,5 @@ class SandboxState(Core):
             return None
 
     def snapshot(self) -> dict:
-        """A JSON-able summary (GET /sandbox/state.json)."""
-        with self.lock:
-            self.tick()
-            return {
-                "now": self.now(),
-                "settings": dict(self.settings),
-                "overrides": copy.deepcopy(self.overrides),
-                "faults": [vars(f).copy() for f in self.switches.faults if f.times > 0],
-                "accounts": [
-                    {
-                        "appid": a.appid,
-                        "kind": a.kind,
-                        "name": a.name,
-                        "push_quota": self.push_quota(a.appid),
-                        "pushes_used": self.pushes_used(a.appid),
-                        "drafts": [
-                            {
-                                "media_id": d.media_id,
-                                "titles": [x["title"] for x in d.articles],
-                                "publishing": d.publishing,
-                            }
-                            for d in a.drafts.values()
-                        ],
-                        "publishes": [
-                            {
-                                "publish_id": p.publish_id,
-                                "status": p.status,
-                                "article_id": p.article_id,
-                                "msg_data_id": p.msg_data_id,
-                            }
-                            for p in a.publishes.values()
-                        ],
-                        "masses": [
-                            {
-                                "msg_id": m.msg_id,
-                                "msg_data_id": m.msg_data_id,
-                                "clientmsgid": m.clientmsgid,
-                                "status": m.status,
-                                "article_id": m.article_id,
-                            }
-                            for m in a.masses.values()
-                        ],
-                        "articles": [
-                            {
-                                "article_id": x.article_id,
-                                "source": x.source,
-                                "url": x.url(1),
-                                "titles": [y["title"] for y in x.articles],
-                                "deleted": x.deleted,
-                            }
-                            for x in a.articles.values()
-                        ],
-                        "previews": [{k: v for k, v in p.items()} for p in a.previews],
-                        "callback": {"url": a.callback.url, "mode": a.callback.mode} if a.callback else None,
-                    }
-                    for a in self.accounts.values()
-                ],
-                "deliveries": [d.summary() for d in self.delivery.deliveries],
-                "toutiao_accounts": [
-                    {
-                        "app_id": t.app_id,
-                        "name": t.name,
-                        "articles": [
-                            {
-                                "article_id": x.article_id,
-                                "client_id": x.client_id,
-                                "title": x.title,
-                                "status": x.status,
-                                "url": x.url,
-                                "reject_reason": x.reject_reason,
-                            }
-                            for x in t.articles.values()
-                        ],
-                    }
-                    for t in self.toutiao_accounts.values()
-                ],
-            }
-
-
-
-
-
+        """A JSON-able summary (GET /sandbox/state.json; snapshot.py)."""
+        return snapshot(self, self.switches, self.mass, self.delivery)
