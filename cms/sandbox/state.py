@@ -1,14 +1,23 @@
-"""The sandbox's memory: accounts, tokens, media, drafts, publications, pushes, comments, Toutiao
-articles, the switches (latency, token expiry, injected faults), and each account's server
-configuration with the callbacks delivered to it (callbacks.py).
+"""The sandbox's memory: one `SandboxState`, built on the shared `Core` (core.py: the lock, the clock,
+the switches, the accounts) and composed of one small object per concern, each in its module:
 
-Everything lives in one `SandboxState` guarded by one re-entrant lock. The methods that serve an
-API call take plain data, return the JSON body of a success and raise `ApiError` for an error, so
-the HTTP layer (mp.py, toutiao.py) only parses and answers, and tests can drive the same rules
-directly. Codes and limits follow /work/shared/WECHAT_API.md.
+    state.auth         tokens.py         logins and access tokens (token, stable_token, the check)
+    state.switches     faults.py         injected faults, planned outcomes, quota reset
+    state.delivery     deliveries.py     the accounts' servers and the callbacks pushed to them
+    state.media        media.py          images (uploadimg, add_material, Toutiao uploads)
+    state.draft        drafts.py         draft/*
+    state.freepublish  publishing.py     freepublish/*
+    state.mass         mass.py           message/mass/*
+    state.comment      comments.py       comment/*
+    state.toutiao      toutiao_state.py  the Toutiao-style channel
+    state.wecom        wecom.py          WeCom
+    snapshot.py (state.json); models.py (the dataclasses, ApiError, shared rules)
 
-Time is `state.now()`: the real clock plus an offset that `advance()` moves, so tests can age
-tokens, quotas and publications without sleeping (time-machine works too).
+The concerns' methods take plain data, return the JSON body of a success and raise `ApiError`, so
+the HTTP layer (mp.py, toutiao.py, wecom.py) only parses and answers, and tests can drive the same
+rules directly. Each concern imports only the core, models.py and the concerns it is handed, never
+this module (wecom.py only for a type hint). The names tests call on the state (`inject_fault`, `add_comment`, `deliveries`, ...)
+stay here as delegates. Codes and limits follow /work/shared/WECHAT_API.md.
 """
 
 from __future__ import annotations
@@ -24,13 +33,7 @@ from cms.sandbox.drafts import Drafts
 from cms.sandbox.faults import Switches
 from cms.sandbox.mass import MassSend
 from cms.sandbox.media import MediaStore
-from cms.sandbox.models import (
-    SANDBOX_SECRET,
-    ApiError,
-    Article,
-    Draft,
-    ToutiaoArticle,
-)
+from cms.sandbox.models import SANDBOX_SECRET, ApiError, Article, Draft, ToutiaoArticle
 from cms.sandbox.publishing import Publishing
 from cms.sandbox.snapshot import snapshot
 from cms.sandbox.tokens import Auth
@@ -38,7 +41,6 @@ from cms.sandbox.toutiao_state import Toutiao
 from cms.sandbox.wecom import WeComState
 
 __all__ = ["SandboxState", "ApiError", "SANDBOX_SECRET"]
-
 
 
 class _Delegate:
@@ -56,7 +58,7 @@ class _Delegate:
 
 
 class SandboxState(Core):
-    """All sandbox state. Thread-safe: every public method holds `self.lock`."""
+    """All sandbox state. Thread-safe: every public method (here and in the concerns) holds `self.lock`."""
 
     def __init__(self, clock: Callable[[], float] = time.time):
         super().__init__(clock)
