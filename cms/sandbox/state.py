@@ -13,11 +13,12 @@ the switches, the accounts) and composed of one small object per concern, each i
     state.wecom        wecom.py          WeCom
     snapshot.py (state.json); models.py (the dataclasses, ApiError, shared rules)
 
-The concerns' methods take plain data, return the JSON body of a success and raise `ApiError`, so
-the HTTP layer (mp.py, toutiao.py, wecom.py) only parses and answers, and tests can drive the same
-rules directly. Each concern imports only the core, models.py and the concerns it is handed, never
-this module (wecom.py only for a type hint). The names tests call on the state (`inject_fault`, `add_comment`, `deliveries`, ...)
-stay here as delegates. Codes and limits follow /work/shared/WECHAT_API.md.
+The concerns' methods take plain data, return the JSON body of a success and raise `ApiError`, so the
+HTTP layer (mp.py, toutiao.py, wecom.py) only parses and answers, and tests can drive the same rules
+directly. Each concern imports only the core, models.py and the concerns it is handed, never this
+module (wecom.py only for a type hint). The names tests call on the state (`inject_fault`,
+`add_comment`, `deliveries`, ...) stay here as delegates. Codes and limits follow
+/work/shared/WECHAT_API.md.
 """
 
 from __future__ import annotations
