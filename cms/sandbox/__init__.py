@@ -18,7 +18,7 @@ Paths (the base URLs the adapters are pointed at):
          "add_account": {"appid", "secret"?, "kind"?: "service"|"subscription", "name"?},
          "add_toutiao_account": {"app_id", "secret"?, "name"?},
          "latency_ms": 200, "token_expires_in": 7200, "token_grace": 300, "publish_delay": 0,
-         "review_delay": 0, "push_quota": null, ... (any key of state.DEFAULT_SETTINGS),
+         "review_delay": 0, "push_quota": null, ... (any key of models.DEFAULT_SETTINGS),
          "clear_faults": true,
          "faults": [{"path": "draft/add", "errcode": -1, "times": 2},
                     {"path": "freepublish/submit", "http_status": 500, "times": 1}],
@@ -34,7 +34,8 @@ Paths (the base URLs the adapters are pointed at):
          "add_comment": {"msg_data_id", "index", "openid", "content"}}
       → {"ok": true, ...} or HTTP 400 {"ok": false, "error": "..."}
 
-The state is one `SandboxState` (`bp.state`, and `app.extensions["sandbox"]` once registered); tests
+The state is one `SandboxState` (`bp.state`, and `app.extensions["sandbox"]` once registered), one small
+object per concern (state.py lists them: `state.draft`, `state.mass`, `state.toutiao`, ...); tests
 drive the same switches on it directly: `state.inject_fault(...)`, `state.expire_tokens()`,
 `state.configure(...)`, `state.advance(...)`, `state.add_account(...)`, `state.add_comment(...)`,
 `state.set_callback(appid, url, token, key, mode)`, `state.fail_next_mass(...)`; `state.deliveries` records

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, request
 
-from cms.sandbox.state import ApiError, SandboxState
+from cms.sandbox.models import ApiError
+
+if TYPE_CHECKING:
+    from cms.sandbox.state import SandboxState
 
 
 def json_response(payload: dict, status: int = 200) -> Response:
@@ -55,7 +59,7 @@ def parse_body() -> dict:
 
 def _peek_owner(state: SandboxState) -> str | None:
     """Whose call this is, for per-account switches: the token's owner or the appid asked for."""
-    owner = state.token_owner(request.args.get("access_token"))
+    owner = state.auth.owner(request.args.get("access_token"))
     if owner:
         return owner
     owner = request.args.get("appid")
@@ -92,7 +96,7 @@ def add_api(
         if latency:
             state.pause(latency / 1000)  # outside the lock: concurrent calls overlap, as on the real host
         state.record_call(request.path, owner)
-        fault = state.take_fault(request.path, owner)
+        fault = state.switches.take_fault(request.path, owner)
         if fault is not None:
             if fault.http_status is not None:
                 return Response(
@@ -102,7 +106,7 @@ def add_api(
                 )
             return json_response({"errcode": fault.errcode, "errmsg": fault.errmsg or "injected fault"})
         try:
-            call = Call(state.check_token(request.args.get("access_token"), platform) if auth else None)
+            call = Call(state.auth.check(request.args.get("access_token"), platform) if auth else None)
             result = handler(call)
         except ApiError as e:
             return json_response(e.payload())

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, render_template, request
 
 from cms.sandbox.http import json_response
-from cms.sandbox.state import BEIJING, DEFAULT_SETTINGS, PUBLISH_STATUS_TEXT, SandboxState
+from cms.sandbox.models import BEIJING, DEFAULT_SETTINGS, PUBLISH_STATUS_TEXT
+from cms.sandbox.state import SandboxState
 
 CONTROL_KEYS = {
     "reset",

@@ -14,8 +14,8 @@ def register(bp: Blueprint, state: SandboxState) -> None:
     def api(rule, handler, **kw):
         add_api(bp, state, PREFIX, "toutiao", rule, handler, **kw)
 
-    api("token", lambda c: state.tt_token(c.body), auth=False)
-    api("image/upload", lambda c: state.tt_image_upload(c.owner, c.file("media"), c.base_url))
-    api("article/create", lambda c: state.tt_article_create(c.owner, c.body))
-    api("article/publish", lambda c: state.tt_article_publish(c.owner, c.body, c.base_url))
-    api("article/status", lambda c: state.tt_article_status(c.owner, c.body))
+    api("token", lambda c: state.toutiao.token(c.body), auth=False)
+    api("image/upload", lambda c: state.toutiao.image_upload(c.owner, c.file("media"), c.base_url))
+    api("article/create", lambda c: state.toutiao.article_create(c.owner, c.body))
+    api("article/publish", lambda c: state.toutiao.article_publish(c.owner, c.body, c.base_url))
+    api("article/status", lambda c: state.toutiao.article_status(c.owner, c.body))

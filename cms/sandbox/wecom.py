@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, render_template_string, request
 
 from cms.sandbox.http import add_api, json_response
-from cms.sandbox.state import SANDBOX_SECRET, ApiError
+from cms.sandbox.models import SANDBOX_SECRET, ApiError
 
 if TYPE_CHECKING:
     from cms.sandbox.state import SandboxState
@@ -141,9 +141,9 @@ class WeComState:
             if secret != corp.secret:
                 raise ApiError(40001, "invalid credential: corpsecret is wrong")
             now = self.parent.now()
-            live = self.parent._live(corp.token)
+            live = self.parent.auth.live(corp.token)
             if live is None:
-                live = self.parent._issue(PLATFORM, corp.corpid, "gettoken")
+                live = self.parent.auth.issue(PLATFORM, corp.corpid, "gettoken")
                 corp.token = live.value
             return {"access_token": live.value, "expires_in": int(live.expires_at - now)}
 
@@ -152,7 +152,7 @@ class WeComState:
         with self.lock:
             if not value:
                 raise ApiError(41001, "access_token missing")
-            tok = self.parent.tokens.get(value)
+            tok = self.parent.auth.tokens.get(value)
             if tok is None or tok.platform != PLATFORM or tok.owner not in self.corps:
                 raise ApiError(40014, "invalid access_token")
             now = self.parent.now()
