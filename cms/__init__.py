@@ -122,11 +122,12 @@ def _blueprints(app: Flask) -> None:
     from cms.audit.views import bp as audit_bp
     from cms.auth.views import bp as auth_bp
     from cms.callbacks.views import bp as callbacks_bp
+    from cms.channels.views import bp as channels_bp
     from cms.content.views import bp as content_bp
     from cms.holidays.views import bp as holidays_bp
     from cms.main.views import bp as main_bp
     from cms.notify.views import bp as notify_bp
-    from cms.publishing.views import bp as channels_bp
+    from cms.publishing.views import bp as publishing_bp
     from cms.publishing.withdrawal_views import bp as withdrawals_bp
     from cms.site.views import bp as site_bp
     from cms.workflow.views import bp as workflow_bp
@@ -136,7 +137,8 @@ def _blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(holidays_bp, url_prefix="/admin/holidays")
     app.register_blueprint(audit_bp, url_prefix="/audit")
-    app.register_blueprint(channels_bp, url_prefix="/channels")
+    app.register_blueprint(channels_bp, url_prefix="/channels")  # channel administration
+    app.register_blueprint(publishing_bp)  # /channels/dashboard, /channels/posts/<id>/..., /posts/<id>/preview-to-phone
     app.register_blueprint(withdrawals_bp)  # /posts/<id>/withdrawals, /withdrawals/<id>/...
     app.register_blueprint(content_bp)
     app.register_blueprint(notify_bp, url_prefix="/notifications")

@@ -9,7 +9,7 @@ ITEMS = [
     (_l("Posts"), "content.posts", "self"),
     (_l("Waiting for me"), "workflow.inbox", "post.review"),
     (_l("Publish today"), "workflow.publish_today", "publish"),
-    (_l("Publishing"), "channels.dashboard", "publish"),
+    (_l("Publishing"), "publishing.dashboard", "publish"),
     (_l("Calendar"), "workflow.editorial_calendar", "self"),
     (_l("Users"), "admin.users", "user.manage"),
     (_l("Departments"), "admin.departments", "user.manage"),

@@ -88,9 +88,9 @@ SELF_CASES = {
     "workflow.submit": POST,
     "workflow.withdraw": POST,
     "workflow.review": POST,
-    "workflow.preview_to_phone": POST,
-    "channels.post_publications": POST,
-    "channels.schedule": PUBLISHER,
+    "publishing.preview_to_phone": POST,
+    "publishing.post_publications": POST,
+    "publishing.schedule": PUBLISHER,
     "withdrawals.post_withdrawals": POST,
     "api.posts_get": POST,
     "api.posts_patch": POST,
@@ -108,7 +108,7 @@ SELF_CASES = {
 # What a request sends where an empty body would be refused (400) before the permission is asked:
 # endpoint -> a function of the objects' ids (form data on pages, JSON under /api/v1).
 BODIES = {
-    "channels.schedule": lambda v: {"publish_now": "1"},
+    "publishing.schedule": lambda v: {"publish_now": "1"},
     "api.channels_bundles_create": lambda v: {"posts": [v["post_id"]]},
 }
 

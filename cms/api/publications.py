@@ -4,10 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cms.api import bp
+from cms.channels import policy as channels_policy
 from cms.content import service as content
 from cms.errors import Refused
 from cms.permissions import SELF, requires
-from cms.publishing import policy, queries, scheduling
+from cms.publishing import queries, scheduling
 
 
 @bp.post("/posts/<int:post_id>/schedule")
@@ -67,7 +68,7 @@ def bundles_get(bundle_id: int):
     from cms.publishing import bundles
 
     bundle = bundles.get(bundle_id)
-    if not policy.can_publish_on(current_user, bundle.channel):
+    if not channels_policy.can_publish_on(current_user, bundle.channel):
         raise Refused(_("Only the channel's account administrator sees its bundles."), code="forbidden", status=403)
     return jsonify(bundles.bundle_json(bundle))
 

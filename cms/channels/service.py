@@ -94,7 +94,7 @@ def get_channel_by_name(name: str) -> Channel:
 def can_manage(user, channel: Channel | None = None) -> bool:
     """channel.manage for this channel (a global or a channel-scoped account administrator); with
     no channel, held globally (creating channels). cms/publishing/policy.py decides."""
-    from cms.publishing.policy import can_manage_channel
+    from cms.channels.policy import can_manage_channel
 
     return can_manage_channel(user, channel)
 

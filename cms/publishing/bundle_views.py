@@ -6,18 +6,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cms import workdays
+from cms.channels import policy as channels_policy
 from cms.channels import service
+from cms.channels.forms import LABELS, ActionForm
 from cms.errors import Refused
 from cms.extensions import db
 from cms.permissions import requires
-from cms.publishing import bundles, policy
-from cms.publishing.forms import LABELS, ActionForm, ScheduleForm
+from cms.publishing import bundles
+from cms.publishing.forms import ScheduleForm
 from cms.publishing.queries import pushes_used
 from cms.publishing.views import bp
 
 
 def _publishing(channel):
-    if not policy.can_publish_on(current_user, channel):
+    if not channels_policy.can_publish_on(current_user, channel):
         abort(403)
     return channel
 
@@ -40,7 +42,7 @@ def _new_page(channel, form, status=200, chosen=()):
                            pushes=pushes_used(channel), today=workdays.today()), status
 
 
-@bp.route("/<int:channel_id>/bundles/new", methods=["GET", "POST"])
+@bp.route("/channels/<int:channel_id>/bundles/new", methods=["GET", "POST"])
 @requires("publish")
 def bundle_new(channel_id: int):
     channel = _publishing(service.get_channel(channel_id))
@@ -68,7 +70,7 @@ def bundle_new(channel_id: int):
     flash(_("多图文 of %(n)d posts scheduled for %(time)s (%(tz)s) on %(channel)s: one push.", n=len(ids),
             time=workdays.local(bundle.due_at).strftime("%Y-%m-%d %H:%M"), tz=current_app.config["TIMEZONE"],
             channel=channel.name), "success")
-    return redirect(url_for("channels.bundle_page", bundle_id=bundle.id))
+    return redirect(url_for("publishing.bundle_page", bundle_id=bundle.id))
 
 
 def _bundle_page(bundle, status=200):
@@ -76,7 +78,7 @@ def _bundle_page(bundle, status=200):
                            state=bundles.state(bundle), action=ActionForm(), labels=LABELS), status
 
 
-@bp.route("/bundles/<int:bundle_id>")
+@bp.route("/channels/bundles/<int:bundle_id>")
 @requires("publish")
 def bundle_page(bundle_id: int):
     bundle = bundles.get(bundle_id)
@@ -84,7 +86,7 @@ def bundle_page(bundle_id: int):
     return _bundle_page(bundle)
 
 
-@bp.route("/bundles/<int:bundle_id>/dissolve", methods=["POST"])
+@bp.route("/channels/bundles/<int:bundle_id>/dissolve", methods=["POST"])
 @requires("publish")
 def bundle_dissolve(bundle_id: int):
     bundle = bundles.get(bundle_id)
@@ -98,4 +100,4 @@ def bundle_dissolve(bundle_id: int):
         flash(e.message, "danger")
         return _bundle_page(bundle, e.status)
     flash(_("The bundle was taken apart: its posts are approved and wait to be scheduled again."), "success")
-    return redirect(url_for("channels.dashboard"))
+    return redirect(url_for("publishing.dashboard"))

@@ -24,11 +24,12 @@ from sqlalchemy import select, update
 
 from cms import workdays
 from cms.audit.service import record
+from cms.channels import policy as channels_policy
 from cms.channels.models import ACTIVE_STATES, Bundle, Channel, Publication
 from cms.content.models import Post, post_channel
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
-from cms.publishing import policy, rules
+from cms.publishing import rules
 from cms.publishing.job import Job, LeaseLost, send_blocker
 from cms.publishing.queries import approved_submission, publication_json, pushes_used
 from cms.publishing.scheduling import approved_for_sending, check_day, enqueue, queue_channel
@@ -86,7 +87,7 @@ def create(user, channel: Channel, post_ids: list[int], at: datetime | None = No
     now) the same day (C8; a later day only by the supervisor with a reason). Refused, naming the
     post and the rule: not approved (C4), confidential (C5), push not chosen for this channel
     (C18), already sent or in another bundle, more than 8, or no push left this period (C18)."""
-    if not policy.can_publish_on(user, channel):
+    if not channels_policy.can_publish_on(user, channel):
         raise Refused(_("Only the channel's account administrator bundles its posts."), code="forbidden", status=403)
     ids = [int(i) for i in post_ids]
     posts = [db.session.get(Post, i) for i in ids]
@@ -125,7 +126,7 @@ def create(user, channel: Channel, post_ids: list[int], at: datetime | None = No
 def dissolve(user, bundle: Bundle) -> None:
     """Take a bundle off the queue before it is sent: its members are cancelled (each post is
     approved still and may be scheduled or bundled again)."""
-    if not policy.can_publish_on(user, bundle.channel):
+    if not channels_policy.can_publish_on(user, bundle.channel):
         raise Refused(_("Only the channel's account administrator bundles its posts."), code="forbidden", status=403)
     members = [p for p in bundle.publications if p.bundle_index is not None]
     if any(p.state != "scheduled" or p.lease_owner for p in members):

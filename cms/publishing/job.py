@@ -4,7 +4,7 @@ which takes a claimed publication as far as it goes now, records errors and stat
 a success (C13) in the publishing transaction.
 
     Job(pub, owner)                     bundles.BundleJob, withdrawals.WithdrawJob and
-                                        workflow.preview.PreviewJob build on it
+                                        publishing.preview.PreviewJob build on it
     run_publication(id, owner) -> state one claimed publication (or the 多图文 bundle it heads)
     send_blocker(pub)                   C4 C5 asked again at send time, from the post as it is now
     setting(name)                       the CMS_PUBLISH_* settings (cms/config.py)
@@ -85,7 +85,7 @@ class Job:
     @property
     def mine(self) -> set[str]:
         """The steps this run started (their calls are not in doubt); made on first use, so a
-        subclass with its own __init__ (workflow.preview.PreviewJob) has it too."""
+        subclass with its own __init__ (publishing.preview.PreviewJob) has it too."""
         return self.__dict__.setdefault("_mine", set())
 
     @staticmethod

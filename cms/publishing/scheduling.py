@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 
 from cms import workdays
 from cms.audit.service import record
+from cms.channels import policy as channels_policy
 from cms.channels.models import Channel, Publication
 from cms.content.models import Post
 from cms.content.rules import publishing_blockers
@@ -164,7 +165,7 @@ def retry(user, pub: Publication) -> Publication:
     """Try a failed publication again once its cause is fixed (the platform's reason was shown).
     What it already holds (images, cover, draft) is kept; a failed publish or push starts afresh.
     A 多图文 bundle is tried again whole (its failed members, under its headline)."""
-    if not policy.can_publish_on(user, pub.channel):
+    if not channels_policy.can_publish_on(user, pub.channel):
         raise Refused(_("Only the channel's account administrator retries its publications."),
                       code="forbidden", status=403)
     if pub.state != "failed":

@@ -6,13 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cms.channels.forms import LABELS, ActionForm
 from cms.content.service import get_post
 from cms.errors import Refused
 from cms.extensions import db
 from cms.navigation import counted
 from cms.permissions import SELF, requires
 from cms.publishing import withdrawals as service
-from cms.publishing.forms import LABELS, ActionForm
 from cms.publishing.queries import publications_for
 from cms.publishing.withdrawal_forms import STATE_BADGES, STATE_LABELS, DecisionForm, WithdrawalForm
 from cms.worklist import provider

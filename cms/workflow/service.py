@@ -274,7 +274,7 @@ def decide(user, post: Post, data: dict) -> Review:
         sub.approved_at = now
         sub.publish_day = engine.approval_day(workdays.local(now).date(), post.planned_date)
         _assign(sub, [], "role")
-        from cms.publishing.policy import publishes_any
+        from cms.channels.policy import publishes_any
 
         # the account administrators of its channels (issue 13: not another channel's)
         admins = [u for u in users_with_role("account_admin") if publishes_any(u, post)]

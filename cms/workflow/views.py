@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from cms import workdays
 from cms.auth.models import User
+from cms.channels import policy as channels_policy
 from cms.channels.models import Channel
 from cms.content import service as content
 from cms.content.forms import CATEGORY_LABELS
@@ -21,7 +22,6 @@ from cms.errors import Refused
 from cms.extensions import db
 from cms.navigation import counted
 from cms.permissions import SELF, requires
-from cms.publishing import policy as publishing_policy
 from cms.workflow import engine, policy, queries, service, templates
 from cms.workflow.forms import (
     CsrfForm,
@@ -49,7 +49,7 @@ def _queue_count(user) -> int:
 
 def _queue_for(user) -> list:
     """Today's approved posts (C8) on a channel this user publishes on (issue 13: not the others')."""
-    return [s for s in queries.publish_queue() if publishing_policy.publishes_any(user, s.post)]
+    return [s for s in queries.publish_queue() if channels_policy.publishes_any(user, s.post)]
 
 
 @provider
@@ -202,24 +202,6 @@ def decide(post_id: int):
           "success")
     return redirect(url_for("workflow.inbox") if current_user.holds("post.review") else
                     url_for("content.post_view", post_id=post_id))
-
-
-@bp.route("/posts/<int:post_id>/preview-to-phone", methods=["POST"])
-@requires(SELF)
-def preview_to_phone(post_id: int):
-    """Send the current revision to the user's own WeChat (message/mass/preview)."""
-    from cms.workflow.preview import send_preview
-
-    post = content.get_post(current_user, post_id)
-    _check_csrf()
-    try:
-        send_preview(current_user, post)
-    except Refused as e:
-        db.session.rollback()
-        flash(e.message, "danger")
-    else:
-        flash(_("Sent to your WeChat (%(id)s): open it on your phone.", id=current_user.wechat_id), "success")
-    return _back(post_id, "workflow.review")
 
 
 @bp.route("/posts/<int:post_id>/reassign", methods=["POST"])

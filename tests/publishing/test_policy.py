@@ -10,6 +10,7 @@ import pytest
 
 from cms import workdays
 from cms.auth.service import get_by_username
+from cms.channels import policy as channels_policy
 from cms.publishing import policy
 from cms.publishing.models import Withdrawal
 from cms.publishing.scheduling import schedule
@@ -70,16 +71,16 @@ def test_channel_matrix(app):
     publish = {"account_admin": ["in", "out"], "supervisor": ["in", "out"], "account_admin@in": ["in"],
                "supervisor@in": ["in"], "account_admin@out": ["out"], "supervisor@out": ["out"]}
     real = {k: v for k, v in channels.items() if v is not None}
-    assert_matrix(policy.can_publish_on, users, real, {label: publish.get(label, []) for label in users},
+    assert_matrix(channels_policy.can_publish_on, users, real, {label: publish.get(label, []) for label in users},
                   name="can_publish_on (and a bundle's channel)")
-    assert_matrix(policy.channel_policy.can_bundle, users, real, {label: publish.get(label, []) for label in users},
+    assert_matrix(channels_policy.channel_policy.can_bundle, users, real, {label: publish.get(label, []) for label in users},
                   name="can_bundle")
     manage = {"account_admin": list(channels), "account_admin@in": ["in"], "account_admin@out": ["out"]}
-    assert_matrix(policy.can_manage_channel, users, channels, {label: manage.get(label, []) for label in users},
+    assert_matrix(channels_policy.can_manage_channel, users, channels, {label: manage.get(label, []) for label in users},
                   name="can_manage_channel")
     view = {label: sorted(set(publish.get(label, [])) | set(manage.get(label, [])) - {"a new channel"})
             for label in users}
-    assert_matrix(policy.channel_policy.can_view, users, real, view, name="channel can_view")
+    assert_matrix(channels_policy.channel_policy.can_view, users, real, view, name="channel can_view")
 
 
 def test_publication_matrix(midday, posts, users):
