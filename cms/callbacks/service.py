@@ -3,16 +3,15 @@ events fill in what the outbox could not learn itself (a push's article URLs com
 MASSSENDJOBFINISH) and wake the worker for a publication still under way.
 
     callback_channel(id) -> Channel | None       a WeChat channel with a callback token, else None (404)
-    callback_url(channel) -> str                 what an administrator enters in the MP console
     receive(channel, incoming) -> Received       store once (CallbackEvent's unique key), handle, commit;
                                                  then enqueue the worker for active publications
     refuse(channel, mode, reason)                a signed push its channel's mode does not take
                                                  (rules.envelope_action): audited callback.refused
     handle(event) -> (matched, post ids)         the handlers, in the caller's transaction
-    point_sandbox(state, channel)                make run: the sandbox account delivers to this app
 
 Pure helpers (no Flask, no database): is_fresh, dedupe_key, job_id, items, mass_urls,
-publish_info, owner_of_index, safe_url.
+publish_info, owner_of_index, safe_url. The URL to enter in the MP console and the sandbox's
+server configuration are the channel's: cms/channels/callback_config.py.
 
 Dedupe: a message on its MsgId; an event on FromUserName + CreateTime (DESIGN.md "Lessons from the
 field"), with the event's name and, for the two job events, the job's id (msg_id, publish_id and
@@ -42,7 +41,6 @@ from cms.extensions import db
 
 log = logging.getLogger(__name__)
 
-PATH = "/wechat/callback/{channel_id}"
 MAX_BODY = 64 * 1024  # a MASSSENDJOBFINISH of 8 articles is a few KB; a follower's text at most 2 KB
 KEY_MAX = 128  # CallbackEvent.key
 KIND_MAX = 40  # CallbackEvent.kind
@@ -185,12 +183,6 @@ def callback_channel(channel_id: int) -> Channel | None:
     if channel is None or channel.platform != "wechat" or not channel.has_callback_token:
         return None
     return channel
-
-
-def callback_url(channel: Channel) -> str:
-    """The URL to enter in the MP console (设置与开发 → 基本配置 → 服务器配置)."""
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    return base + PATH.format(channel_id=channel.id)
 
 
 def max_age() -> float:
@@ -344,19 +336,4 @@ def rematch(event_id: int) -> bool:
     return matched
 
 
-# --- make run: the sandbox delivers to this app ---------------------------------------------------
 
-def point_sandbox(state, channel: Channel) -> None:
-    """The sandbox account of a WeChat channel delivers its callbacks here (CMS_PUBLIC_BASE_URL), with
-    the channel's token and EncodingAESKey, in the channel's callback mode (none chosen: safe with a
-    key, else plaintext), as an administrator would set it in the MP console. A channel without a
-    token: no deliveries."""
-    if channel.platform != "wechat" or not channel.app_id or channel.app_id not in state.accounts:
-        return
-    token = channel.callback_token()
-    if not token:
-        state.clear_callback(channel.app_id)
-        return
-    key = channel.encoding_aes_key()
-    mode = channel.effective_callback_mode if key else "plaintext"  # the console needs a key for the others
-    state.set_callback(channel.app_id, url=callback_url(channel), token=token, encoding_aes_key=key, mode=mode)

@@ -23,6 +23,7 @@ from flask import Blueprint, Response, request
 
 from cms import workdays
 from cms.callbacks import nonces, rules, service
+from cms.channels import callback_config
 from cms.extensions import csrf
 from cms.platforms import callbacks as platform
 
@@ -48,7 +49,7 @@ def _check_fresh(args) -> None:
         raise Stale(args.get("timestamp"))
 
 
-@bp.route(service.PATH.replace("{channel_id}", "<int:channel_id>"), methods=["GET", "POST"])
+@bp.route(callback_config.PATH.replace("{channel_id}", "<int:channel_id>"), methods=["GET", "POST"])
 def wechat(channel_id: int):
     channel = service.callback_channel(channel_id)
     if channel is None:  # unknown, not WeChat, or no callback token: nothing can be checked

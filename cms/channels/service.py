@@ -28,6 +28,7 @@ from cms import workdays
 from cms.articles.themes import theme_from_dict, theme_to_dict
 from cms.audit.service import record
 from cms.channels import rules
+from cms.channels.callback_config import point_sandbox
 from cms.channels.models import (
     ACCOUNT_KINDS,
     AUDIENCES,
@@ -565,9 +566,8 @@ def register_sandbox_accounts(app, only: list[Channel] | None = None) -> int:
     with their account kind (a subscription account pushes once a day) and name, so "test
     connection" and publishing answer as the platform would. The sandbox keeps its state in memory:
     this runs at each process's first request and after a channel is saved. A WeChat channel with a
-    callback token also gets its server configuration there (cms.callbacks.service.point_sandbox).
+    callback token also gets its server configuration there (cms.channels.callback_config.point_sandbox).
     Returns how many were added."""
-    from cms.callbacks.service import point_sandbox
     from cms.sandbox import SANDBOX_SECRET
 
     state = app.extensions.get("sandbox")

@@ -81,7 +81,7 @@ def new():
 
 
 def _edit_page(channel, form, rotate, status=200):
-    from cms.callbacks.service import callback_url
+    from cms.channels.callback_config import callback_url
 
     return render_template("channels/form.html", form=form, rotate=rotate, channel=channel, labels=LABELS,
                            row=_rows([channel])[0], action=ActionForm(),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from cms.archive.models import ArchiveRecord
 from cms.audit.models import AuditEntry
 from cms.auth.service import get_by_username
-from cms.callbacks import service
+from cms.channels import callback_config
 from cms.channels.models import Bundle, Channel, Publication
 from cms.extensions import db
 from cms.publishing.queries import publications_for
@@ -43,7 +43,7 @@ def _point(live, state, channel) -> None:
     channel.set_encoding_aes_key(AES_KEY)
     db.session.commit()
     live.app.config["PUBLIC_BASE_URL"] = live.url
-    service.point_sandbox(state, channel)
+    callback_config.point_sandbox(state, channel)
     assert state.accounts[channel.app_id].callback.url == live.url + callback_path(channel)
 
 
