@@ -13,11 +13,14 @@ from cms.channels.forms import LABELS, ActionForm
 from cms.content import service as content
 from cms.errors import Refused
 from cms.extensions import db
+from cms.navigation import counted
 from cms.permissions import SELF, requires
 from cms.publishing import bundles, policy, queries, scheduling
 from cms.publishing.forms import ScheduleForm
 from cms.publishing.preview import send_preview
 from cms.web import safe_next
+from cms.workflow import queries as workflow_queries
+from cms.worklist import provider
 
 bp = Blueprint("publishing", __name__)
 
@@ -28,40 +31,59 @@ STATE_BADGES = {"scheduled": "secondary", "sending": "info", "submitted": "prima
                 "failed": "danger", "cancelled": "dark", "withdrawn": "warning", "removed_by_platform": "warning"}
 
 
-class _OutboxPages:
-    """What templates outside this blueprint ask of the outbox (the publish-today page)."""
-
-    badges = STATE_BADGES
-
-    @staticmethod
-    def publications(post):
-        return queries.publications_for(post)
-
-    @staticmethod
-    def scheduled_posts():
-        """Posts scheduled or partly out whose publications are today's business (they leave the
-        approved queue once scheduled)."""
-        from cms.content.models import Post
-
-        seen, posts = set(), []
-        for pub in [*queries.queue_today(), *queries.in_flight(), *queries.failures(days=1), *queries.published_today()]:
-            if pub.post_id not in seen:
-                seen.add(pub.post_id)
-                posts.append(db.session.get(Post, pub.post_id))
-        return posts
-
-    @staticmethod
-    def schedule_form():
-        return ScheduleForm(formdata=None)
-
-    @staticmethod
-    def may_schedule(post):
-        return policy.can_schedule(current_user, post)
-
-
 @bp.app_context_processor
-def _outbox_pages():
-    return {"outbox_pages": _OutboxPages, "state_badges": STATE_BADGES}
+def _state_badges():
+    """The publication state badges, for this feature's templates (a constant, no query)."""
+    return {"state_badges": STATE_BADGES}
+
+
+def _scheduled_posts() -> list:
+    """Posts scheduled or partly out whose publications are today's business (they leave the
+    approved queue once scheduled)."""
+    from cms.content.models import Post
+
+    seen, posts = set(), []
+    for pub in [*queries.queue_today(), *queries.in_flight(), *queries.failures(days=1), *queries.published_today()]:
+        if pub.post_id not in seen:
+            seen.add(pub.post_id)
+            posts.append(db.session.get(Post, pub.post_id))
+    return posts
+
+
+def _queue_for(user) -> list:
+    """Today's approved posts (C8) on a channel this user publishes on (issue 13: not the others')."""
+    return [s for s in workflow_queries.publish_queue() if channels_policy.publishes_any(user, s.post)]
+
+
+@counted("publishing.publish_today")
+def _queue_count(user) -> int:
+    return len(_queue_for(user))
+
+
+@provider
+def _approved_to_publish(user):
+    """Home page of the account administrator: approved posts due today; late ones in red (C8)."""
+    if not user.holds("publish"):
+        return None
+    today = workdays.today()
+    return {"title": _("Approved, to publish (C8)"), "empty": _("Nothing approved is waiting to go out."),
+            "items": [{"label": _("%(title)s (due %(day)s)", title=s.post.title, day=s.publish_day.isoformat()),
+                       "url": url_for("content.post_view", post_id=s.post_id), "overdue": s.publish_day < today}
+                      for s in _queue_for(user)]}
+
+
+@bp.route("/publish/today")
+@requires("publish")
+def publish_today():
+    """Today's approved posts with their publications and the schedule form, and what is scheduled
+    or going out today (C8): everything the page shows is gathered here."""
+    subs = _queue_for(current_user)
+    going = _scheduled_posts()
+    return render_template(
+        "publishing/publish_today.html", subs=subs, going=going, today=workdays.today(),
+        publications={p.id: queries.publications_for(p) for p in [*(s.post for s in subs), *going]},
+        may_schedule={s.post_id: policy.can_schedule(current_user, s.post) for s in subs},
+        schedule_form_obj=ScheduleForm(formdata=None))
 
 
 def _publishing_channels():

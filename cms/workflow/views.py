@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from cms import workdays
 from cms.auth.models import User
-from cms.channels import policy as channels_policy
 from cms.channels.models import Channel
 from cms.content import service as content
 from cms.content.forms import CATEGORY_LABELS
@@ -42,16 +41,6 @@ def _inbox_count(user) -> int:
     return queries.inbox_count(user)
 
 
-@counted("workflow.publish_today")
-def _queue_count(user) -> int:
-    return len(_queue_for(user))
-
-
-def _queue_for(user) -> list:
-    """Today's approved posts (C8) on a channel this user publishes on (issue 13: not the others')."""
-    return [s for s in queries.publish_queue() if channels_policy.publishes_any(user, s.post)]
-
-
 @provider
 def _waiting_reviews(user):
     """Home page: the steps waiting for this reviewer, overdue first in red."""
@@ -62,18 +51,6 @@ def _waiting_reviews(user):
     return {"title": _("Waiting for my review"), "empty": _("Nothing is waiting for your review."),
             "items": [{"label": s.post.title, "url": url_for("workflow.review", post_id=s.post_id),
                        "due": s.due_at, "overdue": engine.is_overdue(s.due_at, now)} for s in subs]}
-
-
-@provider
-def _approved_to_publish(user):
-    """Home page of the account administrator: approved posts due today; late ones in red (C8)."""
-    if not user.holds("publish"):
-        return None
-    today = workdays.today()
-    return {"title": _("Approved, to publish (C8)"), "empty": _("Nothing approved is waiting to go out."),
-            "items": [{"label": _("%(title)s (due %(day)s)", title=s.post.title, day=s.publish_day.isoformat()),
-                       "url": url_for("content.post_view", post_id=s.post_id), "overdue": s.publish_day < today}
-                      for s in _queue_for(user)]}
 
 
 @provider
@@ -257,12 +234,6 @@ def delegation_revoke(delegation_id: int):
 
 
 # --- after approval ------------------------------------------------------------------------------
-
-@bp.route("/publish/today")
-@requires("publish")
-def publish_today():
-    return render_template("workflow/publish_today.html", subs=_queue_for(current_user), today=workdays.today())
-
 
 @bp.route("/calendar")
 @requires(SELF)
