@@ -241,9 +241,9 @@ def _templates(app: Flask) -> None:
     import cms.content.policy  # noqa: F401
     import cms.publishing.policy  # noqa: F401
     import cms.workflow.policy  # noqa: F401
-    from cms.permissions import can
+    from cms.web import template_can
 
-    app.add_template_global(can, "can")
+    app.add_template_global(template_can, "can")
     app.add_template_filter(lambda args: {k: v for k, v in args.items() if k != "page"}, "reject_page")
 
     @app.context_processor

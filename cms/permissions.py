@@ -15,11 +15,7 @@ the `can(action, obj)` global registered below.
 """
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import abort, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 # Any logged-in, active user (their own profile, home page, password change).
 SELF = "self"
@@ -131,32 +127,6 @@ def roles_with(permission: str) -> list[str]:
     return [r for r in ROLES if role_grants(r, permission)]
 
 
-def requires(permission: str):
-    """Declare a view's permission, held in some scope (`User.holds`). Anonymous → the login page
-    (401 JSON under /api); logged in without the permission anywhere → 403. The object decision is
-    the policy's, asked by the view or the service with the object."""
-    if permission not in PERMISSIONS:
-        raise ValueError(f"unknown permission {permission!r}")
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                if request.blueprint == "api":
-                    abort(401)
-                from cms.extensions import login_manager
-
-                return login_manager.unauthorized()
-            if not current_user.holds(permission):  # an entry point: the view asks the policy
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapped.permission = permission
-        return wrapped
-
-    return decorator
-
-
 def endpoint_permission(app, endpoint: str) -> str | None:
     view = app.view_functions.get(endpoint)
     return getattr(view, "permission", None)
@@ -172,12 +142,12 @@ def policy_for(kind: type, module) -> None:
     POLICIES[kind] = module
 
 
-def can(action: str, obj, user=None) -> bool:
-    """`can("clear_confidential", post)` → the post policy's can_clear_confidential(user, post), for
-    the current user by default (the Jinja global). An unknown kind or action raises: a typo must
-    not read as "no"."""
+def can(action: str, obj, user) -> bool:
+    """`can("clear_confidential", post, user)` → the post policy's can_clear_confidential(user, post)
+    (templates call `can(action, obj)` for the current user: cms/web.py template_can). An unknown
+    kind or action raises: a typo must not read as "no"."""
     module = next((m for kind, m in POLICIES.items() if isinstance(obj, kind)), None)
     if module is None:
         raise LookupError(f"no policy for {type(obj).__name__}")
     check = getattr(module, f"can_{action}")
-    return bool(check(current_user if user is None else user, obj))
+    return bool(check(user, obj))

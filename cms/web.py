@@ -1,10 +1,12 @@
 """Small helpers the HTML views share."""
+from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import flash, has_request_context, request
+from flask import abort, flash, has_request_context, request
 from flask_login import current_user
 
 from cms.errors import Refused
+from cms.permissions import PERMISSIONS, can
 
 
 def safe_next(target: str | None) -> str | None:
@@ -39,3 +41,34 @@ def request_origin() -> tuple[object | None, str]:
         return None, ""
     user = current_user._get_current_object() if current_user and current_user.is_authenticated else None
     return user, request.remote_addr or ""
+
+
+def requires(permission: str):
+    """Declare a view's permission, held in some scope (`User.holds`). Anonymous → the login page
+    (401 JSON under /api); logged in without the permission anywhere → 403. The object decision is
+    the policy's, asked by the view or the service with the object."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                if request.blueprint == "api":
+                    abort(401)
+                from cms.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not current_user.holds(permission):  # an entry point: the view asks the policy
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.permission = permission
+        return wrapped
+
+    return decorator
+
+
+def template_can(action: str, obj) -> bool:
+    """The templates' `can(action, obj)`: the object's policy asked for the logged-in user."""
+    return can(action, obj, current_user)

@@ -233,7 +233,7 @@ def test_a_route_without_a_case_is_caught(app):
     """What a helper adding routes without cases sees: each one named, with what it lacks."""
     from flask import Blueprint
 
-    from cms.permissions import requires
+    from cms.web import requires
 
     new = Blueprint("newfeature", __name__)
     new.add_url_rule("/new/open", "open", lambda: "")

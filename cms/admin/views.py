@@ -8,8 +8,7 @@ from cms.auth import service
 from cms.auth.models import USER_STATES, RoleAssignment
 from cms.errors import NotFound, Refused
 from cms.extensions import db
-from cms.permissions import requires
-from cms.web import flash_refusal
+from cms.web import flash_refusal, requires
 
 bp = Blueprint("admin", __name__)
 

@@ -7,7 +7,8 @@ from cms.api.util import field, json_body, listing, page_args
 from cms.auth import service
 from cms.auth.models import User
 from cms.extensions import db
-from cms.permissions import SELF, requires
+from cms.permissions import SELF
+from cms.web import requires
 
 
 def user_json(u: User) -> dict:

@@ -10,7 +10,8 @@ from cms.api.util import json_body, listing, page_args
 from cms.content import service
 from cms.errors import Refused
 from cms.extensions import db
-from cms.permissions import SELF, requires
+from cms.permissions import SELF
+from cms.web import requires
 
 
 @bp.post("/posts")

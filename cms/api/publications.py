@@ -7,8 +7,9 @@ from cms.api import bp
 from cms.channels import policy as channels_policy
 from cms.content import service as content
 from cms.errors import Refused
-from cms.permissions import SELF, requires
+from cms.permissions import SELF
 from cms.publishing import queries, scheduling
+from cms.web import requires
 
 
 @bp.post("/posts/<int:post_id>/schedule")

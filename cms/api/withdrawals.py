@@ -9,8 +9,9 @@ from cms.api import bp
 from cms.api.util import field, json_body
 from cms.content import service as content
 from cms.errors import Refused
-from cms.permissions import SELF, requires
+from cms.permissions import SELF
 from cms.publishing import withdrawals as service
+from cms.web import requires
 
 
 def _answer(w, status=200):

@@ -15,7 +15,7 @@ from cms.content import images
 from cms.content.models import Blob
 from cms.errors import Refused
 from cms.extensions import db
-from cms.permissions import requires
+from cms.web import requires
 
 bp = Blueprint("archive", __name__)
 

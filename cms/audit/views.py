@@ -7,7 +7,7 @@ from sqlalchemy import select
 from cms import workdays
 from cms.audit.models import AuditEntry
 from cms.extensions import db
-from cms.permissions import requires
+from cms.web import requires
 
 bp = Blueprint("audit", __name__)
 

@@ -9,8 +9,8 @@ from cms.auth.forms import ChangePasswordForm, LoginForm, TokenForm, WechatIdFor
 from cms.auth.models import ApiToken
 from cms.errors import Refused
 from cms.extensions import db
-from cms.permissions import SELF, requires
-from cms.web import flash_refusal, safe_next
+from cms.permissions import SELF
+from cms.web import flash_refusal, requires, safe_next
 
 bp = Blueprint("auth", __name__)
 

@@ -11,8 +11,7 @@ from cms.channels import service
 from cms.channels.forms import LABELS, ActionForm, ChannelForm, RotateSecretForm, ThemeForm
 from cms.errors import Refused
 from cms.extensions import db
-from cms.permissions import requires
-from cms.web import flash_refusal, safe_next
+from cms.web import flash_refusal, requires, safe_next
 from cms.worklist import provider
 
 bp = Blueprint("channels", __name__)

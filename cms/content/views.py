@@ -27,8 +27,8 @@ from cms.content.models import STATUSES, Asset
 from cms.content.policy import can_create, can_edit
 from cms.errors import Conflict, Refused
 from cms.extensions import db
-from cms.permissions import SELF, requires
-from cms.web import flash_refusal
+from cms.permissions import SELF
+from cms.web import flash_refusal, requires
 
 bp = Blueprint("content", __name__)
 

@@ -8,8 +8,7 @@ from cms import workdays
 from cms.errors import Refused
 from cms.holidays import service
 from cms.holidays.forms import DayForm, DeleteForm, PasteForm
-from cms.permissions import requires
-from cms.web import flash_refusal
+from cms.web import flash_refusal, requires
 from cms.worklist import provider
 
 bp = Blueprint("holidays", __name__)

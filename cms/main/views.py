@@ -4,7 +4,8 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from cms.extensions import db
-from cms.permissions import SELF, requires
+from cms.permissions import SELF
+from cms.web import requires
 
 bp = Blueprint("main", __name__)
 

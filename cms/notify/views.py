@@ -7,7 +7,8 @@ from flask_login import current_user
 import cms.notify.tasks  # noqa: F401  (registers the Huey tasks in every process, the worker's too)
 from cms.errors import NotFound
 from cms.notify import service
-from cms.permissions import SELF, requires
+from cms.permissions import SELF
+from cms.web import requires
 
 bp = Blueprint("notify", __name__)
 

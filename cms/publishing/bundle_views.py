@@ -11,11 +11,11 @@ from cms.channels import service
 from cms.channels.forms import LABELS, ActionForm
 from cms.errors import Refused
 from cms.extensions import db
-from cms.permissions import requires
 from cms.publishing import bundles
 from cms.publishing.forms import ScheduleForm
 from cms.publishing.queries import pushes_used
 from cms.publishing.views import bp
+from cms.web import requires
 
 
 def _publishing(channel):

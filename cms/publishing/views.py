@@ -14,11 +14,11 @@ from cms.content import service as content
 from cms.errors import Refused
 from cms.extensions import db
 from cms.navigation import counted
-from cms.permissions import SELF, requires
+from cms.permissions import SELF
 from cms.publishing import bundles, policy, queries, scheduling
 from cms.publishing.forms import ScheduleForm
 from cms.publishing.preview import send_preview
-from cms.web import safe_next
+from cms.web import requires, safe_next
 from cms.workflow import queries as workflow_queries
 from cms.worklist import provider
 

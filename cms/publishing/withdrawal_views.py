@@ -11,10 +11,11 @@ from cms.content.service import get_post
 from cms.errors import Refused
 from cms.extensions import db
 from cms.navigation import counted
-from cms.permissions import SELF, requires
+from cms.permissions import SELF
 from cms.publishing import withdrawals as service
 from cms.publishing.queries import publications_for
 from cms.publishing.withdrawal_forms import STATE_BADGES, STATE_LABELS, DecisionForm, WithdrawalForm
+from cms.web import requires
 from cms.worklist import provider
 
 bp = Blueprint("withdrawals", __name__)

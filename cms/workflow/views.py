@@ -20,7 +20,8 @@ from cms.content.models import Post
 from cms.errors import Refused
 from cms.extensions import db
 from cms.navigation import counted
-from cms.permissions import SELF, requires
+from cms.permissions import SELF
+from cms.web import requires
 from cms.workflow import engine, policy, queries, service, templates
 from cms.workflow.forms import (
     CsrfForm,
