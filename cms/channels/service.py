@@ -40,6 +40,7 @@ from cms.channels.models import (
 )
 from cms.errors import NotFound, Refused
 from cms.extensions import db
+from cms.transactions import operation
 
 REAL_WECHAT_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
 SANDBOX_PATHS = {"wechat": "mp/cgi-bin/", "toutiao": "toutiao/open/v1/"}
@@ -345,6 +346,7 @@ def _apply(channel: Channel, clean: dict) -> list[str]:
     return replaced
 
 
+@operation
 def create_channel(values: dict) -> Channel:
     """A new channel from form-like values (FIELDS). WeChat and Toutiao-style channels need an AppID,
     an AppSecret and a designated manager (C17); website channels a feed name. Audited."""
@@ -359,6 +361,7 @@ def create_channel(values: dict) -> Channel:
     return channel
 
 
+@operation
 def update_channel(channel: Channel, values: dict) -> Channel:
     """Change what `values` holds; a credential left blank keeps the stored one. A new AppSecret here
     is a rotation (its date restarts, C17). Audited with the values of credentials redacted."""
@@ -377,6 +380,7 @@ def update_channel(channel: Channel, values: dict) -> Channel:
     return channel
 
 
+@operation
 def rotate_secret(channel: Channel, new_secret: str) -> Channel:
     """C17: a new AppSecret (changed on the platform first), dated now. The value is never audited."""
     new_secret = (new_secret or "").strip()
@@ -403,6 +407,7 @@ def rotate_secret(channel: Channel, new_secret: str) -> Channel:
     return channel
 
 
+@operation
 def set_theme(channel: Channel, values: dict) -> Channel:
     """The channel's theme (C10: one format for every post of a channel). Revisions already saved
     keep the HTML they were rendered with; the next save of a post uses the new theme."""
@@ -561,6 +566,7 @@ test_connection.__test__ = False  # not a pytest test, whatever its name
 
 # --- the sandbox (make run) ----------------------------------------------------------------------
 
+@operation
 def register_sandbox_accounts(app, only: list[Channel] | None = None) -> int:
     """Make the sandbox mounted in `app` know the channels that use it with the sandbox's secret,
     with their account kind (a subscription account pushes once a day) and name, so "test

@@ -10,7 +10,6 @@ from cms.articles.themes import theme_to_dict
 from cms.channels import service
 from cms.channels.forms import LABELS, ActionForm, ChannelForm, RotateSecretForm, ThemeForm
 from cms.errors import Refused
-from cms.extensions import db
 from cms.web import flash_refusal, requires, safe_next
 from cms.worklist import provider
 
@@ -98,7 +97,6 @@ def edit(channel_id: int):
         try:
             service.update_channel(channel, form.values(creating=False))
         except Refused as e:
-            db.session.rollback()
             flash_refusal(e, form)
             status = 400
         else:
@@ -123,7 +121,6 @@ def rotate_secret(channel_id: int):
             try:
                 service.rotate_secret(channel, rotate.new_secret.data)
             except Refused as e:
-                db.session.rollback()
                 flash_refusal(e, rotate, {"app_secret": "new_secret"})
             else:
                 flash(_("The AppSecret of %(name)s was changed. Test the connection to confirm it.",
@@ -179,7 +176,6 @@ def _sandbox_knows_the_channels():
     try:
         service.register_sandbox_accounts(app)
     except SQLAlchemyError:  # not migrated yet: the sandbox makes accounts on first use instead
-        db.session.rollback()
         app.logger.warning("sandbox: could not read the channels", exc_info=True)
 
 

@@ -10,7 +10,6 @@ from cms.channels import policy as channels_policy
 from cms.channels import service
 from cms.channels.forms import LABELS, ActionForm
 from cms.errors import Refused
-from cms.extensions import db
 from cms.publishing import bundles
 from cms.publishing.forms import ScheduleForm
 from cms.publishing.queries import pushes_used
@@ -62,7 +61,6 @@ def bundle_new(channel_id: int):
     try:
         bundle = bundles.create(current_user, channel, ids, at, form.override_reason.data)
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
         for message in (e.fields or {}).get("posts", [])[1:]:
             flash(str(message), "danger")
@@ -96,7 +94,6 @@ def bundle_dissolve(bundle_id: int):
     try:
         bundles.dissolve(current_user, bundle)
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
         return _bundle_page(bundle, e.status)
     flash(_("The bundle was taken apart: its posts are approved and wait to be scheduled again."), "success")

@@ -34,6 +34,7 @@ from cms.publishing.job import Job, LeaseLost, send_blocker
 from cms.publishing.queries import approved_submission, publication_json, pushes_used
 from cms.publishing.scheduling import approved_for_sending, check_day, enqueue, queue_channel
 from cms.publishing.states import finish_unsent, set_state, settle_post
+from cms.transactions import operation
 
 # Steps of the whole message, kept alike on every member; images and cover are each member's own.
 BUNDLE_STEPS = ("draft", "publish", "push", "status", "cover_again", "history", "failed_step")
@@ -81,6 +82,7 @@ def candidates(channel: Channel) -> list[Post]:
     return [post for post in posts if not rules.bundle_problems(channel.platform, [_facts(post, channel)]).get(post.id)]
 
 
+@operation
 def create(user, channel: Channel, post_ids: list[int], at: datetime | None = None,
            override_reason: str | None = None) -> Bundle:
     """Bundle the posts, in this order (the first is the headline), for one push at `at` (default
@@ -123,6 +125,7 @@ def create(user, channel: Channel, post_ids: list[int], at: datetime | None = No
     return bundle
 
 
+@operation
 def dissolve(user, bundle: Bundle) -> None:
     """Take a bundle off the queue before it is sent: its members are cancelled (each post is
     approved still and may be scheduled or bundled again)."""

@@ -34,6 +34,7 @@ from cms.extensions import db
 from cms.publishing import policy, rules
 from cms.publishing.queries import approved_submission, latest_publication
 from cms.publishing.states import set_state, settle_post
+from cms.transactions import operation
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ def check_day(user, sub, at: datetime | None, override_reason: str | None,
     return decision.at, decision.reason
 
 
+@operation
 def schedule(user, post: Post, at: datetime | None = None, override_reason: str | None = None) -> list[Publication]:
     """Queue the approved post for each of its channels at `at` (default now) today in
     CMS_TIMEZONE. Refused: a post not approved (C4), a confidential one (C5), a later day than its
@@ -161,6 +163,7 @@ def queue_channel(user, post: Post, sub, channel: Channel, at: datetime, reason:
     return pub
 
 
+@operation
 def retry(user, pub: Publication) -> Publication:
     """Try a failed publication again once its cause is fixed (the platform's reason was shown).
     What it already holds (images, cover, draft) is kept; a failed publish or push starts afresh.

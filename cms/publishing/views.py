@@ -143,7 +143,6 @@ def schedule(post_id: int):
     try:
         pubs = scheduling.schedule(current_user, post, at, form.override_reason.data)
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")  # the whole reason, and beside the fields it names
         for name, messages in (e.fields or {}).items():
             field = getattr(form, {"at": "day" if form.day.data else "time"}.get(name, name), None)
@@ -173,7 +172,6 @@ def retry(publication_id: int):
     try:
         scheduling.retry(current_user, pub)
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
         return _post_page(post, status=e.status)
     flash(_("%(channel)s: publishing again.", channel=pub.channel.name), "success")

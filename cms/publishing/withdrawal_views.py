@@ -9,7 +9,6 @@ from flask_login import current_user
 from cms.channels.forms import LABELS, ActionForm
 from cms.content.service import get_post
 from cms.errors import Refused
-from cms.extensions import db
 from cms.navigation import counted
 from cms.permissions import SELF
 from cms.publishing import withdrawals as service
@@ -53,7 +52,6 @@ def request_withdrawal(post_id: int):
         w = service.request(current_user, post, form.kind.data or "", form.reason.data or "",
                             list(form.channels.data or []))
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")  # the whole reason, and beside the fields it names
         for name, messages in e.fields.items():
             field = getattr(form, name, None)
@@ -77,7 +75,6 @@ def decide(withdrawal_id: int):
     try:
         w = service.decide(current_user, w, approve, form.note.data or "")
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
         return _page(post, decision=form, status=e.status)
     _flash_outcome(w)
@@ -94,7 +91,6 @@ def retry(withdrawal_id: int):
     try:
         w = service.retry(current_user, w)
     except Refused as e:
-        db.session.rollback()
         flash(e.message, "danger")
         return _page(post, status=e.status)
     _flash_outcome(w)

@@ -40,6 +40,7 @@ from cms.publishing.job import Job
 from cms.publishing.models import Withdrawal
 from cms.publishing.queries import publications_for
 from cms.publishing.states import set_state
+from cms.transactions import operation
 
 REQUEST = "publish.request_withdraw"
 APPROVE = "publish.approve_withdraw"
@@ -208,6 +209,7 @@ def _parse_channels(raw) -> list[int] | None:
     return list(raw)
 
 
+@operation
 def request(user, post: Post, kind: str, reason: str, channel_ids=None) -> Withdrawal:
     """File a request to withdraw (or correct) the published post on `channel_ids` (default: every
     channel it is published on), with a reason. One open request per post at a time."""
@@ -253,6 +255,7 @@ def _claim(w: Withdrawal, from_state: str, **values) -> None:
     db.session.expire(w)
 
 
+@operation
 def decide(user, w: Withdrawal, approve: bool, note: str = "") -> Withdrawal:
     """The platform supervisor approves (it is carried out at once) or rejects (with a note)."""
     note = (note if isinstance(note, str) else "").strip()
@@ -274,6 +277,7 @@ def decide(user, w: Withdrawal, approve: bool, note: str = "") -> Withdrawal:
     return _carry_out(user, w)
 
 
+@operation
 def retry(user, w: Withdrawal) -> Withdrawal:
     """Carry out an approved request again after a failure: channels already done are skipped."""
     refusal = rules.retry_refusal(may_retry=may_retry(user, w), state=w.state, decided_at=w.decided_at,
