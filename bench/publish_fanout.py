@@ -139,11 +139,11 @@ def approved_post(channel_names: list[str], title: str, n: int = 0):
 
 
 def _warm_tokens(names):
-    from cms.channels import service
+    from cms.channels import clients, service
     from cms.extensions import db
 
     for name in names:
-        service.mp_client(service.get_channel_by_name(name)).fetch_access_token()
+        clients.mp_client(service.get_channel_by_name(name)).fetch_access_token()
     db.session.commit()
 
 

@@ -268,7 +268,7 @@ def channel_add(name, platform, app_id, secret, secret_stdin, callback_token, en
 @channel_cli.command("list")
 def channel_list():
     """List channels with their AppSecret's age (C17); never a secret."""
-    from cms.channels import service
+    from cms.channels import clients, service
 
     click.echo("ID\tNAME\tPLATFORM\tKIND\tTYPE\tAUDIENCE\tLEVEL\tAPPID\tMANAGER\tSECRET AGE\tBASE URL")
     for c in service.channels():
@@ -284,7 +284,7 @@ def channel_list():
         click.echo("\t".join(str(v) for v in (
             c.id, c.name, c.platform, c.account_kind if c.platform == "wechat" else "-", c.channel_type,
             c.audience, c.level, c.app_id or "-", c.manager.username if c.manager else "-", secret_age,
-            service.api_base_url(c) or "-") + (("inactive",) if not c.active else ())))
+            clients.api_base_url(c) or "-") + (("inactive",) if not c.active else ())))
 
 
 @channel_cli.command("rotate-secret")

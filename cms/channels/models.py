@@ -4,7 +4,7 @@ them: each post's Publication and the 多图文 Bundles pushed together.
 
 Secrets (the AppSecret, the callback token, the EncodingAESKey) are stored only as Fernet tokens
 made with the app's ENCRYPTION_KEYS (cms/keys.py). They are decrypted by `secret()` and friends,
-which only the client factory (`channels.service.mp_client` / `toutiao_client`) and the callback
+which only the client factory (`channels.clients.mp_client` / `toutiao_client`) and the callback
 endpoint call: no page, API answer, log line or audit entry ever carries them."""
 from __future__ import annotations
 

@@ -5,7 +5,7 @@
     rotate_secret(channel, new_secret)                           C17: a new AppSecret, dated
     set_theme(channel, values)                                   C10
     mp_client(channel) / toutiao_client(channel)                 clients on the shared token storage
-    api_base_url(channel)                                        channel's own > sandbox > setting > real
+    clients.api_base_url(channel)                                        channel's own > sandbox > setting > real
     test_connection(channel) -> (ok, message)                    the platform's answer, audited
     secret_overdue(channel) / secret_age_days / secret_due_at    C17
     push_allowance(channel) -> (pushes, "day" | "month")         C18
@@ -15,7 +15,6 @@ Credentials are never returned: views and audit entries see `channel_snapshot()`
 is stored, not what it is. Only mp_client / toutiao_client decrypt the AppSecret."""
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +26,7 @@ from sqlalchemy import select
 from cms import workdays
 from cms.articles.themes import theme_from_dict, theme_to_dict
 from cms.audit.service import record
-from cms.channels import rules
+from cms.channels import clients, rules
 from cms.channels.callback_config import point_sandbox
 from cms.channels.models import (
     ACCOUNT_KINDS,
@@ -41,9 +40,6 @@ from cms.channels.models import (
 from cms.errors import NotFound, Refused
 from cms.extensions import db
 from cms.transactions import operation
-
-REAL_WECHAT_BASE_URL = "https://api.weixin.qq.com/cgi-bin/"
-SANDBOX_PATHS = {"wechat": "mp/cgi-bin/", "toutiao": "toutiao/open/v1/"}
 
 # The fields create_channel / update_channel take, in the order problems are reported.
 FIELDS = ("name", "platform", "channel_type", "audience", "level", "account_kind", "app_id", "app_secret",
@@ -426,7 +422,7 @@ def _after_credentials_change(channel: Channel, old_app_ids: list) -> None:
     """After the commit: forget tokens fetched with the old credentials, and let a mounted sandbox
     know the account (make run)."""
     for app_id in {*old_app_ids, channel.app_id} - {None}:
-        forget_tokens(app_id)
+        clients.forget_tokens(app_id)
     app = current_app._get_current_object()
     if "sandbox" in app.extensions:
         register_sandbox_accounts(app, [channel])
@@ -434,125 +430,10 @@ def _after_credentials_change(channel: Channel, old_app_ids: list) -> None:
 
 # --- clients -------------------------------------------------------------------------------------
 
-def token_storage():
-    """The shared wechatpy session storage (CMS_TOKEN_STORAGE_URL: the database, or Redis), one per
-    app and process, with its read cache (CMS_TOKEN_CACHE_SECONDS)."""
-    from cms.platforms import storage_for
-
-    app = current_app._get_current_object()
-    url = app.config.get("TOKEN_STORAGE_URL") or ""
-    seconds = float(app.config.get("TOKEN_CACHE_SECONDS") or 0)
-    cached = app.extensions.get("cms_token_storage")
-    if cached is None or cached[0] != (url, seconds):
-        cached = ((url, seconds), storage_for(url, db.engine, cache_seconds=seconds))
-        app.extensions["cms_token_storage"] = cached
-    return cached[1]
-
-
-def forget_tokens(app_id: str) -> None:
-    storage = token_storage()
-    for key in (f"{app_id}_access_token", f"{app_id}_access_token_expires_at",
-                f"toutiao_{app_id}_access_token", f"toutiao_{app_id}_access_token_expires_at"):
-        storage.delete(key)
-
-
-def sandbox_base(platform: str) -> str | None:
-    """The mounted sandbox's base URL for `platform` when CMS_SANDBOX is on, else None."""
-    config = current_app.config
-    if not config.get("SANDBOX") or platform not in SANDBOX_PATHS:
-        return None
-    root = config.get("SANDBOX_URL") or "http://127.0.0.1:5000/"
-    return root.rstrip("/") + "/" + SANDBOX_PATHS[platform]
-
-
-def api_base_url(channel: Channel) -> str:
-    """The API root a channel's client calls: the channel's own override, else (CMS_SANDBOX on) the
-    sandbox, else CMS_WECHAT_API_BASE_URL / CMS_TOUTIAO_API_BASE_URL, else the real host ("" for the
-    Toutiao-style platform, which has none)."""
-    if channel.api_base_url:
-        return channel.api_base_url
-    sandbox = sandbox_base(channel.platform)
-    if sandbox:
-        return sandbox
-    if channel.platform == "wechat":
-        return current_app.config.get("WECHAT_API_BASE_URL") or REAL_WECHAT_BASE_URL
-    if channel.platform == "toutiao":
-        return current_app.config.get("TOUTIAO_API_BASE_URL") or ""
-    return ""
-
-
-def _credentials(channel: Channel, platform: str) -> tuple[str, str]:
-    if channel.platform != platform:
-        raise Refused(_("Channel %(name)s is not on this platform.", name=channel.name), code="invalid")
-    secret = channel.secret()
-    if not channel.app_id or not secret:
-        raise Refused(_("Channel %(name)s has no AppID or AppSecret yet.", name=channel.name), code="C17")
-    return channel.app_id, secret
-
-
-def mp_client(channel: Channel, *, timeout: float | None = None, shared_refresh: bool = True):
-    """A wechatpy client (cms.platforms.MPClient) for a WeChat channel: stable_token, the channel's
-    base URL, tokens in the shared storage, refreshed under its lock."""
-    from cms.platforms import make_mp_client, share_refresh
-
-    app_id, secret = _credentials(channel, "wechat")
-    client = make_mp_client(app_id, secret, base_url=api_base_url(channel), session=token_storage(),
-                            timeout=timeout or current_app.config.get("PLATFORM_TIMEOUT", 10))
-    return share_refresh(client) if shared_refresh else client
-
-
-def toutiao_client(channel: Channel, *, timeout: float | None = None, shared_refresh: bool = True):
-    """A cms.platforms.ToutiaoClient for a Toutiao-style channel, on the shared token storage."""
-    from cms.platforms import ToutiaoClient, share_refresh
-
-    app_id, secret = _credentials(channel, "toutiao")
-    base = api_base_url(channel)
-    if not base:
-        raise Refused(_("No API base URL for the Toutiao-style platform: set CMS_TOUTIAO_API_BASE_URL "
-                        "or the channel's own."), code="invalid")
-    client = ToutiaoClient(app_id, secret, base, session=token_storage(),
-                           timeout=timeout or current_app.config.get("PLATFORM_TIMEOUT", 10))
-    return share_refresh(client) if shared_refresh else client
-
-
-def _platform_answer(channel: Channel) -> tuple[bool, str]:
-    from cms.platforms import CallError, ToutiaoError, describe, describe_toutiao, translated
-
-    if channel.platform == "website":
-        return False, _("A website channel publishes on this site: there is no platform to connect to.")
-    if not channel.has_secret or not channel.app_id:
-        return False, _("Enter the AppID and the AppSecret first.")
-    try:
-        if channel.platform == "wechat":
-            client = mp_client(channel, shared_refresh=False)
-            # Always ask the platform (not the stored token): this is what proves the AppSecret.
-            with translated():
-                result = client.fetch_access_token()
-            expires_in = int(result.get("expires_in") or 0)
-        else:
-            client = toutiao_client(channel, shared_refresh=False)
-            client.fetch_access_token()
-            expires_in = round((client.session.get(client.expires_at_key) or 0) - time.time())
-    except Refused as e:
-        return False, e.message
-    except CallError as e:
-        if e.errcode is None:
-            return False, _("The platform did not answer at %(url)s: %(text)s", url=api_base_url(channel),
-                            text=describe(None, e.errmsg))
-        return False, _("The platform answered %(code)s (%(errmsg)s): %(text)s", code=e.errcode, errmsg=e.errmsg,
-                        text=describe(e.errcode, e.errmsg))
-    except ToutiaoError as e:
-        if e.errcode is None:
-            return False, _("The platform did not answer at %(url)s: %(text)s", url=api_base_url(channel),
-                            text=describe_toutiao(None, e.errmsg))
-        return False, _("The platform answered %(code)s (%(errmsg)s): %(text)s", code=e.errcode, errmsg=e.errmsg,
-                        text=describe_toutiao(e.errcode, e.errmsg))
-    return True, _("Connected: the platform issued an access token valid for %(n)d seconds.", n=max(expires_in, 0))
-
 
 def test_connection(channel: Channel) -> tuple[bool, str]:
     """Fetch a token with the stored credentials; (ok, the platform's answer in Chinese). Audited."""
-    ok, message = _platform_answer(channel)
+    ok, message = clients.platform_answer(channel)
     secret = channel.secret() if channel.has_secret else None
     if secret:
         message = message.replace(secret, "[redacted]")  # an answer never echoes it, but be sure
@@ -583,8 +464,8 @@ def register_sandbox_accounts(app, only: list[Channel] | None = None) -> int:
     for channel in only if only is not None else channels():
         if channel.platform not in CREDENTIAL_PLATFORMS or not channel.app_id or not channel.has_secret:
             continue
-        base = sandbox_base(channel.platform)
-        if base is None or api_base_url(channel) != base or channel.secret() != SANDBOX_SECRET:
+        base = clients.sandbox_base(channel.platform)
+        if base is None or clients.api_base_url(channel) != base or channel.secret() != SANDBOX_SECRET:
             continue
         with state.lock:
             if channel.platform == "wechat":

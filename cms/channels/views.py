@@ -7,7 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cms.articles.render import render_article, wrap_for_preview
 from cms.articles.themes import theme_to_dict
-from cms.channels import service
+from cms.channels import clients, service
 from cms.channels.forms import LABELS, ActionForm, ChannelForm, RotateSecretForm, ThemeForm
 from cms.errors import Refused
 from cms.web import flash_refusal, requires, safe_next
@@ -42,7 +42,7 @@ def _rows(channels) -> list[dict]:
         "overdue": service.secret_overdue(c),
         "due_soon": service.secret_due_soon(c),
         "allowance": service.push_allowance(c) if c.platform == "wechat" else None,
-        "base_url": service.api_base_url(c),
+        "base_url": clients.api_base_url(c),
     } for c in channels]
 
 

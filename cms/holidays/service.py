@@ -2,8 +2,8 @@
 entered (which win), and the settings page's changes to those days, each audited (U7).
 
 `overrides()` is the one place the stored days are read: once per request (or worker task, each
-of which runs in its own app context), kept in `flask.g` and dropped when this process changes
-them. Every working-day rule asks through here: C12's "one working day ahead" (content checks) and
+of which runs in its own app context and database session), kept in the session's `info` and
+dropped when this process changes them. Every working-day rule asks through here: C12's "one working day ahead" (content checks) and
 the review steps' due times in working hours (workflow). cms/workdays.py stays pure: it takes the
 overrides as an argument."""
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime
 
-from flask import g
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -23,23 +22,22 @@ from cms.holidays import rules
 from cms.holidays.models import CalendarDay
 from cms.transactions import operation
 
-_G_KEY = "_calendar_overrides"
+_CACHE_KEY = "calendar_overrides"  # in the session's info: one unit of work (request, task)
 
 
 # --- what every working-day rule asks ------------------------------------------------------------
 
 def overrides() -> dict[date, bool]:
     """day → is it a working day, for every stored day (read once per request or task)."""
-    cached = g.get(_G_KEY)
+    cached = db.session.info.get(_CACHE_KEY)
     if cached is None:
         rows = db.session.execute(select(CalendarDay.day, CalendarDay.kind)).all()
-        cached = rules.as_overrides({day: kind for day, kind in rows})
-        setattr(g, _G_KEY, cached)
+        cached = db.session.info[_CACHE_KEY] = rules.as_overrides({day: kind for day, kind in rows})
     return cached
 
 
 def _changed() -> None:
-    g.pop(_G_KEY, None)
+    db.session.info.pop(_CACHE_KEY, None)
 
 
 def is_workday(day: date) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from cms import workdays
 from cms.audit.models import AuditEntry
-from cms.channels import service
+from cms.channels import clients, service
 from cms.channels.models import Channel
 from cms.extensions import db
 
@@ -196,14 +196,14 @@ def test_an_unreachable_platform_is_reported_not_raised(app):
 def test_base_url_precedence(app, platforms, sandbox_url):
     """The channel's own > (CMS_SANDBOX on) the sandbox > CMS_WECHAT_API_BASE_URL > the real host."""
     channel = _channel("星海集团")
-    assert service.api_base_url(channel) == f"{sandbox_url}/mp/cgi-bin/"
+    assert clients.api_base_url(channel) == f"{sandbox_url}/mp/cgi-bin/"
     app.config["WECHAT_API_BASE_URL"] = ""
-    assert service.api_base_url(channel) == "https://api.weixin.qq.com/cgi-bin/"
+    assert clients.api_base_url(channel) == "https://api.weixin.qq.com/cgi-bin/"
     app.config.update(SANDBOX=True, SANDBOX_URL="http://127.0.0.1:5000/")
-    assert service.api_base_url(channel) == "http://127.0.0.1:5000/mp/cgi-bin/"
-    assert service.api_base_url(_channel("星海头条号")) == "http://127.0.0.1:5000/toutiao/open/v1/"
+    assert clients.api_base_url(channel) == "http://127.0.0.1:5000/mp/cgi-bin/"
+    assert clients.api_base_url(_channel("星海头条号")) == "http://127.0.0.1:5000/toutiao/open/v1/"
     app.config["SANDBOX"] = False
-    assert service.api_base_url(_channel("星海头条号")) == f"{sandbox_url}/toutiao/open/v1/"
+    assert clients.api_base_url(_channel("星海头条号")) == f"{sandbox_url}/toutiao/open/v1/"
     app.config["TOUTIAO_API_BASE_URL"] = ""
     ok, message = service.test_connection(_channel("星海头条号"))
     assert not ok and "CMS_TOUTIAO_API_BASE_URL" in message
@@ -217,12 +217,12 @@ def test_base_url_precedence(app, platforms, sandbox_url):
 
 def test_clients_share_one_token_through_the_database(platforms):
     channel = _channel("星海科技")
-    first, second = service.mp_client(channel), service.mp_client(channel)
+    first, second = clients.mp_client(channel), clients.mp_client(channel)
     assert first.draft.count()["total_count"] == 0
     assert second.draft.count()["total_count"] == 0
     fetches = [p for _t, p, o in platforms.calls if p.endswith("stable_token") and o == channel.app_id]
     assert len(fetches) == 1
-    storage = service.token_storage()
+    storage = clients.token_storage()
     assert storage.get(f"{channel.app_id}_access_token").startswith("SBX_mp_")
     service.rotate_secret(channel, "a-brand-new-secret")  # tokens of the old secret are forgotten
     assert storage.get(f"{channel.app_id}_access_token") is None

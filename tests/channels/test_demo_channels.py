@@ -3,7 +3,7 @@ channels' clients call it over loopback HTTP, and "test connection" answers OK o
 import pytest
 from sqlalchemy import select
 
-from cms.channels import service
+from cms.channels import clients, service
 from cms.channels.models import Channel
 from cms.extensions import db
 from cms.sandbox import SANDBOX_SECRET, get_state
@@ -36,7 +36,7 @@ def test_make_run_answers_test_connection_on_every_demo_channel(served):
     assert state.accounts[tech.app_id].kind == "subscription" and state.accounts[tech.app_id].name == "星海科技"
     for name in ("星海集团", "星海科技", "星海头条号"):
         channel = db.session.scalar(select(Channel).where(Channel.name == name))
-        assert service.api_base_url(channel).startswith(served.config["SANDBOX_URL"])
+        assert clients.api_base_url(channel).startswith(served.config["SANDBOX_URL"])
         r = admin.post(f"/channels/{channel.id}/test")
         assert r.status_code == 302
         page = admin.get("/channels/").get_data(as_text=True)

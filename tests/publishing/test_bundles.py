@@ -235,7 +235,7 @@ def test_a_bundle_push_whose_answer_was_lost_is_not_pushed_twice(outbox, three):
     """The platform took the push but the worker never saved its msg_id: the next try carries the
     headline's clientmsgid, the platform answers 45065 with the first msg_id, and every member
     gets it."""
-    from cms.channels.service import mp_client
+    from cms.channels.clients import mp_client
 
     state, channel = outbox, _channel("星海科技")
     state.inject_fault("message/mass/sendall", errcode=48003, times=1)  # stops the run at the push

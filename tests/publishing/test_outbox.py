@@ -119,7 +119,7 @@ def test_a_push_over_the_platforms_quota_fails_with_its_reason(outbox, approved_
 def test_a_retried_push_is_not_a_second_push(outbox, approved_post):
     """A push whose answer was lost: the platform sent it, the worker never saved msg_id. The next
     try carries the same clientmsgid, and the platform answers 45065 with the first msg_id."""
-    from cms.channels.service import mp_client
+    from cms.channels.clients import mp_client
 
     state = outbox
     group = _channel("星海集团")
@@ -149,7 +149,7 @@ def test_expired_and_retired_tokens_are_refreshed_mid_flow(outbox, approved_post
     group = _channel("星海集团")
     post = approved_post()
     # a token in the shared storage that the platform has since expired (42001) ...
-    from cms.channels.service import mp_client
+    from cms.channels.clients import mp_client
 
     mp_client(group).fetch_access_token()
     db.session.commit()
@@ -168,7 +168,7 @@ def test_a_token_kept_by_this_process_and_retired_elsewhere_is_dropped_and_retri
     """The worker keeps its copy of the token (CMS_TOKEN_CACHE_SECONDS); another process has the
     platform retire it (a forced refresh). The first call meets 40001, the copy is dropped, the
     retry goes out on the token the other process stored: published, and no token fetched here."""
-    from cms.channels.service import api_base_url, mp_client
+    from cms.channels.clients import api_base_url, mp_client
     from cms.platforms import DatabaseStorage, make_mp_client, share_refresh
     from cms.sandbox import SANDBOX_SECRET
 

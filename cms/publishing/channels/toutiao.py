@@ -1,5 +1,5 @@
 """Toutiao-style channels: the HTTP JSON contract of WECHAT_API.md 7, through
-cms.platforms.ToutiaoClient (channels.service.toutiao_client).
+cms.platforms.ToutiaoClient (channels.clients.toutiao_client).
 
 In-article images and the cover go to `image/upload` (the article may only use the platform's own
 image URLs), `article/create` carries `client_id` = the publication's client_ref (a create whose
@@ -18,7 +18,7 @@ class ToutiaoAdapter(Adapter):
 
     @staticmethod
     def make_client(channel):
-        from cms.channels.service import toutiao_client
+        from cms.channels.clients import toutiao_client
 
         return toutiao_client(channel)
 

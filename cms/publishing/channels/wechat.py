@@ -1,5 +1,5 @@
 """WeChat official accounts through wechatpy (the client comes from cms.platforms via
-channels.service.mp_client: stable_token, the shared token storage, the channel's base URL).
+channels.clients.mp_client: stable_token, the shared token storage, the channel's base URL).
 
 The flow (WECHAT_API.md 1.2-1.5): in-article images to `media/uploadimg` (their URLs replace the
 local `/assets/<id>` ones), the cover to permanent material (`material/add_material?type=image`) →
@@ -45,7 +45,7 @@ class WeChatAdapter(Adapter):
 
     @staticmethod
     def make_client(channel):
-        from cms.channels.service import mp_client
+        from cms.channels.clients import mp_client
 
         return mp_client(channel)
 
