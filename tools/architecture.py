@@ -30,8 +30,9 @@ def _imports(tree: ast.AST) -> list[str]:
             found += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.append(node.module)
-            if node.module == "cms":  # from cms import workdays
-                found += [f"cms.{a.name}" for a in node.names]
+            if node.module == "cms":  # from cms import workdays (not: from cms import create_app)
+                found += [f"cms.{a.name}" for a in node.names
+                          if (ROOT / "cms" / a.name).is_dir() or (ROOT / "cms" / f"{a.name}.py").exists()]
     return found
 
 
@@ -104,9 +105,17 @@ def reduced(edges) -> set[tuple[str, str]]:
     return {(a, b) for a, b in edges if b not in reach(a, (a, b))}
 
 
+def packages(root: Path = ROOT / "cms") -> set[str]:
+    return {p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+
+
 def mermaid(edges) -> str:
+    """The packages (the top-level modules, cms/web.py, cms/workdays.py and the like, sit under all
+    of them and are left out) and their arrows, an arrow implied by a longer path dropped."""
+    kept = packages()
     lines = ["```mermaid", "graph TD"]
-    lines += [f"  {a} --> {b}" for a, b in sorted(reduced(edges))]
+    lines += [f"  {a} --> {b}" for a, b in sorted(reduced({e: w for e, w in edges.items()
+                                                            if e[0] in kept and e[1] in kept}))]
     lines.append("```")
     return "\n".join(lines)
 
