@@ -8,7 +8,7 @@ success archived (C13).
                                              on a bounded thread pool, refilled as threads free up
     run_publication(id, owner) -> state      one publication, as far as it goes now
     sweep() -> n                             enqueue a run for every post with something due
-    publications_for(post) / publication_json(pub) / queue_today() / in_flight() / failures()
+    publications_for(post) / queue_today() / in_flight() / failures()   (the API's JSON: cms/api/serializers.py)
     pushes_used(channel)                     C18: pushes sent in the channel's current period
 
 Claiming: a worker takes a row by setting its lease (`lease_owner`, `lease_until`) with a
@@ -172,27 +172,6 @@ def pushes_used(channel: Channel) -> dict:
         Publication.channel_id == channel.id, Publication.push.is_(True), Publication.msg_id.is_not(None),
         Publication.updated_at >= start)) or 0
     return {"used": used, "allowed": allowed, "period": period, "left": max(allowed - used, 0)}
-
-
-def publication_json(pub: Publication) -> dict:
-    """What the API and the pages show of a publication: never a credential."""
-
-    def iso(dt):
-        return dt.isoformat() if dt else None
-
-    return {
-        "id": pub.id, "post_id": pub.post_id, "generation": pub.generation,
-        "channel": {"id": pub.channel.id, "name": pub.channel.name, "platform": pub.channel.platform},
-        "state": pub.state, "revision": pub.revision_number, "hash": pub.content_hash, "push": pub.push,
-        "due_at": iso(pub.due_at), "next_attempt_at": iso(pub.next_attempt_at) if pub.active else None,
-        "attempts": pub.attempts,
-        "last_error": ({"code": pub.last_error_code, "message": pub.last_error, "at": iso(pub.last_error_at)}
-                       if pub.last_error else None),
-        "progress": {step: dict(value) for step, value in (pub.progress or {}).items()},
-        "remote_ids": pub.remote_ids(), "url": pub.url, "published_at": iso(pub.published_at),
-        "override_reason": pub.override_reason or None,
-        "bundle": {"id": pub.bundle_id, "index": pub.bundle_index} if pub.bundle_id is not None else None,
-    }
 
 
 # --- scheduling (C4 C5 C8) -----------------------------------------------------------------------

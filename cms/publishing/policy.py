@@ -5,7 +5,8 @@ globals: every function takes the user.
 Scope semantics (a role held globally covers every channel; one held for a channel, that channel):
 - channel: managed (edited, its credentials, C17) with channel.manage for it; a new channel needs
   channel.manage held globally. Published on with "publish" (the account administrator) or
-  publish.approve_withdraw (the platform supervisor) for it.
+  publish.approve_withdraw (the platform supervisor) for it. Named as a post's target (can_target)
+  by those, and, while active, by whoever may file a post or reviews posts for it.
 - scheduling a post (C4 C8): every target channel is one the user publishes on;
 - the C8 override (a later day, with a reason): the platform supervisor of every channel the send
   goes to (all the post's channels; the bundle's one channel);
@@ -72,6 +73,22 @@ class _ChannelPolicy:
 
 channel_policy = _ChannelPolicy
 policy_for(Channel, channel_policy)
+
+
+def can_target(user, channel: Channel) -> bool:
+    """Name the channel as a post's target (API.md GET /channels): whoever sees it (manages or
+    publishes on it), and, while it is active, whoever may file a post (post.create for their
+    department) or reviews posts for it (post.review for this channel, or globally): the post
+    editor offers them its active channels."""
+    if not _active(user):
+        return False
+    if channel_policy.can_view(user, channel):
+        return True
+    if not channel.active:
+        return False
+    from cms.content.policy import can_create
+
+    return can_create(user) or _on(user, "post.review", channel.id)
 
 
 # --- posts: scheduling and the C8 override --------------------------------------------------------
