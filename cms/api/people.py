@@ -7,7 +7,7 @@ from cms.api import bp
 from cms.api.schemas import PAGE, enum, operation, query
 from cms.api.serializers import user_json
 from cms.api.util import field, id_arg, json_body, listing, page_args
-from cms.auth import service
+from cms.auth import policy, service
 from cms.auth.models import USER_STATES
 from cms.dbtypes import db_int
 from cms.errors import Refused
@@ -30,9 +30,15 @@ def me():
 @requires("user.manage")
 def users_list():
     """Users, filtered by department and state (U1)."""
+    _manager_only()
     page, per_page = page_args()
     q = service.users(id_arg("department"), request.args.get("state") or None)
     return listing(db.paginate(q, page=page, per_page=per_page, error_out=False), user_json)
+
+
+def _manager_only() -> None:
+    if not policy.can_manage_users(current_user):  # U6: the system administrator
+        raise Refused(_("You do not have permission for this page."), code="forbidden", status=403)
 
 
 def _roles(data: dict, department_id: int):
@@ -63,6 +69,7 @@ def users_create():
     """Create a user (U1); the initial password is returned once."""
     from datetime import date
 
+    _manager_only()
     data = json_body()
     department_id = field(data, "department", int)
     user, password = service.create_user(
@@ -81,6 +88,8 @@ def users_depart(user_id: int):
 
     data = json_body()
     user = service.get_user(user_id)
+    if not policy.can_confirm_departure(current_user, user):
+        raise Refused(_("A departure is confirmed by an administrator (U4)."), code="U4", status=403)
     confirmed_by = current_user
     if data.get("confirmed_by") is not None:
         confirmed_by = service.get_by_username(field(data, "confirmed_by"))
