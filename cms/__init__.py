@@ -21,7 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     from cms.dbtypes import BoundedIntConverter
 
-    app.url_map.converters["int"] = BoundedIntConverter  # ids past the database's range: 404, not 500
+    app.url_map.converters["int"] = BoundedIntConverter  # ids past what the database holds: 404, not 500
     app.config.from_object(default_config)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("CMS")

@@ -5,13 +5,15 @@ from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 from werkzeug.routing import IntegerConverter
 
-# The databases' integer columns are signed 64-bit (SQLite INTEGER, PostgreSQL BIGINT at most): a
-# larger number names nothing, and binding it raises OverflowError (a 500) instead of "not found".
-DB_INT_MAX = 2**63 - 1
+# The largest id every database holds: the id and number columns are INTEGER, signed 64-bit on
+# SQLite but 32-bit on PostgreSQL. A larger number names nothing, and binding it raised an error (a
+# 500: OverflowError past 2**63 on SQLite, NumericValueOutOfRange past 2**31 on PostgreSQL) instead
+# of "not found".
+DB_INT_MAX = 2**31 - 1
 
 
 def db_int(value) -> bool:
-    """An int (not a bool) a database integer column can hold."""
+    """An int (not a bool) every database's integer column can hold."""
     return isinstance(value, int) and not isinstance(value, bool) and -DB_INT_MAX - 1 <= value <= DB_INT_MAX
 
 
@@ -30,7 +32,7 @@ def at_most_regex(n: int) -> str:
 
 class BoundedIntConverter(IntegerConverter):
     """`<int:...>` for the whole app (registered in create_app before any route): a number past
-    the database's signed 64-bit range does not match, so every such URL is a 404 like any id
+    what the databases' id columns hold does not match, so every such URL is a 404 like any id
     that names nothing, never an OverflowError. The bound is in the regex, not only in
     to_python: werkzeug picks a rule by method before converting, so a failed conversion of the
     POST rule would answer 405 where a GET rule shares the path."""

@@ -35,6 +35,11 @@ def known_query_only():
     spec = getattr(view, "openapi", None)
     if spec is None:
         return
+    nul = sorted({str(k) for k, v in [*request.args.items(multi=True), *request.form.items(multi=True)]
+                  if "\x00" in str(k) or "\x00" in str(v)})
+    if nul:  # PostgreSQL cannot store it, SQLite's search cannot parse it: refused, not a 500
+        raise Refused(_("Text may not contain NUL characters."), code="bad_request", status=400,
+                      fields={k.replace("\x00", ""): [_("Contains a NUL character.")] for k in nul})
     known = {p["name"] for p in spec["params"]}
     unknown = sorted(set(request.args) - known)
     if unknown:

@@ -8,10 +8,24 @@ from cms.dbtypes import DB_INT_MAX, db_int
 from cms.errors import Refused
 
 
+def _nul_in(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_nul_in(k) or _nul_in(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_nul_in(v) for v in value)
+    return False
+
+
 def json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise Refused(_("Send a JSON object."), code="bad_request", status=400)
+    bad = [k for k, v in data.items() if _nul_in(k) or _nul_in(v)]
+    if bad:  # PostgreSQL cannot store it (a 500 there): refused naming the fields
+        raise Refused(_("Text may not contain NUL characters."), code="bad_request", status=400,
+                      fields={k.replace("\x00", ""): [_("Contains a NUL character.")] for k in bad})
     return data
 
 

@@ -7,7 +7,8 @@ from cms.auth.models import Department
 from cms.extensions import db
 from cms.publishing.models import Channel
 
-BIG = 2**63  # one past the largest id a database integer holds
+BIG = 2**63  # past the largest SQLite integer: OverflowError (a 500) before
+PG_BIG = 2**31  # past PostgreSQL's INTEGER: NumericValueOutOfRange (a 500 there) before
 
 
 def _doc(client):
@@ -55,7 +56,7 @@ def test_post_fields_are_described_for_generated_clients(client):
     assert post_input["properties"]["category"]["enum"] == ["news", "internal_activity", "promotion",
                                                             "employee_tools", "recommended"]  # C3
     assert post_input["required"] == ["title", "category"]
-    assert post_input["properties"]["channels"]["items"]["maximum"] == BIG - 1
+    assert post_input["properties"]["channels"]["items"]["maximum"] == PG_BIG - 1
 
 
 def test_a_405_is_json_and_names_the_allowed_methods(api):
@@ -70,7 +71,7 @@ def test_an_unknown_query_parameter_is_named_not_ignored(api):
 
 
 @pytest.mark.parametrize("query, name", [
-    (f"channel={BIG}", "channel"), ("channel=99999999999999999999", "channel"), ("author=x", "author"),
+    (f"channel={BIG}", "channel"), (f"channel={PG_BIG}", "channel"), ("channel=99999999999999999999", "channel"), ("author=x", "author"),
     ("department=-1", "department"), ("status=lost", "status"), ("category=gossip", "category"),
     ("page=0", "page"), (f"page={BIG}", "page"),
 ])
@@ -83,6 +84,7 @@ def test_bad_list_filters_are_400_naming_them(api, query, name):
     ({"source": {"kind": "reprint", "url": [None, None]}}, "source"),  # was a 500 (list.strip)
     ({"source": {"kind": "original", "name": 5}}, "source"),
     ({"channels": [BIG]}, "channels"),  # was a 500 (OverflowError)
+    ({"channels": [PG_BIG]}, "channels"),
     ({"cover_asset_id": BIG}, "cover_asset_id"),
 ])
 def test_post_fields_of_the_wrong_kind_are_named(api, fields, name):
@@ -102,6 +104,7 @@ def _office():
     ({"title": "长" * 65}, "title"),  # past the column: PostgreSQL would have refused it (a 500)
     ({"phone": "1" * 33}, "phone"),
     ({"department": BIG}, "department"),  # was a 500 (OverflowError)
+    ({"department": PG_BIG}, "department"),
     ({"roles": ["leader@department:99999999999999999999"]}, None),
     ({"roles": [{"role": "chief", "scope_id": 1}]}, "roles"),  # a global role with a scope was kept silently
     ({"roles": [{"role": "account_admin", "scope_type": "channel", "scope_id": BIG}]}, "roles"),
@@ -128,3 +131,14 @@ def test_ids_past_the_range_in_bodies_are_refused(api):
     r = api("account_admin")("POST", f"/posts/{post['id']}/withdrawals",
                              json={"kind": "withdraw", "reason": "错误", "channels": [BIG]})
     assert r.status_code == 400 and "channels" in r.json["error"]["fields"]
+
+
+def test_a_nul_character_is_refused_naming_the_field(api):
+    """PostgreSQL cannot store one and SQLite's search cannot parse one: `?q=a%00b` was a 500."""
+    call = api("contributor")
+    r = call("GET", "/posts?q=ab%00cd")
+    assert r.status_code == 400 and "q" in r.json["error"]["fields"]
+    r = call("POST", "/posts", json={"title": "开放\x00日", "category": "news"})
+    assert r.status_code == 400 and set(r.json["error"]["fields"]) == {"title"}
+    r = call("POST", "/posts", json={"title": "开放日", "category": "news", "source": {"kind": "reprint", "name": "\x00"}})
+    assert r.status_code == 400 and set(r.json["error"]["fields"]) == {"source"}
