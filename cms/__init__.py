@@ -19,6 +19,9 @@ MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    from cms.dbtypes import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # ids past what the database holds: 404, not 500
     app.config.from_object(default_config)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("CMS")
@@ -164,9 +167,9 @@ def _errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
         if wants_json():
-            from cms.api.errors import error_response
+            from cms.api.errors import http_error_response
 
-            return error_response(e.code, _http_code(e.code), _http_message(e.code))
+            return http_error_response(e, _http_code(e.code), _http_message(e.code))
         template = f"errors/{e.code}.html" if e.code in (403, 404, 500) else "errors/generic.html"
         return render_template(template, error=e, message=_http_message(e.code)), e.code
 
@@ -237,7 +240,8 @@ def _templates(app: Flask) -> None:
 
     app.add_template_filter(role_label, "role_label")
     # One policy per kind of object (issue 13): templates ask `can("clear_confidential", post)`.
-    import cms.auth.policy  # noqa: F401  (each registers its kinds)
+    import cms.audit.policy  # noqa: F401  (each registers its kinds)
+    import cms.auth.policy  # noqa: F401
     import cms.content.policy  # noqa: F401
     import cms.publishing.policy  # noqa: F401
     import cms.workflow.policy  # noqa: F401

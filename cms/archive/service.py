@@ -23,6 +23,7 @@ from cms.archive.models import ACTIONS, ArchiveRecord
 from cms.audit import origin
 from cms.audit.service import record as audit
 from cms.content.models import Asset, Blob, Post
+from cms.dbtypes import DB_INT_MAX
 from cms.errors import NotFound, Refused
 from cms.extensions import db
 from cms.permissions import role_grants
@@ -30,7 +31,7 @@ from cms.permissions import role_grants
 READ = "archive.read"
 MAX_EXPORT_DAYS = 366
 EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)  # the dates a filter may name
-MAX_ID = 2**63 - 1  # larger numbers cannot be bound as database integers: they name nothing
+MAX_ID = DB_INT_MAX  # larger numbers cannot be bound as database integers (PostgreSQL's are 32-bit): they name nothing
 ASSET_SRC = re.compile(r"^/assets/(\d+)$")
 EXTENSIONS = {"jpeg": "jpg", "png": "png", "gif": "gif"}
 

@@ -124,3 +124,23 @@ def verify(batch: int = 1000) -> tuple[int, int | None]:
             if e.seq != checked or e.prev_hash != prev or _digest(_fields(e)) != e.hash:
                 return checked, e.seq
             prev, last_id = e.hash, e.id
+
+
+def entries(*, actor: str | None = None, action: str | None = None, target_type: str | None = None,
+            target_id: str | None = None, start=None, end=None):
+    """The trail, newest first, filtered (the auditor's page and GET /api/v1/audit): actor by
+    username, action by prefix, a target, and times from `start` (inclusive) to `end` (exclusive)."""
+    q = select(AuditEntry).order_by(AuditEntry.seq.desc())
+    if actor:
+        q = q.where(AuditEntry.actor_name == actor.strip())
+    if action:
+        q = q.where(AuditEntry.action.startswith(action.strip(), autoescape=True))
+    if target_type:
+        q = q.where(AuditEntry.target_type == target_type.strip())
+    if target_id:
+        q = q.where(AuditEntry.target_id == target_id.strip())
+    if start is not None:
+        q = q.where(AuditEntry.at >= start)
+    if end is not None:
+        q = q.where(AuditEntry.at < end)
+    return q

@@ -24,6 +24,7 @@ from cms.auth.models import (
     RoleAssignment,
     User,
 )
+from cms.dbtypes import db_int
 from cms.errors import NotFound, Refused
 from cms.extensions import db
 from cms.permissions import ROLE_SCOPES, ROLES, role_label
@@ -205,7 +206,7 @@ def record_logout(user: User) -> None:
 # --- users and roles (sysadmin) -----------------------------------------------------------------
 
 def _department(department_id) -> Department:
-    dep = db.session.get(Department, department_id) if department_id else None
+    dep = db.session.get(Department, department_id) if db_int(department_id) and department_id > 0 else None
     if dep is None:
         raise Refused(_("Choose an existing department."), code="invalid",
                       fields={"department": [_("No such department.")]})
@@ -225,6 +226,9 @@ def create_user(*, username: str, real_name: str, department_id: int, title: str
         errors["username"] = [_("This username is taken.")]
     if not (real_name or "").strip():
         errors["real_name"] = [_("The real name is required (U1).")]
+    for name, value, limit in (("real_name", real_name, 64), ("title", title, 64), ("phone", phone, 32)):
+        if len(value or "") > limit:  # the columns' sizes (PostgreSQL refuses longer values)
+            errors.setdefault(name, []).append(_("At most %(n)d characters.", n=limit))
     if errors:
         raise Refused(_("The user could not be created: %(what)s", what="; ".join(
             m for ms in errors.values() for m in ms)), code="U1" if "real_name" in errors else "invalid",
@@ -269,8 +273,17 @@ def _replace_roles(user: User, roles) -> None:
         if scope_type not in ROLE_SCOPES[role]:
             raise Refused(_("%(role)s cannot be held for this scope.", role=role_label(role)),
                           code="invalid", fields={"roles": [role]})
+        if scope_type is not None and not (db_int(scope_id) and scope_id > 0):
+            raise Refused(_("%(role)s needs the id of its %(scope)s.", role=role_label(role), scope=scope_type),
+                          code="invalid", fields={"roles": [role]})
         if scope_type == "department":
             _department(scope_id)
+        elif scope_type == "channel":
+            # By its table, like a foreign key would: channels sit above people (a channel names its
+            # manager), so auth does not import them.
+            channel = db.metadata.tables["channel"]
+            if db.session.scalar(select(channel.c.id).where(channel.c.id == scope_id)) is None:
+                raise Refused(_("No such channel."), code="invalid", fields={"roles": [role]})
         wanted.add((role, scope_type, scope_id if scope_type else None))
     have = {(r.role, r.scope_type, r.scope_id): r for r in user.roles}
     for key, r in have.items():
@@ -302,7 +315,7 @@ def parse_role(text: str, user_department: int | None = None) -> tuple[str, str 
             return role, None, None
         return role, "department", user_department
     kind, _sep, ident = scope.partition(":")
-    if not ident.isdigit():
+    if not ident.isdigit() or len(ident) > 18:
         raise Refused(_("Write a scoped role as role@department:ID or role@channel:ID."), code="invalid")
     return role, kind, int(ident)
 

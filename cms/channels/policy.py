@@ -4,7 +4,9 @@ channel; one held for a channel, that channel.
 - managed (edited, its credentials, C17) with channel.manage for it; a new channel needs
   channel.manage held globally;
 - published on with "publish" (the account administrator) or publish.approve_withdraw (the
-  platform supervisor) for it. The publishing policy (cms/publishing/policy.py) builds on these."""
+  platform supervisor) for it;
+- named as a post's target (can_target) by those, and, while active, by whoever may file a post or
+  reviews posts for it. The publishing policy (cms/publishing/policy.py) builds on these."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -65,3 +67,18 @@ policy_for(Channel, channel_policy)
 def publishes_any(user, post) -> bool:
     """At least one target channel is one the user publishes on (what the publishing lists show)."""
     return active(user) and any(can_publish_on(user, c) for c in post.channels)
+
+
+def can_target(user, channel: Channel) -> bool:
+    """Name the channel as a post's target (API.md GET /channels): whoever sees it (manages or
+    publishes on it), and, while it is active, whoever may file a post (post.create for their
+    department, as content.policy.can_create asks) or reviews posts for it (post.review for this
+    channel, or globally): the post editor offers them its active channels."""
+    if not active(user):
+        return False
+    if channel_policy.can_view(user, channel):
+        return True
+    if not channel.active:
+        return False
+    return (user.has_permission("post.create", ("department", user.department_id))
+            or holds_on(user, "post.review", channel.id))

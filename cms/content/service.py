@@ -34,6 +34,7 @@ from cms.content.models import (
 )
 from cms.content.policy import can_clear_confidential, can_create, can_edit, visible_posts
 from cms.content.review_hooks import review
+from cms.dbtypes import db_int
 from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
 from cms.holidays import service as holidays
@@ -83,6 +84,8 @@ def parse_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, An
         source = data["source"] or {}
         if not isinstance(source, dict) or source.get("kind", "") not in ("", *SOURCE_KINDS):
             bad("source", _("source.kind is original or reprint."))
+        elif not all(isinstance(source.get(k) or "", str) for k in ("name", "url", "author")):
+            bad("source", _("source.name, source.url and source.author are text."))
         else:
             url = (source.get("url") or "").strip()
             if url and not re.match(r"^https?://[^\s]+$", url):
@@ -91,7 +94,7 @@ def parse_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, An
                        source_url=url[:1000], source_author=(source.get("author") or "").strip()[:64])
     if "channels" in data:
         ids = data["channels"]
-        if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        if not isinstance(ids, list) or not all(db_int(i) for i in ids):  # a number past an id's range names nothing
             bad("channels", _("A list of channel ids."))
         else:
             found = db.session.scalars(select(Channel).where(Channel.id.in_(ids), Channel.active)).all()
@@ -129,7 +132,7 @@ def parse_fields(data: dict[str, Any], *, partial: bool = False) -> dict[str, An
         value = data["cover_asset_id"]
         # Whether the image exists and may be used is asked with the body's images when the revision
         # is made (asset_policy.check_references), with one message for both.
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        if value is not None and not db_int(value):
             bad("cover_asset_id", _("No such image."))
         else:
             out["cover_asset_id"] = value
@@ -279,7 +282,7 @@ def save(user, post: Post, data: dict, base_revision: int | None, note: str = ""
     if base_revision != current.number:
         raise Conflict(_("Revision %(n)d was saved by %(who)s after you started editing revision %(b)d.",
                          n=current.number, who=current.written_by.real_name, b=base_revision),
-                       code="stale_revision", extra={"current": revision_json(current), "yours": data})
+                       code="stale_revision", extra={"current_revision": current.number})
     rev_fields = {**_revision_fields(current), **_apply_post_fields(post, fields)}
     if _content_hash(rev_fields, post_meta(post)) == current.content_hash:
         db.session.rollback()
@@ -585,40 +588,3 @@ def autosaved(user, post: Post | None) -> DraftBuffer | None:
     return db.session.scalar(select(DraftBuffer).where(
         DraftBuffer.user_id == user.id,
         DraftBuffer.post_id.is_(None) if post_id is None else DraftBuffer.post_id == post_id))
-
-
-# --- serialisation -------------------------------------------------------------------------------
-
-def revision_json(rev: Revision) -> dict:
-    return {"number": rev.number, "hash": rev.content_hash, "title": rev.title, "author": rev.author,
-            "digest": rev.digest, "body": {"format": rev.body_format, "text": rev.body_source}, "html": rev.html,
-            "source": {"kind": rev.source_kind, "name": rev.source_name, "url": rev.source_url,
-                       "author": rev.source_author},
-            "cover_asset_id": rev.cover_asset_id, "cover_focus": {"x": rev.cover_focus_x, "y": rev.cover_focus_y},
-            "written_by": rev.written_by.username,
-            "created_at": rev.created_at.isoformat(), "based_on": rev.based_on, "note": rev.note}
-
-
-def finding_json(f: checks.Finding) -> dict:
-    return {"id": f.id, "check": f.check, "severity": f.severity, "policy": f.policy, "where": f.where,
-            "message": f.message, "fix": f.fix}
-
-
-def post_json(post: Post, *, full: bool = True) -> dict:
-    out = {"id": post.id, "status": post.status, "title": post.title, "category": post.category,
-           "department": post.department.name, "author": post.created_by.username,
-           "channels": [c.id for c in post.channels], "urgency": post.urgency, "important": post.important,
-           "confidential": post.confidential, "open_comments": post.open_comments,
-           "planned_date": post.planned_date.isoformat() if post.planned_date else None,
-           "created_at": post.created_at.isoformat(), "updated_at": post.updated_at.isoformat()}
-    if full:
-        out["revision"] = revision_json(post.current)
-        out["checks"] = [finding_json(f) for f in findings(post)]
-        from cms.workflow import queries as workflow_queries
-
-        out["workflow"] = workflow_queries.workflow_json(post)
-        out["reviews"] = [workflow_queries.review_json(r) for r in workflow_queries.timeline(post)]
-        from cms.publishing.queries import publication_json, publications_for
-
-        out["publications"] = [publication_json(p) for p in publications_for(post)]
-    return out

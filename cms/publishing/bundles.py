@@ -9,7 +9,7 @@ own images, cover and archive record.
     candidates(channel) -> [Post]            approved posts that may go in a bundle of the channel
     create(user, channel, post_ids, at=None, override_reason=None) -> Bundle
     dissolve(user, bundle)                   before it is sent: every member off the queue
-    bundles_for(channel_ids, days) / bundle_json(bundle)
+    bundles_for(channel_ids, days) / members(bundle) / state(bundle)
     BundleJob                                the worker's job for a bundle (job.run_publication)
 
 The worker claims only the headline (runner.RUNS_ITSELF); its run leases every member and drives
@@ -31,7 +31,7 @@ from cms.errors import Conflict, NotFound, Refused
 from cms.extensions import db
 from cms.publishing import rules
 from cms.publishing.job import Job, LeaseLost, send_blocker
-from cms.publishing.queries import approved_submission, publication_json, pushes_used
+from cms.publishing.queries import approved_submission, pushes_used
 from cms.publishing.scheduling import approved_for_sending, check_day, enqueue, queue_channel
 from cms.publishing.states import finish_unsent, set_state, settle_post
 from cms.transactions import operation
@@ -194,16 +194,6 @@ def state(bundle: Bundle) -> str:
     """The bundle's state: its headline's (or, with none left, cancelled)."""
     sent = [p for p in bundle.publications if p.bundle_index is not None]
     return min(sent, key=lambda p: p.bundle_index).state if sent else "cancelled"
-
-
-def bundle_json(bundle: Bundle) -> dict:
-    return {
-        "id": bundle.id, "channel": {"id": bundle.channel.id, "name": bundle.channel.name},
-        "due_at": bundle.due_at.isoformat(), "state": state(bundle),
-        "created_by": bundle.created_by.username if bundle.created_by else None,
-        "members": [{"index": p.bundle_index, "post_id": p.post_id, "title": p.post.current.title,
-                     "publication": publication_json(p)} for p in members(bundle)],
-    }
 
 
 # --- running ------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ No writes here.
     latest_publication(post_id, channel_id)             the newest generation on one channel, or None
     queue_today() / in_flight() / failures() / published_today()   the publish-today dashboard
     pushes_used(channel) -> {used, allowed, period, left}          C18: this period's pushes
-    publication_json(pub) -> dict                       what the API and the pages show, no credential
     approved_submission(post)                           the post's approved submission, or None
     send_facts(post_ids) -> {post id: facts}            what C4 and C5 look at now (rules.send_blocker)
 """
@@ -102,27 +101,6 @@ def pushes_used(channel: Channel) -> dict:
         Publication.channel_id == channel.id, Publication.push.is_(True), Publication.msg_id.is_not(None),
         Publication.updated_at >= start)) or 0
     return {"used": used, "allowed": allowed, "period": period, "left": max(allowed - used, 0)}
-
-
-def publication_json(pub: Publication) -> dict:
-    """What the API and the pages show of a publication: never a credential."""
-
-    def iso(dt):
-        return dt.isoformat() if dt else None
-
-    return {
-        "id": pub.id, "post_id": pub.post_id, "generation": pub.generation,
-        "channel": {"id": pub.channel.id, "name": pub.channel.name, "platform": pub.channel.platform},
-        "state": pub.state, "revision": pub.revision_number, "hash": pub.content_hash, "push": pub.push,
-        "due_at": iso(pub.due_at), "next_attempt_at": iso(pub.next_attempt_at) if pub.active else None,
-        "attempts": pub.attempts,
-        "last_error": ({"code": pub.last_error_code, "message": pub.last_error, "at": iso(pub.last_error_at)}
-                       if pub.last_error else None),
-        "progress": {step: dict(value) for step, value in (pub.progress or {}).items()},
-        "remote_ids": pub.remote_ids(), "url": pub.url, "published_at": iso(pub.published_at),
-        "override_reason": pub.override_reason or None,
-        "bundle": {"id": pub.bundle_id, "index": pub.bundle_index} if pub.bundle_id is not None else None,
-    }
 
 
 def approved_submission(post: Post):

@@ -6,7 +6,7 @@ transaction.
     request(user, post, kind, reason, channel_ids=None) -> Withdrawal   pending; the supervisors are told
     decide(user, withdrawal, approve, note) -> Withdrawal               approved: carried out at once
     retry(user, withdrawal) -> Withdrawal                               a failed one: the channels not done
-    get_withdrawal(id) / for_post(post) / open_for(post) / withdrawal_json(w)
+    get_withdrawal(id) / for_post(post) / open_for(post) / channel_states(w)
     waiting_for(user) / failed_of(user) / to_correct(user)        what waits for whom
     may_request_channels(user, post) / may_decide(user, w) / may_decide_now(user, w) / may_retry(user, w)
 
@@ -163,22 +163,6 @@ def channel_states(w: Withdrawal) -> list[dict]:
 
 def _user_json(u: User | None) -> str | None:
     return u.username if u is not None else None
-
-
-def withdrawal_json(w: Withdrawal) -> dict:
-    def iso(dt):
-        return dt.isoformat() if dt else None
-
-    return {
-        "id": w.id, "post_id": w.post_id, "kind": w.kind, "reason": w.reason, "state": w.state,
-        "channels": [{"id": s["channel"].id, "name": s["channel"].name, "platform": s["channel"].platform,
-                      "publication": s["publication"].id if s["publication"] is not None else None,
-                      "generation": s["publication"].generation if s["publication"] is not None else None,
-                      "state": s["state"]} for s in channel_states(w) if s["channel"] is not None],
-        "requested_by": _user_json(w.requested_by), "requested_at": iso(w.requested_at),
-        "decided_by": _user_json(w.decided_by), "decided_at": iso(w.decided_at),
-        "decision_note": w.decision_note or None, "done_at": iso(w.done_at), "last_error": w.last_error or None,
-    }
 
 
 def _facts(w: Withdrawal) -> dict:

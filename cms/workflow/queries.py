@@ -94,32 +94,6 @@ def calendar_month(user, month, channel_id: int | None = None) -> dict:
     return days
 
 
-def workflow_json(post: Post) -> dict | None:
-    sub = active_submission(post) or db.session.scalar(
-        select(Submission).where(Submission.post_id == post.id).order_by(Submission.id.desc()).limit(1))
-    if sub is None:
-        return None
-    sv = step_view(post, sub if sub.state == "active" else None)
-    return {
-        "template": sub.version.template.key, "version": sub.version.number, "state": sub.state,
-        "round": sub.round, "escalated": sub.escalated, "steps": sub.version.steps,
-        "current_step": None if sv is None else {
-            "index": sv["index"], "role": sv["role"], "assignees": [u.username for u in sv["assignees"]],
-            "due_at": sv["due_at"].isoformat() if sv["due_at"] else None, "may_edit": sv["may_edit"],
-            "decides_push": sv["decides_push"], "routing": sv["routing"]},
-        "reasons": sub.reasons, "push": sub.push,
-        "approved_at": sub.approved_at.isoformat() if sub.approved_at else None,
-        "publish_day": sub.publish_day.isoformat() if sub.publish_day else None,
-    }
-
-
-def review_json(r: Review) -> dict:
-    return {"action": r.action, "step": r.step, "role": r.role, "round": r.round, "user": r.user.username,
-            "on_behalf_of": r.on_behalf_of.username if r.on_behalf_of else None, "revision": r.revision,
-            "hash": r.revision_hash, "comment": r.comment, "detail": r.detail, "stale": r.stale,
-            "at": r.created_at.isoformat()}
-
-
 def active_delegations(now: datetime | None = None) -> dict[int, int]:
     now = now or workdays.now()
     rows = db.session.scalars(select(Delegation).where(
@@ -130,3 +104,9 @@ def active_delegations(now: datetime | None = None) -> dict[int, int]:
 def active_submission(post: Post) -> Submission | None:
     return db.session.scalar(select(Submission).where(Submission.post_id == post.id, Submission.state.in_(
         ("active", "approved"))).order_by(Submission.id.desc()).limit(1))
+
+
+def latest_submission(post: Post) -> Submission | None:
+    """The active submission, else the post's last one (approved, rejected, withdrawn...)."""
+    return active_submission(post) or db.session.scalar(
+        select(Submission).where(Submission.post_id == post.id).order_by(Submission.id.desc()).limit(1))
