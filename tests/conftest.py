@@ -26,7 +26,8 @@ import pytest
 _TMP = Path(tempfile.mkdtemp(prefix="cms-tests-"))
 os.environ["CMS_HUEY_URL"] = os.environ.get("CMS_TEST_REDIS_URL") or f"sqlite:///{_TMP / 'huey.db'}"
 for name in list(os.environ):  # a developer's own CMS_* settings must not leak into the tests
-    if name.startswith("CMS_") and name not in ("CMS_HUEY_URL",):
+    # (CMS_TEST_*: the databases the suite is asked to run on, read below and by the Redis tests)
+    if name.startswith("CMS_") and name != "CMS_HUEY_URL" and not name.startswith("CMS_TEST_"):
         os.environ.pop(name)
 
 from flask.testing import FlaskClient  # noqa: E402

@@ -71,6 +71,7 @@ SELF_CASES = {
     "notify.unread_json": OWN,
     "notify.open_notification": NOTIFICATION,
     "api.me": OWN,
+    "api.channels_list": OWN,  # each channel asked can_target with its scope (tests/api/test_channels.py)
     "workflow.editorial_calendar": OWN,  # shows only what the user may see (tests/workflow)
     "content.live_preview": OWN,  # renders the form it is sent, nothing stored
     "content.posts": LISTED,

@@ -256,7 +256,9 @@ def _upsert(conn: Connection, key: str, value: str, expires_at: datetime | None,
             set_={"value": stmt.excluded.value, "expires_at": stmt.excluded.expires_at},
             where=where,
         )
-        return conn.execute(stmt).rowcount == 1
+        # RETURNING, not rowcount: SQLAlchemy does not promise an INSERT's rowcount on every driver
+        # (psycopg's answered -1 here, and the lock was never taken on PostgreSQL)
+        return conn.execute(stmt.returning(platform_token.c.key)).first() is not None
     # Any other database: update first, insert when there was nothing to update.
     upd = update(platform_token).where(platform_token.c.key == key).values(value=value, expires_at=expires_at)
     if only_if_expired is not None:

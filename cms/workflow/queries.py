@@ -22,9 +22,11 @@ from cms.workflow.models import (
 def inbox_query(user):
     """Submissions whose current step waits for `user` (directly or as a deputy)."""
     holders = [h for h, d in active_delegations().items() if d == user.id]
-    return (select(Submission).join(Assignee).where(
-        Submission.state == "active", Assignee.user_id.in_([user.id, *holders]))
-        .distinct().order_by(Submission.due_at))
+    # IN, not JOIN + DISTINCT: PostgreSQL cannot compare the JSON columns DISTINCT would
+    return (select(Submission).where(
+        Submission.state == "active",
+        Submission.id.in_(select(Assignee.submission_id).where(Assignee.user_id.in_([user.id, *holders]))))
+        .order_by(Submission.due_at))
 
 
 def inbox_count(user) -> int:
