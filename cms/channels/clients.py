@@ -122,15 +122,16 @@ def platform_answer(channel: Channel) -> tuple[bool, str]:
     except Refused as e:
         return False, e.message
     except CallError as e:
-        if e.errcode is None:
-            return False, _("The platform did not answer at %(url)s: %(text)s", url=api_base_url(channel),
-                            text=describe(None, e.errmsg))
-        return False, _("The platform answered %(code)s (%(errmsg)s): %(text)s", code=e.errcode, errmsg=e.errmsg,
-                        text=describe(e.errcode, e.errmsg))
+        return False, _refusal_text(channel, e.errcode, e.errmsg, describe)
     except ToutiaoError as e:
-        if e.errcode is None:
-            return False, _("The platform did not answer at %(url)s: %(text)s", url=api_base_url(channel),
-                            text=describe_toutiao(None, e.errmsg))
-        return False, _("The platform answered %(code)s (%(errmsg)s): %(text)s", code=e.errcode, errmsg=e.errmsg,
-                        text=describe_toutiao(e.errcode, e.errmsg))
+        return False, _refusal_text(channel, e.errcode, e.errmsg, describe_toutiao)
     return True, _("Connected: the platform issued an access token valid for %(n)d seconds.", n=max(expires_in, 0))
+
+
+def _refusal_text(channel: Channel, errcode, errmsg, describe_code) -> str:
+    """The connection test's answer when the platform refused or did not answer, in Chinese."""
+    if errcode is None:
+        return _("The platform did not answer at %(url)s: %(text)s", url=api_base_url(channel),
+                 text=describe_code(None, errmsg))
+    return _("The platform answered %(code)s (%(errmsg)s): %(text)s", code=errcode, errmsg=errmsg,
+             text=describe_code(errcode, errmsg))
