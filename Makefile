@@ -3,6 +3,8 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask
+# The suite runs on every core (at most 4 processes: pytest-xdist); PYTEST_ARGS= runs it in one.
+PYTEST_ARGS ?= -n auto --maxprocesses=4
 export FLASK_APP := cms
 
 .PHONY: run test install lint translations chromium worker clean

@@ -24,7 +24,19 @@ from pathlib import Path
 import pytest
 
 _TMP = Path(tempfile.mkdtemp(prefix="cms-tests-"))
-os.environ["CMS_HUEY_URL"] = os.environ.get("CMS_TEST_REDIS_URL") or f"sqlite:///{_TMP / 'huey.db'}"
+
+
+def _worker_redis(url: str | None) -> str | None:
+    """Under pytest-xdist each worker process takes its own Redis database (gw0 the one named,
+    gw1 the next...), so one worker's queue, nonces and tokens never meet another's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw"):
+        return url
+    head, _, db_index = url.rpartition("/")
+    return f"{head}/{int(db_index or 0) + int(worker[2:])}"
+
+
+os.environ["CMS_HUEY_URL"] = _worker_redis(os.environ.get("CMS_TEST_REDIS_URL")) or f"sqlite:///{_TMP / 'huey.db'}"
 for name in list(os.environ):  # a developer's own CMS_* settings must not leak into the tests
     # (CMS_TEST_*: the databases the suite is asked to run on, read below and by the Redis tests)
     if name.startswith("CMS_") and name != "CMS_HUEY_URL" and not name.startswith("CMS_TEST_"):
