@@ -230,3 +230,16 @@ def test_the_base_url_follows_the_setting_and_the_sandbox(templates, tmp_path, a
         result = transfer(CREDS, partner_trade_no="S1", openid="o-1", amount_fen=100, desc="稿费")  # no base_url
         assert result.state == "SUCCESS"
         assert (MCH, "S1") in get_state(served).pay.transfers
+
+
+def test_the_query_tells_a_transfer_that_failed_or_is_still_processing(base, sandbox_state):
+    pay(base, "B1", 1234)
+    pay(base, "B2", 2000)
+    sandbox_state.pay.set_status(MCH, "B1", "PROCESSING")
+    assert query_transfer(CREDS, "B1", base_url=base).state == "PROCESSING"
+    sandbox_state.pay.set_status(MCH, "B1", "FAILED", "收款用户账户异常")
+    failed = query_transfer(CREDS, "B1", base_url=base)
+    assert (failed.state, failed.reason, failed.amount_fen) == ("FAILED", "收款用户账户异常", 1234)
+    assert sandbox_state.pay.balance(MCH) == 100_000_000 - 2000  # the money came back
+    lines = parse_fundflow(download_fundflow(CREDS, today(), base_url=base))
+    assert [x.voucher_no for x in lines] == ["B2"]
