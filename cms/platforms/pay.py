@@ -63,6 +63,7 @@ __all__ = [
     "is_not_found",
     "make_pay_client",
     "pay_base_url",
+    "pay_call_error",
     "pay_translated",
     "query_transfer",
     "sign",
@@ -269,25 +270,30 @@ def _xml(response) -> dict:
     return dict(data) if isinstance(data, dict) else {}
 
 
+def pay_call_error(e: WeChatPayException) -> CallError:
+    """The CallError a WeChatPayException stands for (calls.translated() uses it too)."""
+    response = getattr(e, "response", None)
+    body = _xml(response)
+    status = getattr(response, "status_code", None)
+    code = e.errcode or body.get("err_code") or body.get("error_code")
+    msg = str(e.errmsg or body.get("err_code_des") or e.return_msg or body.get("return_msg") or "")
+    if e.return_code is None and (status is None or status >= 300):
+        code = None  # no usable answer
+    elif code is None and ("签名" in msg or msg.lower().startswith("sign")):
+        code = "SIGNERROR"
+    elif code is None:
+        code = e.result_code or e.return_code
+    code = _SYNONYMS.get(str(code), str(code)) if code is not None else None
+    return CallError(code, msg, body=body, http_status=status)
+
+
 @contextlib.contextmanager
 def pay_translated() -> Iterator[None]:
     """Run WeChatPay calls; a failure leaves as CallError (chained, for the log)."""
     try:
         yield
     except WeChatPayException as e:
-        response = getattr(e, "response", None)
-        body = _xml(response)
-        status = getattr(response, "status_code", None)
-        code = e.errcode or body.get("err_code") or body.get("error_code")
-        msg = e.errmsg or body.get("err_code_des") or e.return_msg or body.get("return_msg") or ""
-        if e.return_code is None and (status is None or status >= 300):
-            code = None  # no usable answer
-        elif code is None and ("签名" in str(msg) or str(msg).lower().startswith("sign")):
-            code = "SIGNERROR"
-        elif code is None:
-            code = e.result_code or e.return_code
-        code = _SYNONYMS.get(str(code), str(code)) if code is not None else None
-        raise CallError(code, str(msg), body=body, http_status=status) from e
+        raise pay_call_error(e) from e
 
 
 def _when(text: str | None) -> datetime | None:

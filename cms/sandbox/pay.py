@@ -302,7 +302,7 @@ class PayState:
         with self.lock:
             if not params.get("partner_trade_no"):
                 raise PayError("缺少参数 partner_trade_no", err_code="PARAM_ERROR")
-            made = self.transfers.get((params["mch_id"], params["partner_trade_no"]))
+            made = self.transfers.get((params.get("mch_id") or params.get("mchid"), params["partner_trade_no"]))
             if made is None:
                 raise PayError(ERR_DES["NOT_FOUND"], err_code="NOT_FOUND")
             when = f"{beijing(made.at):%Y-%m-%d %H:%M:%S}"
@@ -326,7 +326,8 @@ class PayState:
             today = beijing(self.core.now()).date()
             if day > today or day < today - timedelta(days=90):
                 raise PayError("invalid bill_date: the bill of that day is not available", error_code="20001")
-            text = self.bill_text(params["mch_id"], day) if params["account_type"] == "Basic" else None
+            mch_id = params.get("mch_id") or params.get("mchid")
+            text = self.bill_text(mch_id, day) if params["account_type"] == "Basic" else None
             if text is None:
                 raise PayError("No Bill Exist", error_code="20002")
             return text

@@ -243,3 +243,16 @@ def test_the_query_tells_a_transfer_that_failed_or_is_still_processing(base, san
     assert sandbox_state.pay.balance(MCH) == 100_000_000 - 2000  # the money came back
     lines = parse_fundflow(download_fundflow(CREDS, today(), base_url=base))
     assert [x.voucher_no for x in lines] == ["B2"]
+
+
+def test_a_wechatpy_pay_call_inside_translated_leaves_as_the_same_callerror(base, sandbox_state):
+    from cms.platforms.calls import translated
+
+    sandbox_state.pay.add_merchant(MCH, balance_fen=10)
+    client = make_pay_client(CREDS, base)
+    try:
+        with pytest.raises(CallError) as caught, translated():
+            client.transfer.transfer("o-1", 1234, "稿费", client_ip="127.0.0.1", check_name="NO_CHECK", out_trade_no="T1")
+    finally:
+        client.close()
+    assert caught.value.errcode == "NOTENOUGH"
