@@ -34,6 +34,7 @@ import contextlib
 import hashlib
 import hmac
 import os
+import re
 import tempfile
 import weakref
 from collections.abc import Iterator
@@ -114,7 +115,7 @@ def _request_sign_type(res) -> str:
     body = getattr(getattr(res, "request", None), "body", None) or b""
     if isinstance(body, str):
         body = body.encode()
-    return "HMAC-SHA256" if b"HMAC-SHA256" in body else "MD5"
+    return "HMAC-SHA256" if re.search(rb"<sign_type>\s*(<!\[CDATA\[)?HMAC-SHA256", body) else "MD5"
 
 
 class PayClient(WeChatPay):
@@ -160,7 +161,7 @@ class PayClient(WeChatPay):
             data = None
         if isinstance(data, dict) and data.get("sign"):
             sign_type = data.get("sign_type") or _request_sign_type(res)
-            if not hmac.compare_digest(str(data["sign"]), sign(data, self.api_key, sign_type)):
+            if not hmac.compare_digest(str(data["sign"]).encode(), sign(data, self.api_key, sign_type).encode()):
                 raise WeChatPayException("FAIL", "FAIL", SIGN_MISMATCH, "SIGNERROR", SIGN_MISMATCH,
                                          client=self, request=res.request, response=res)
         return super()._handle_result(res)

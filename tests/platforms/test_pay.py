@@ -256,3 +256,19 @@ def test_a_wechatpy_pay_call_inside_translated_leaves_as_the_same_callerror(base
     finally:
         client.close()
     assert caught.value.errcode == "NOTENOUGH"
+
+
+def test_an_answer_signed_hmac_sha256_is_checked_with_that_algorithm(base, sandbox_state):
+    from cms.platforms.calls import translated
+
+    pay(base, "H1")
+    client = make_pay_client(CREDS, base)
+    data = {"appid": CREDS.app_id, "partner_trade_no": "H1", "sign_type": "HMAC-SHA256"}
+    try:
+        assert client.post("mmpaymkttransfers/gettransferinfo", data=dict(data))["status"] == "SUCCESS"
+        sandbox_state.pay.corrupt_next_sign()
+        with pytest.raises(CallError) as caught, translated():
+            client.post("mmpaymkttransfers/gettransferinfo", data=dict(data))
+    finally:
+        client.close()
+    assert caught.value.errcode == "SIGNERROR"
