@@ -55,6 +55,8 @@ from cms.platforms.http import settle
 
 __all__ = [
     "REAL_BASE_URL",
+    "SANDBOX_MCH_ID",
+    "SANDBOX_PAY_KEY",
     "PayCredentials",
     "PayClient",
     "TransferResult",
@@ -67,11 +69,15 @@ __all__ = [
     "pay_call_error",
     "pay_translated",
     "query_transfer",
+    "sandbox_credentials",
     "sign",
     "transfer",
 ]
 
 REAL_BASE_URL = "https://api.mch.weixin.qq.com/"
+# The sandbox takes any mch_id whose requests are signed with this key (cms/sandbox/pay.py).
+SANDBOX_MCH_ID = "1900000109"
+SANDBOX_PAY_KEY = "sandbox-pay-key-0000000000000000"
 BEIJING = ZoneInfo("Asia/Shanghai")
 SIGN_MISMATCH = "response sign mismatch"
 
@@ -89,6 +95,11 @@ class PayCredentials:
 
     def __repr__(self) -> str:  # never the key in a log line
         return f"PayCredentials(app_id={self.app_id!r}, mch_id={self.mch_id!r}, api_key=***)"
+
+
+def sandbox_credentials(app_id: str, mch_id: str = SANDBOX_MCH_ID) -> PayCredentials:
+    """A merchant the sandbox knows without setup (make run, tests)."""
+    return PayCredentials(app_id, mch_id, SANDBOX_PAY_KEY)
 
 
 @dataclass

@@ -272,3 +272,18 @@ def test_an_answer_signed_hmac_sha256_is_checked_with_that_algorithm(base, sandb
     finally:
         client.close()
     assert caught.value.errcode == "SIGNERROR"
+
+
+def test_the_same_transfer_sent_at_once_from_several_threads_is_paid_once(base, sandbox_state):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cms.platforms.pay import SANDBOX_PAY_KEY as KEY
+    from cms.platforms.pay import sandbox_credentials
+
+    assert KEY == SANDBOX_PAY_KEY  # the platform side's copy of the sandbox's key
+    creds = sandbox_credentials(CREDS.app_id)
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: pay(base, "C1", creds=creds), range(6)))
+    assert len({r.payment_no for r in results}) == 1
+    assert len(sandbox_state.pay.transfers) == 1
+    assert sandbox_state.pay.balance(MCH) == 100_000_000 - 1234
