@@ -9,6 +9,7 @@ the switches, the accounts) and composed of one small object per concern, each i
     state.freepublish  publishing.py     freepublish/*
     state.mass         mass.py           message/mass/*
     state.comment      comments.py       comment/*
+    state.followers    followers.py      followers' messages, message/custom/send, datacube
     state.toutiao      toutiao_state.py  the Toutiao-style channel
     state.wecom        wecom.py          WeCom
     snapshot.py (state.json); models.py (the dataclasses, ApiError, shared rules)
@@ -32,6 +33,7 @@ from cms.sandbox.core import Core
 from cms.sandbox.deliveries import Deliveries
 from cms.sandbox.drafts import Drafts
 from cms.sandbox.faults import Switches
+from cms.sandbox.followers import Followers
 from cms.sandbox.mass import MassSend
 from cms.sandbox.media import MediaStore
 from cms.sandbox.models import SANDBOX_SECRET, ApiError, Article, Draft, ToutiaoArticle
@@ -72,6 +74,7 @@ class SandboxState(Core):
         self.freepublish = Publishing(self, self.draft, self.switches, self.delivery)  # (publishing.py)
         self.mass = MassSend(self, self.draft, self.switches, self.delivery)  # mass sends (mass.py)
         self.comment = Comments(self)  # comment threads (comments.py)
+        self.followers = Followers(self, self.delivery)  # messages, custom/send, datacube (followers.py)
         self.toutiao = Toutiao(self, self.auth, self.media, self.switches)  # (toutiao_state.py)
         self.wecom = WeComState(self)  # WeCom (wecom.py)
         self.reset()
@@ -89,6 +92,7 @@ class SandboxState(Core):
             self.toutiao.reset()
             self.mass.reset()
             self.comment.reset()
+            self.followers.reset()
             self.wecom.reset()
 
     # --- the names tests and pages.py call: each is an attribute of one concern -----------------
