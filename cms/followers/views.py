@@ -172,7 +172,7 @@ def articles_csv(channel_id: int):
     rows = ([f.ref_date.isoformat(), f.msgid, f.title, f.read_user, f.read_count, f.share_user, f.share_count,
              f.fav_user] for f in queries.article_days(channel.id, begin, end))
     return _csv(f"articles-{channel.id}-{begin}-{end}.csv",
-                [_("Date"), "msgid", _("Title"), _("Readers"), _("Reads"), _("Sharers"), _("Shares"),
+                [_("Date"), "msgid", _("Article title"), _("Readers"), _("Reads"), _("Sharers"), _("Shares"),
                  _("Saved by")], rows)
 
 
