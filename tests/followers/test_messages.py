@@ -135,3 +135,24 @@ def test_a_moderator_of_another_channel_neither_reads_nor_answers(live, state):
     page = other.get("/followers/").get_data(as_text=True)
     assert tech.name in page and OPENID not in page
     assert state.followers.sent == []
+
+
+def test_the_sandbox_page_sends_as_a_follower_and_the_menu_counts_the_unanswered(live, state):
+    ch = channel()
+    browser = live.test_client()
+    page = browser.get("/sandbox/followers/").get_data(as_text=True)
+    assert ch.app_id in page and "safe" in page
+    before = len(state.deliveries)
+    r = browser.post("/sandbox/followers/send", data={"appid": ch.app_id, "openid": "o_page_follower",
+                                                       "content": "从沙箱页面发来的消息"})
+    assert r.status_code == 302
+    state.wait_deliveries(count=before + 1)
+    assert [m.content for m in inbox_rows(ch, "o_page_follower")] == ["从沙箱页面发来的消息"]
+    r = browser.post("/sandbox/followers/send", data={"appid": ch.app_id, "openid": "bad openid!", "content": "x"},
+                     follow_redirects=True)
+    assert "openid" in r.get_data(as_text=True) and len(state.followers.received) == 1
+    moderator = login(live.test_client(), "moderator")
+    home = moderator.get("/").get_data(as_text=True)
+    assert "粉丝消息" in home and "数据统计" in home and 'nav-count">1<' in home
+    editor = login(live.test_client(), "editor")
+    assert "粉丝消息" not in editor.get("/").get_data(as_text=True)
