@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from cms.channels.models import Channel, Publication
 from cms.extensions import db
@@ -72,7 +72,15 @@ def messages(channel_id: int, openid: str) -> list[FollowerMessage]:
 
 
 def unanswered_count(channel_ids: list[int]) -> int:
-    return sum(1 for cid in channel_ids for c in conversations(cid) if c.unanswered)
+    """Conversations of these channels whose follower wrote after our last answer (one query: the
+    menu shows it on every page)."""
+    if not channel_ids:
+        return 0
+    last_in = func.max(case((FollowerMessage.direction == IN, FollowerMessage.sent_at)))
+    last_out = func.max(case((FollowerMessage.direction == OUT, FollowerMessage.sent_at)))
+    rows = db.session.execute(select(last_in, last_out).where(FollowerMessage.channel_id.in_(channel_ids))
+                              .group_by(FollowerMessage.channel_id, FollowerMessage.openid)).all()
+    return sum(1 for i, o in rows if i is not None and (o is None or o < i))
 
 
 # --- figures -------------------------------------------------------------------------------------

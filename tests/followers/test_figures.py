@@ -132,3 +132,16 @@ def test_the_figures_page_charts_and_exports(live, state, published, clock):
     static = moderator.get("/static/vendor/chartjs/chart.umd.js")
     assert static.status_code == 200 and b"Chart.js v4" in static.data[:200]
     static.close()
+
+
+def test_the_daily_task_fetches_every_wechat_channel(live, state, published, clock):
+    from cms.followers.tasks import fetch_figures
+
+    ch, msgids = published
+    clock.advance(days=1)
+    results = fetch_figures.call_local()
+    tech = channel("星海科技")
+    assert set(results) == {ch.id, tech.id}  # the demo's two WeChat channels
+    assert results[ch.id]["article_rows"] == 2 and results[ch.id]["user_days"] == 3  # CMS_FOLLOWER_FIGURES_DAYS
+    assert results[tech.id]["article_rows"] == 0 and results[tech.id]["user_days"] == 3
+    assert fetch_figures.call_local()[ch.id]["article_rows"] == 2 and _counts() == (2, 6)
