@@ -140,9 +140,15 @@ def figures():
 def fetch(channel_id: int):
     channel = _channel(channel_id)
     form = FetchForm()
+    if not form.validate_on_submit():  # a stale form (CSRF) or a day that does not parse: nothing fetched
+        flash(_("The form could not be read: reload the page and try again."), "danger")
+        return redirect(url_for("followers.figures", channel=channel.id)), 303
     default_begin, default_end = rules.fetch_range(workdays.today(), 7)
-    begin = form.begin.data if form.validate_on_submit() and form.begin.data else default_begin
-    end = form.end.data if form.end.data and not form.errors else default_end
+    begin, end = form.begin.data or default_begin, form.end.data or default_end
+    if (end - begin).days >= 31:
+        flash(_("Fetch at most 31 days at a time."), "danger")
+        return redirect(url_for("followers.figures", channel=channel.id, begin=begin.isoformat(),
+                                end=end.isoformat())), 303
     try:
         result = operations.fetch_figures(channel, begin, end, user=current_user)
     except Refused as e:

@@ -145,3 +145,14 @@ def test_the_daily_task_fetches_every_wechat_channel(live, state, published, clo
     assert results[ch.id]["article_rows"] == 2 and results[ch.id]["user_days"] == 3  # CMS_FOLLOWER_FIGURES_DAYS
     assert results[tech.id]["article_rows"] == 0 and results[tech.id]["user_days"] == 3
     assert fetch_figures.call_local()[ch.id]["article_rows"] == 2 and _counts() == (2, 6)
+
+
+def test_fetch_now_refuses_a_long_range_and_an_unreadable_form(live, state):
+    ch = channel()
+    moderator = login(live.test_client(), "moderator")
+    r = moderator.post(f"/followers/figures/{ch.id}/fetch", data={"begin": "2026-01-01", "end": "2026-03-01"},
+                       follow_redirects=True)
+    assert "每次最多获取 31 天" in r.get_data(as_text=True)
+    r = moderator.post(f"/followers/figures/{ch.id}/fetch", data={"begin": "not a day"}, follow_redirects=True)
+    assert "表单无法读取" in r.get_data(as_text=True)
+    assert _counts() == (0, 0) and not [c for c in state.calls if "datacube" in c[1]]
