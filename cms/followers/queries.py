@@ -52,13 +52,15 @@ def conversations(channel_id: int, limit: int = 200) -> list[Conversation]:
         entry = by_openid.setdefault(openid, {"in": None, "out": None, "count": 0})
         entry[direction] = last
         entry["count"] += count
+    latest = (select(func.max(FollowerMessage.id)).where(FollowerMessage.channel_id == channel_id)
+              .group_by(FollowerMessage.openid).scalar_subquery())
+    previews = dict(db.session.execute(select(FollowerMessage.openid, FollowerMessage.content)
+                                       .where(FollowerMessage.id.in_(latest))).all())  # the newest row each
     out = []
     for openid, e in by_openid.items():
         last_in, last_out = e[IN], e[OUT]
         last_at = max(d for d in (last_in, last_out) if d is not None)
-        preview = db.session.scalar(select(FollowerMessage.content).where(
-            FollowerMessage.channel_id == channel_id, FollowerMessage.openid == openid)
-            .order_by(FollowerMessage.sent_at.desc(), FollowerMessage.id.desc()).limit(1)) or ""
+        preview = previews.get(openid) or ""
         unanswered = last_in is not None and (last_out is None or last_out < last_in)
         out.append(Conversation(openid, last_in, last_at, e["count"], unanswered, preview[:60]))
     out.sort(key=lambda c: (c.last_at, c.openid), reverse=True)
