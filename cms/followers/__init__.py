@@ -6,9 +6,9 @@ from cms.callbacks import handlers as _handlers
 
 
 def _on_text(event) -> bool:
-    from cms.followers.operations import take_message
+    from cms.followers.operations import store_message
 
-    return take_message(event)
+    return store_message(event)
 
 
 _handlers.register("text", _on_text)

@@ -1,7 +1,7 @@
 """The state changes of the follower side, each audited (never with a follower's words: the audit
 trail outlives the retention of the messages).
 
-    take_message(event) -> bool          a follower's text message (a stored CallbackEvent of kind
+    store_message(event) -> bool          a follower's text message (a stored CallbackEvent of kind
                                          text) into the inbox, in the callback's transaction (no
                                          commit); once per MsgId however often it is handled
     answer(user, channel, openid, text, confirmed) -> FollowerMessage
@@ -39,7 +39,7 @@ def _text(value) -> str:
 
 # --- messages in -------------------------------------------------------------------------------
 
-def take_message(event) -> bool:
+def store_message(event) -> bool:
     """The follower's text message of a stored callback event into the inbox (the caller commits).
     True when the message is in the inbox (now or before)."""
     fields = event.payload or {}
