@@ -97,6 +97,7 @@ def _import_models() -> None:
     import cms.callbacks.models  # noqa: F401
     import cms.channels.models  # noqa: F401
     import cms.content.models  # noqa: F401
+    import cms.followers.models  # noqa: F401
     import cms.holidays.models  # noqa: F401
     import cms.notify.models  # noqa: F401
     import cms.publishing.models  # noqa: F401
@@ -127,6 +128,7 @@ def _blueprints(app: Flask) -> None:
     from cms.callbacks.views import bp as callbacks_bp
     from cms.channels.views import bp as channels_bp
     from cms.content.views import bp as content_bp
+    from cms.followers.views import bp as followers_bp
     from cms.holidays.views import bp as holidays_bp
     from cms.main.views import bp as main_bp
     from cms.notify.views import bp as notify_bp
@@ -147,6 +149,7 @@ def _blueprints(app: Flask) -> None:
     app.register_blueprint(notify_bp, url_prefix="/notifications")
     app.register_blueprint(workflow_bp)
     app.register_blueprint(archive_bp, url_prefix="/archive")
+    app.register_blueprint(followers_bp, url_prefix="/followers")  # follower messages and figures (issue 15)
     app.register_blueprint(site_bp)  # public: /p/<slug> and /feeds/<slug>.xml
     app.register_blueprint(callbacks_bp)  # public: WeChat → us, signed (its view is CSRF-exempt)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

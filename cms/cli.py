@@ -161,6 +161,26 @@ def audit_verify():
     click.echo(f"OK: {checked} entries, chain intact.")
 
 
+@cms_cli.command("purge-messages")
+def purge_messages():
+    """Delete follower messages past CMS_FOLLOWER_MESSAGE_RETENTION_DAYS (the daily task does it too;
+    audited with the counts, never the words)."""
+    from cms.followers import operations
+
+    counts = operations.purge()
+    click.echo(f"Deleted {sum(counts.values())} follower messages in {len(counts)} channels.")
+
+
+@cms_cli.command("fetch-figures")
+@click.option("--days", type=click.IntRange(1, 60), default=None, help="Days up to yesterday (default CMS_FOLLOWER_FIGURES_DAYS).")
+def fetch_figures(days):
+    """Fetch the platform's figures (datacube) of every WeChat channel (the daily task does it too)."""
+    from cms.followers import operations
+
+    for channel_id, result in operations.fetch_all_figures(days).items():
+        click.echo(f"channel {channel_id}: {result}")
+
+
 @cms_cli.command("worker")
 @click.option("--workers", default=2, show_default=True)
 def worker(workers):

@@ -77,6 +77,12 @@ CALLBACK_MAX_AGE_SECONDS = 300
 # is refused by every process: "" = the database (table callback_nonce); redis://host:6379/2 = Redis.
 CALLBACK_NONCE_URL = ""
 
+# Followers (cms/followers, issue 15): their messages and our answers are kept this many days, then
+# deleted by a daily task (audited with the counts, never the words); the daily figures fetch asks
+# the platform for this many days up to yesterday (it revises the last few days).
+FOLLOWER_MESSAGE_RETENTION_DAYS = 180
+FOLLOWER_FIGURES_DAYS = 3
+
 # Keys: generated once into instance/ on one machine; from CMS_SECRET_KEY and
 # CMS_ENCRYPTION_KEYS (a JSON list, newest first) when scaled out.
 SECRET_KEY = None

@@ -17,6 +17,8 @@ ITEMS = [
     (_l("Review chains"), "workflow.chains", "workflow.manage"),
     (_l("Audit trail"), "audit.index", "audit.read"),
     (_l("Archive"), "archive.index", "archive.read"),
+    (_l("Follower messages"), "followers.inbox", "comment.moderate"),
+    (_l("Figures"), "followers.figures", "comment.moderate"),
     (_l("Forbidden words"), "content.words", "settings.manage"),
     (_l("Holidays"), "holidays.index", "settings.manage"),
 ]

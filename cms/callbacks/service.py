@@ -247,15 +247,21 @@ def _wake(post_ids) -> None:
 
 def handle(event: CallbackEvent) -> tuple[bool, set[int]]:
     """Act on a stored event (in the caller's transaction): (matched a publication, post ids to
-    wake). Events other than the two publishing ones are only stored: comment moderation reads them
-    later. A matched event gets handled_at."""
+    wake). Other kinds go to the handler a package above registered (handlers.py: a follower's
+    text message lands in cms/followers' inbox); without one they are only stored. A matched or
+    handled event gets handled_at."""
     kind = event.kind.upper()
     if kind == MASS:
         pubs = _mass(event)
     elif kind == PUBLISH:
         pubs = _publish(event)
     else:
-        return False, set()
+        from cms.callbacks.handlers import dispatch
+
+        handled, woken = dispatch(event)  # what a package above registered (a follower's message, ...)
+        if handled:
+            event.handled_at = workdays.now()
+        return handled, woken
     if not pubs:
         log.info("callback %s (%s) matches no publication of channel %s yet", event.id, kind, event.channel_id)
         return False, set()

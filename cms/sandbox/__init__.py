@@ -10,7 +10,9 @@ Paths (the base URLs the adapters are pointed at):
     /qy/cgi-bin/...            WeCom (gettoken, message/send, user/get); its page /sandbox/wecom/ (wecom.py)
     /mch/...                   WeChat Pay v2 (transfers, gettransferinfo, downloadfundflow); its page
                                /sandbox/pay/ and POST /sandbox/pay/control (pay.py, pay_http.py)
+    /mp/datacube/...           getarticlesummary, getusersummary, getusercumulate (followers_pages.py)
     /sandbox/                  what the platforms hold: accounts, drafts, published articles
+    /sandbox/followers/        a fake follower writes to an account; the answers it got
     /sandbox/articles/<id>     a published article as a phone shows it (?idx=N for article N, 1-based)
     /sandbox/media/<id>.<ext>  uploaded images served back
     /sandbox/state.json        the same as JSON
@@ -50,7 +52,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app
 
-from cms.sandbox import mp, pages, pay_http, toutiao, wecom
+from cms.sandbox import followers_pages, mp, pages, pay_http, toutiao, wecom
 from cms.sandbox.state import SANDBOX_SECRET, ApiError, SandboxState
 
 __all__ = ["create_sandbox_blueprint", "get_state", "SandboxState", "ApiError", "SANDBOX_SECRET"]
@@ -75,6 +77,7 @@ def create_sandbox_blueprint(state: SandboxState | None = None) -> Blueprint:
     wecom.register(bp, state)
     pay_http.register(bp, state)
     pages.register(bp, state)
+    followers_pages.register(bp, state)  # message/custom/send, /mp/datacube/*, /sandbox/followers/
     return bp
 
 

@@ -173,6 +173,7 @@ class Delivery:
     created_at: float
     state: str = "pending"  # pending | delivered | failed | abandoned (the sandbox was reset)
     attempts: list[dict] = field(default_factory=list)  # {at, status, answer} per try
+    openid: str | None = None  # the `openid` query parameter: the follower's; job events mphelper's
 
     @property
     def url(self) -> str:
@@ -194,8 +195,8 @@ def run(state, delivery: Delivery, epoch: int) -> None:
             state.finish_delivery(delivery, "abandoned")
             return
         timestamp, nonce = str(int(state.now())), new_nonce()
-        query, body = envelope(delivery.config, delivery.appid, mphelper_openid(delivery.appid), delivery.xml,
-                               timestamp, nonce)
+        query, body = envelope(delivery.config, delivery.appid, delivery.openid or mphelper_openid(delivery.appid),
+                               delivery.xml, timestamp, nonce)
         try:
             r = requests.post(delivery.url, params=query, data=body.encode("utf-8"),
                               headers={"Content-Type": "text/xml; charset=utf-8"},

@@ -50,13 +50,14 @@ class Deliveries:
             if appid in self.core.accounts:
                 self.core.accounts[appid].callback = None
 
-    def push(self, acct: Account, event: str, ref, xml: str) -> callbacks.Delivery | None:
+    def push(self, acct: Account, event: str, ref, xml: str, openid: str | None = None) -> callbacks.Delivery | None:
         """Deliver `xml` to the account's server in the background (no server configured: nothing).
+        `openid`: the follower the push is about (a follower's message; job events: mphelper's).
         Called under the lock."""
         if acct.callback is None:
             return None
         delivery = callbacks.Delivery(id=next(self._delivery_ids), appid=acct.appid, event=event, ref=str(ref),
-                                      config=acct.callback, xml=xml, created_at=self.core.now())
+                                      config=acct.callback, xml=xml, created_at=self.core.now(), openid=openid)
         self.deliveries.append(delivery)
         del self.deliveries[:-500]
         self._start(delivery)

@@ -9,6 +9,7 @@ the switches, the accounts) and composed of one small object per concern, each i
     state.freepublish  publishing.py     freepublish/*
     state.mass         mass.py           message/mass/*
     state.comment      comments.py       comment/*
+    state.followers    followers.py      followers' messages, message/custom/send, datacube
     state.toutiao      toutiao_state.py  the Toutiao-style channel
     state.wecom        wecom.py          WeCom
     state.pay          pay.py            WeChat Pay v2: merchants, transfers, fund-flow bills (pay_http.py)
@@ -33,6 +34,7 @@ from cms.sandbox.core import Core
 from cms.sandbox.deliveries import Deliveries
 from cms.sandbox.drafts import Drafts
 from cms.sandbox.faults import Switches
+from cms.sandbox.followers import Followers
 from cms.sandbox.mass import MassSend
 from cms.sandbox.media import MediaStore
 from cms.sandbox.models import SANDBOX_SECRET, ApiError, Article, Draft, ToutiaoArticle
@@ -74,6 +76,7 @@ class SandboxState(Core):
         self.freepublish = Publishing(self, self.draft, self.switches, self.delivery)  # (publishing.py)
         self.mass = MassSend(self, self.draft, self.switches, self.delivery)  # mass sends (mass.py)
         self.comment = Comments(self)  # comment threads (comments.py)
+        self.followers = Followers(self, self.delivery)  # messages, custom/send, datacube (followers.py)
         self.toutiao = Toutiao(self, self.auth, self.media, self.switches)  # (toutiao_state.py)
         self.wecom = WeComState(self)  # WeCom (wecom.py)
         self.pay = PayState(self)  # WeChat Pay v2 (pay.py; HTTP in pay_http.py)
@@ -92,6 +95,7 @@ class SandboxState(Core):
             self.toutiao.reset()
             self.mass.reset()
             self.comment.reset()
+            self.followers.reset()
             self.wecom.reset()
             self.pay.reset()
 

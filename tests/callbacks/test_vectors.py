@@ -96,7 +96,8 @@ def test_wecom_encrypted_message_vector_is_decrypted_and_kept(live, wechat_chann
     r = requests.post(url, params=WECOM_MESSAGE, data=WECOM_BODY.encode(), timeout=5)
     assert (r.status_code, r.text) == (200, "success")
     (event,) = events(channel.id)
-    assert event.kind == "text" and event.key == "msg:4561255354251345929" and event.handled_at is None
+    # handled: into the follower inbox (cms/followers registers the text handler)
+    assert event.kind == "text" and event.key == "msg:4561255354251345929" and event.handled_at is not None
     assert event.payload["Content"] == "hello" and event.payload["FromUserName"] == "mycreate"
     assert "Encrypt" not in event.payload
     # The very same request again (WeChat's retries are signed afresh): a replay, refused.
