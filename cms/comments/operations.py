@@ -63,18 +63,22 @@ def _require(allowed: bool) -> None:
         raise Refused(_("You do not moderate this channel's comments."), code="forbidden", status=403)
 
 
-def _insert_new(values: dict) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING on the comment's unique key: True if this call stored it.
-    Two syncs at once (two workers, two app instances) never store a comment twice."""
-    table = FollowerComment.__table__
+THREAD_KEY = ["channel_id", "msg_data_id", "index"]
+COMMENT_KEY = ["channel_id", "msg_data_id", "index", "user_comment_id"]
+
+
+def _insert_new(table, values: dict, key: list[str]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING on the row's unique key: True if this call stored it. Two
+    syncs at once (two workers, two app instances) never store a row twice. Reads come before:
+    on SQLite the insert is the first statement of its transaction, so it waits for the write
+    lock instead of failing on a stale snapshot."""
     dialect = db.session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         if dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert
         else:
             from sqlalchemy.dialects.postgresql import insert
-        stmt = insert(table).values(**values).on_conflict_do_nothing(
-            index_elements=["channel_id", "msg_data_id", "index", "user_comment_id"]).returning(table.c.id)
+        stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=key).returning(table.c.id)
         return db.session.execute(stmt).scalar() is not None
     try:
         with db.session.begin_nested():
@@ -97,17 +101,11 @@ def ensure_threads() -> int:
             & (CommentThread.index == db.func.coalesce(Publication.bundle_index, 0))).where(
             Channel.platform == "wechat", Publication.state == "published", Publication.msg_data_id.is_not(None),
             CommentThread.id.is_(None))).scalars().all()
-    made = 0
-    for pub in rows:
-        try:
-            with db.session.begin_nested():
-                db.session.add(CommentThread(
-                    channel_id=pub.channel_id, publication_id=pub.id, msg_data_id=pub.msg_data_id,
-                    index=pub.bundle_index or 0, title=(pub.post.current.title if pub.post.current else "")[:200],
-                    url=pub.url, open=bool(pub.post.open_comments)))
-            made += 1
-        except IntegrityError:
-            continue  # another sync made it first
+    values = [{"channel_id": pub.channel_id, "publication_id": pub.id, "msg_data_id": pub.msg_data_id,
+               "index": pub.bundle_index or 0, "title": (pub.post.current.title if pub.post.current else "")[:200],
+               "url": pub.url, "open": bool(pub.post.open_comments), "sync_error": "", "created_at": workdays.now()}
+              for pub in rows]
+    made = sum(_insert_new(CommentThread.__table__, v, THREAD_KEY) for v in values)
     db.session.commit()
     return made
 
@@ -145,9 +143,10 @@ def sync_article(thread: CommentThread) -> SyncResult:
     now = workdays.now()
     for values in diff.inserts:
         values = {**values, "created_at": values["created_at"] or now}
-        stored = _insert_new({**values, "thread_id": thread.id, "channel_id": thread.channel_id,
+        stored = _insert_new(FollowerComment.__table__, {**values, "thread_id": thread.id, "channel_id": thread.channel_id,
                               "msg_data_id": thread.msg_data_id, "index": thread.index, "first_seen_at": now,
-                              "updated_at": now, "gone_on_platform": False, "delete_reason": ""})
+                              "updated_at": now, "gone_on_platform": False, "delete_reason": ""},
+                             COMMENT_KEY)
         result.inserted += int(stored)
     for ucid, change in diff.updates.items():
         row = rows[ucid]
