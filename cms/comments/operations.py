@@ -269,8 +269,8 @@ def delete_comment(user, comment: FollowerComment, reason: str) -> FollowerComme
     _live(comment)
     reason = (reason or "").strip()
     if not reason:
-        raise Refused(_("Give the reason for deleting this comment."), code="invalid",
-                      fields={"reason": [_("Required.")]})
+        message = _("Give the reason for deleting this comment.")
+        raise Refused(message, code="invalid", fields={"reason": [message]})
     if len(reason) > 500:
         raise Refused(_("The reason is at most 500 characters."), code="invalid", fields={"reason": [_("Too long.")]})
     _call(comment.channel, platform.delete, comment.msg_data_id, comment.index, comment.user_comment_id)
