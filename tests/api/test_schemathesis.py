@@ -26,8 +26,8 @@ from schemathesis.specs.openapi.checks import (
 from tests.conftest import _close, make_app
 
 # The main roles of the demo company (cms/demo.py): a writer, a reviewer per kind of step, the
-# account administrator, the auditor and the system administrator.
-ROLES = ("contributor", "department_head", "editor", "supervisor", "account_admin", "auditor", "sysadmin")
+# account administrator, the comment moderator, the auditor and the system administrator.
+ROLES = ("contributor", "department_head", "editor", "supervisor", "account_admin", "moderator", "auditor", "sysadmin")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance, negative_data_rejection]
 EXAMPLES = 5  # per operation, role, mode (valid / invalid) and set of path ids
