@@ -15,12 +15,19 @@ from cms.comments.forms import ActionForm, DeleteForm, ReplyForm, TemplateForm
 from cms.comments.policy import MODERATE
 from cms.errors import NotFound, Refused
 from cms.extensions import db
+from cms.navigation import counted
 from cms.web import flash_refusal, requires
 
 bp = Blueprint("comments", __name__)
 
 STATE_LABELS = {"unanswered": "待回复", "overdue": "已超时", "answered": "已回复", "featured": "精选",
                 "deleted": "已删除"}
+
+
+@counted("comments.queue")
+def unanswered_count(user) -> int:
+    """Beside "留言管理": the unanswered comments of the user's channels."""
+    return len(queries.queue(user)) if user.holds(MODERATE) else 0
 
 
 def _int_arg(name: str) -> int | None:

@@ -42,7 +42,8 @@ def test_queue_shows_the_comment_with_its_deadline_and_a_sync_button(app, one, c
     page = _page(moderator.get("/comments/"))
     assert "热心粉丝" in page and "请问年度报告在哪里可以下载？" in page and "星海集团发布年度社会责任报告" in page
     assert "立即同步：星海集团" in page and "待回复" in page
-    assert "留言管理" in _page(moderator.get("/"))  # the navigation entry
+    home = _page(moderator.get("/"))
+    assert "留言管理" in home and 'nav-count">1<' in home  # the navigation entry, with the unanswered count
 
 
 def test_deadline_across_a_weekend_in_working_hours(app, state, published, comment_on, clock, client_as):
