@@ -137,7 +137,7 @@ def sync_article(thread: CommentThread) -> SyncResult:
         db.session.commit()
         return result
     rows = {c.user_comment_id: c for c in db.session.scalars(
-        select(FollowerComment).where(FollowerComment.thread_id == thread.id))}
+        select(FollowerComment).where(FollowerComment.thread_id == thread.id).order_by(FollowerComment.id))}
     diff = rules.sync_diff([rules.Stored(c.user_comment_id, c.content, c.featured, c.reply_text, c.gone_on_platform,
                                          c.deleted_at is not None) for c in rows.values()], items)
     now = workdays.now()
@@ -166,21 +166,27 @@ def sync_article(thread: CommentThread) -> SyncResult:
     return result
 
 
+def _to_sync(*conditions) -> list[CommentThread]:
+    """Articles with comments open that are still out there (a withdrawn publication's are not)."""
+    return db.session.scalars(
+        select(CommentThread).join(Channel, CommentThread.channel_id == Channel.id)
+        .outerjoin(Publication, CommentThread.publication_id == Publication.id)
+        .where(CommentThread.open.is_(True), Channel.platform == "wechat",
+               Publication.id.is_(None) | (Publication.state == "published"), *conditions)
+        .order_by(CommentThread.id)).all()
+
+
 def sync_channel(user, channel: Channel) -> list[SyncResult]:
     """"Sync now" on a channel: its articles with comments open (a moderator of the channel)."""
     _require(user is None or policy.moderates(user, channel.id))
     ensure_threads()
-    threads = db.session.scalars(select(CommentThread).where(
-        CommentThread.channel_id == channel.id, CommentThread.open.is_(True)).order_by(CommentThread.id)).all()
-    return [sync_article(t) for t in threads]
+    return [sync_article(t) for t in _to_sync(CommentThread.channel_id == channel.id)]
 
 
 def sync_all() -> list[SyncResult]:
-    """The periodic sync (tasks.py): every WeChat channel's articles with comments open."""
+    """The periodic sync (tasks.py): every active WeChat channel's articles with comments open."""
     ensure_threads()
-    threads = db.session.scalars(select(CommentThread).join(Channel).where(
-        CommentThread.open.is_(True), Channel.active.is_(True)).order_by(CommentThread.id)).all()
-    return [sync_article(t) for t in threads]
+    return [sync_article(t) for t in _to_sync(Channel.active.is_(True))]
 
 
 # --- replies --------------------------------------------------------------------------------------

@@ -116,3 +116,12 @@ def test_the_periodic_task_syncs_every_channel(app, published, comment_on):
     comment_on(published("星海科技", title="星海科技新品发布"), "第二条")
     assert sync_comments.call_local() == 2
     assert sync_comments.call_local() == 0
+
+
+def test_a_withdrawn_article_is_no_longer_synced(app, published, comment_on):
+    pub = published()
+    comment_on(pub, "好")
+    assert [r.inserted for r in operations.sync_channel(None, channel("星海集团"))] == [1]
+    pub.state = "withdrawn"  # as the withdrawal (cms/publishing/withdrawals.py) leaves it
+    db.session.commit()
+    assert operations.sync_channel(None, channel("星海集团")) == []
