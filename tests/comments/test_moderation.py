@@ -153,6 +153,11 @@ def test_platform_refusals_are_shown_in_chinese_with_the_text_kept(app, state, o
     state.inject_fault("/mp/cgi-bin/comment/reply/add", errcode=88002, appid=appid)
     page = _page(moderator.post(f"/comments/{c.id}/reply", data={"text": "再试一次。"}))
     assert "该文章因安全原因被限制留言" in page and "再试一次。</textarea>" in page
+    # the platform down (HTTP 500)
+    state.inject_fault("/mp/cgi-bin/comment/reply/add", http_status=500, appid=appid)
+    page = _page(moderator.post(f"/comments/{c.id}/reply", data={"text": "第三次。"}))
+    assert "微信平台暂时无法访问" in page and "第三次。</textarea>" in page
+    assert _reply_on_platform(state, pub, c.user_comment_id) is None
 
 
 def test_feature_delete_reply_and_delete_comment_with_a_reason(app, state, one, client_as):
