@@ -17,6 +17,7 @@ from cms.errors import NotFound, Refused
 from cms.extensions import db
 from cms.navigation import counted
 from cms.web import flash_refusal, requires
+from cms.worklist import provider
 
 bp = Blueprint("comments", __name__)
 
@@ -28,6 +29,18 @@ STATE_LABELS = {"unanswered": "待回复", "overdue": "已超时", "answered": "
 def unanswered_count(user) -> int:
     """Beside "留言管理": the unanswered comments of the user's channels."""
     return len(queries.queue(user)) if user.holds(MODERATE) else 0
+
+
+@provider
+def _waiting_comments(user):
+    """My work: the unanswered comments of the moderator's channels, oldest first (C16)."""
+    if not user.holds(MODERATE):
+        return None
+    rows = queries.queue(user)
+    return {"title": _("Comments waiting for a reply"), "empty": _("No comment is waiting for a reply."),
+            "items": [{"label": f"{r.comment.who}：{r.comment.content[:40]}（{r.comment.thread.title}）",
+                       "url": url_for("comments.comment", comment_id=r.comment.id), "due": r.due_at,
+                       "overdue": r.overdue} for r in rows[:20]]}
 
 
 def _int_arg(name: str) -> int | None:

@@ -44,6 +44,7 @@ def test_queue_shows_the_comment_with_its_deadline_and_a_sync_button(app, one, c
     assert "立即同步：星海集团" in page and "待回复" in page
     home = _page(moderator.get("/"))
     assert "留言管理" in home and 'nav-count">1<' in home  # the navigation entry, with the unanswered count
+    assert "待回复的留言" in home and f"/comments/{c.id}" in home  # and on "my work"
 
 
 def test_deadline_across_a_weekend_in_working_hours(app, state, published, comment_on, clock, client_as):
