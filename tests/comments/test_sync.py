@@ -37,31 +37,51 @@ def test_sync_stores_each_comment_once_however_often_it_runs(app, state, publish
 
 
 def test_two_syncs_racing_store_nothing_twice(app, state, published, comment_on):
-    """Two threads, each with its own app context and database session, sync the same article at
-    once (as two workers or two app instances would)."""
+    """Two app instances (each its own engine, pool and sessions, as two workers or two servers
+    have) sync the same article at once against one database; the second calls the same sandbox
+    over HTTP through CMS_WECHAT_API_BASE_URL."""
+    from cms import create_app
+    from tests.conftest import BASE_CONFIG
+
     pub = published()
     for i in range(30):
         comment_on(pub, f"留言{i}", openid=f"o_{i}")
     operations.ensure_threads()
     thread_id = db.session.scalar(select(CommentThread.id))
+    other = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "WECHAT_API_BASE_URL": app.config["SANDBOX_URL"] + "mp/cgi-bin/"})
     start = threading.Barrier(2)
     results, errors = [], []
 
-    def run():
+    def run(instance):
         try:
-            with app.app_context():
+            with instance.app_context():
                 start.wait()
                 results.append(operations.sync_article(db.session.get(CommentThread, thread_id)))
+                db.session.remove()
         except Exception as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads = [threading.Thread(target=run, args=(instance,)) for instance in (app, other)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
     assert not errors, errors
+    assert [r.error for r in results] == ["", ""]
     assert sum(r.inserted for r in results) == 30
+    assert db.session.scalar(select(func.count(FollowerComment.id))) == 30
+    # and again, both at once, when nothing is new: nothing stored, nothing changed
+    results.clear()
+    threads = [threading.Thread(target=run, args=(instance,)) for instance in (app, other)]
+    start.reset()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with other.app_context():
+        db.engine.dispose()
+    assert not errors and [r.inserted + r.updated + r.gone for r in results] == [0, 0]
     assert db.session.scalar(select(func.count(FollowerComment.id))) == 30
 
 
