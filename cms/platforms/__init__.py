@@ -7,6 +7,7 @@ calls.CallError / translated()                                                a 
 storage.storage_for(url) / DatabaseStorage / RedisStorage / share_refresh     the shared token storage
 wecom.make_wecom_client(corp_id, secret, base_url=..., session=...) / send_text_card   WeCom app messages
 callbacks.check_signature / decrypt / parse                                    WeChat → us (cms/callbacks)
+comments.list_all / reply / delete_reply / mark_featured / delete / set_open    article comments (cms/comments)
 """
 
 from cms.platforms.calls import CallError, translated
