@@ -96,6 +96,7 @@ def _import_models() -> None:
     import cms.auth.models  # noqa: F401
     import cms.callbacks.models  # noqa: F401
     import cms.channels.models  # noqa: F401
+    import cms.comments.models  # noqa: F401
     import cms.content.models  # noqa: F401
     import cms.followers.models  # noqa: F401
     import cms.holidays.models  # noqa: F401
@@ -127,6 +128,7 @@ def _blueprints(app: Flask) -> None:
     from cms.auth.views import bp as auth_bp
     from cms.callbacks.views import bp as callbacks_bp
     from cms.channels.views import bp as channels_bp
+    from cms.comments.views import bp as comments_bp
     from cms.content.views import bp as content_bp
     from cms.followers.views import bp as followers_bp
     from cms.holidays.views import bp as holidays_bp
@@ -146,6 +148,7 @@ def _blueprints(app: Flask) -> None:
     app.register_blueprint(publishing_bp)  # /channels/dashboard, /channels/posts/<id>/..., /posts/<id>/preview-to-phone
     app.register_blueprint(withdrawals_bp)  # /posts/<id>/withdrawals, /withdrawals/<id>/...
     app.register_blueprint(content_bp)
+    app.register_blueprint(comments_bp, url_prefix="/comments")  # moderators: follower comments (C16)
     app.register_blueprint(notify_bp, url_prefix="/notifications")
     app.register_blueprint(workflow_bp)
     app.register_blueprint(archive_bp, url_prefix="/archive")

@@ -10,6 +10,14 @@ TIMEZONE = "Asia/Shanghai"
 NOTICE_DAYS = 7  # C12: regular posts are requested about a week ahead
 WORKING_HOURS = "09:00-18:00"
 
+# Follower comments (issue 15, C16): a reply is due this many hours after the comment, counted in
+# working hours of working days ("working_hours", CMS_WORKING_HOURS and the holidays) or on the
+# clock ("wall_clock"); terms a reply may never name besides unreleased confidential posts' titles.
+COMMENT_REPLY_HOURS = 24
+COMMENT_DEADLINE_MODE = "working_hours"
+COMMENT_CONFIDENTIAL_TERMS: list = []
+COMMENT_PAGE_SIZE = 49  # comment/list count per call (below 50: 88010)
+
 # Login and passwords (policies U2 U3)
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MIN_CLASSES = 3

@@ -187,6 +187,18 @@ SCHEMAS: dict[str, dict] = {
         "requested_by": USERNAME, "requested_at": TIME, "decided_by": USERNAME, "decided_at": nullable(TIME),
         "decision_note": nullable(STR), "done_at": nullable(TIME), "last_error": nullable(STR)}),
 
+    # follower comments (API.md "Comments", C16)
+    "CommentItem": obj({
+        "id": INT, "state": enum(("unanswered", "overdue", "answered", "deleted")), "featured": BOOL,
+        "channel": NAMED, "article": obj({"id": INT, "title": STR, "url": nullable(STR), "msg_data_id": STR,
+                                          "index": INT}),
+        "follower": obj({"openid": STR, "nickname": nullable(STR)}), "text": STR, "created_at": TIME,
+        "reply_due_at": {**TIME, "description": "when a reply is due (CMS_COMMENT_REPLY_HOURS, C16)"},
+        "reply": nullable(obj({"text": STR, "at": nullable(TIME), "by": USERNAME}))}),
+    "ReplyInput": obj({"text": {"type": "string", "minLength": 1},
+                       "confirm_warnings": {"type": "boolean", "description": "send despite the warnings"}},
+                      required=["text"]),
+
     # the audit trail
     "AuditEntry": obj({"seq": INT, "at": TIME, "actor": USERNAME, "action": STR,
                        "target": obj({"type": STR, "id": STR}), "before": nullable(ANY_OBJECT),
@@ -195,6 +207,7 @@ SCHEMAS: dict[str, dict] = {
 SCHEMAS.update({
     "Users": listing("User"), "Posts": listing("PostSummary"), "Channels": listing("Channel"),
     "Withdrawals": listing("Withdrawal", post=POST_REF), "AuditEntries": listing("AuditEntry"),
+    "Comments": listing("CommentItem"),
 })
 
 ERRORS = {400: "malformed: the message and `fields` name what is wrong", 401: "no token, or not a valid one",

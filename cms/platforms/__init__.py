@@ -8,6 +8,7 @@ storage.storage_for(url) / DatabaseStorage / RedisStorage / share_refresh     th
 wecom.make_wecom_client(corp_id, secret, base_url=..., session=...) / send_text_card   WeCom app messages
 callbacks.check_signature / decrypt / parse                                    WeChat → us (cms/callbacks)
 pay.transfer / query_transfer / download_fundflow (PayCredentials)            WeChat Pay v2 (CallError, describe_pay)
+comments.list_all / reply / delete_reply / mark_featured / delete / set_open    article comments (cms/comments)
 """
 
 from cms.platforms.calls import CallError, translated

@@ -13,7 +13,9 @@ Paths (the base URLs the adapters are pointed at):
     /mp/datacube/...           getarticlesummary, getusersummary, getusercumulate (followers_pages.py)
     /sandbox/                  what the platforms hold: accounts, drafts, published articles
     /sandbox/followers/        a fake follower writes to an account; the answers it got
-    /sandbox/articles/<id>     a published article as a phone shows it (?idx=N for article N, 1-based)
+    /sandbox/articles/<id>     a published article as a phone shows it (?idx=N for article N, 1-based),
+                               with its comments and their replies
+    /sandbox/follower-comment  a fake follower comments on a published article with comments open
     /sandbox/media/<id>.<ext>  uploaded images served back
     /sandbox/state.json        the same as JSON
     POST /sandbox/control      the switches, as JSON (all keys optional, applied in this order):
@@ -35,7 +37,7 @@ Paths (the base URLs the adapters are pointed at):
          "callback_delay": 1.0, "callback_retry_delay": 1.0, "callback_timeout": 5, "followers": 1000,
          "toutiao_reject": {"reason": "...", "times": 1},
          "expire_tokens": true, "advance": 3600, "reset_quota": true,
-         "add_comment": {"msg_data_id", "index", "openid", "content"}}
+         "add_comment": {"msg_data_id", "index", "openid", "content", "nickname"?}}
       → {"ok": true, ...} or HTTP 400 {"ok": false, "error": "..."}
 
 The state is one `SandboxState` (`bp.state`, and `app.extensions["sandbox"]` once registered), one small

@@ -23,6 +23,8 @@ def _comment_json(c: Comment) -> dict:
     }
     if c.reply is not None:
         item["reply"] = dict(c.reply)
+    if c.nickname:  # a sandbox extension (the follower page's name); absent on the real platform
+        item["nickname"] = c.nickname
     return item
 
 
@@ -55,7 +57,7 @@ class Comments:
                 return c
         raise ApiError(88008, "comment is not exists")
 
-    def add_comment(self, msg_data_id: int, index: int, openid: str, content: str) -> int:
+    def add_comment(self, msg_data_id: int, index: int, openid: str, content: str, nickname: str = "") -> int:
         """Test helper: a follower comments on article `index` (0-based). Returns user_comment_id."""
         with self.lock:
             self.core.tick()
@@ -69,6 +71,7 @@ class Comments:
                 openid=openid,
                 content=content,
                 create_time=int(self.core.now()),
+                nickname=nickname,
             )
             md.comments[index].append(c)
             return c.user_comment_id
@@ -140,6 +143,20 @@ class Comments:
                 raise ApiError(88009, "reply is not exists")
             c.reply = None
             return {}
+
+    def commentable(self) -> list[tuple[MsgData, int]]:
+        """(thread, 0-based index) of every published article with comments open: the follower page's choice."""
+        with self.lock:
+            return [(md, i) for md in self.core.msg_data.values() if md.article_id
+                    for i, is_open in enumerate(md.open) if is_open]
+
+    def shown(self, msg_data_id: int, index: int) -> list[Comment]:
+        """What a reader sees under the article: comments not deleted, with their replies."""
+        with self.lock:
+            md = self.core.msg_data.get(int(msg_data_id))
+            if md is None or not 0 <= index < len(md.comments):
+                return []
+            return [c for c in md.comments[index] if not c.deleted and not c.user_deleted]
 
     def comments_of(self, msg_data_id: int) -> list[list[Comment]]:
         with self.lock:

@@ -149,6 +149,7 @@ class Comment:
     reply: dict | None = None
     deleted: bool = False  # by the account (comment/delete)
     user_deleted: bool = False  # by the follower (88004)
+    nickname: str = ""  # the sandbox's follower page only: the real comment/list gives no nickname
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from cms.sandbox.http import json_response
 from cms.sandbox.models import BEIJING, DEFAULT_SETTINGS, PUBLISH_STATUS_TEXT
@@ -108,7 +108,7 @@ def apply_control(state: SandboxState, body: dict) -> dict:
         if "add_comment" in body:
             c = body["add_comment"]
             result["user_comment_id"] = state.add_comment(
-                c["msg_data_id"], c.get("index", 0), c["openid"], c["content"]
+                c["msg_data_id"], c.get("index", 0), c["openid"], c["content"], c.get("nickname", "")
             )
     except (KeyError, TypeError, ValueError) as e:
         raise ControlError(f"{type(e).__name__}: {e}") from e
@@ -160,7 +160,35 @@ def register(bp: Blueprint, state: SandboxState) -> None:
                 when=_fmt_time(art.published_at),
                 gone=gone,
                 banner=None,
+                comments=state.comment.shown(art.msg_data_id, idx - 1),
             )
+
+    @bp.route("/sandbox/follower-comment", methods=["GET", "POST"], endpoint="follower_comment")
+    def follower_comment():
+        """A fake follower comments on a published article (the moderators' queue gets it at the next sync)."""
+        choices = []
+        for md, index in state.comment.commentable():
+            art = state.find_article(md.article_id)
+            if art is not None and not art.banned and index < len(art.articles):
+                choices.append({"value": f"{md.msg_data_id}:{index}", "title": art.articles[index]["title"],
+                                "account": state.accounts[art.appid].name, "article_id": art.article_id,
+                                "idx": index + 1})
+        error = None
+        if request.method == "POST":
+            picked = next((c for c in choices if c["value"] == request.form.get("article")), None)
+            text = (request.form.get("content") or "").strip()
+            openid = (request.form.get("openid") or "").strip() or "o_sandbox_follower"
+            if picked is None:
+                error = "请选择一篇已发布且开放留言的文章"
+            elif not text:
+                error = "请填写留言内容"
+            else:
+                msg_data_id, _colon, index = picked["value"].partition(":")
+                state.add_comment(int(msg_data_id), int(index), openid[:64], text[:600],
+                                  nickname=(request.form.get("nickname") or "").strip()[:64])
+                return redirect(url_for("sandbox.article", article_id=picked["article_id"], idx=picked["idx"]))
+        return render_template("sandbox/follower_comment.html", choices=choices, error=error, form=request.form), (
+            400 if error else 200)
 
     @bp.route("/sandbox/drafts/<media_id>", endpoint="draft")
     def draft(media_id: str):
