@@ -3,7 +3,7 @@ index), the comments synced from the platform, unique per (channel, msg_data_id,
 user_comment_id), and the moderators' saved replies
 
 Revision ID: cm5f2q8w1k30
-Revises: cb3n7r2p5a14
+Revises: fw15a7c3e9b2
 Create Date: 2026-12-07 02:08:13.776480
 
 """
@@ -14,7 +14,7 @@ import cms.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = 'cm5f2q8w1k30'
-down_revision = 'cb3n7r2p5a14'
+down_revision = 'fw15a7c3e9b2'
 branch_labels = None
 depends_on = None
 
