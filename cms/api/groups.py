@@ -9,7 +9,21 @@ from flask_login import current_user
 
 from cms import workdays
 from cms.api import bp
-from cms.api.schemas import DATE, ID, INT, SCHEMAS, STR, TIME, array, enum, nullable, obj, operation, query, ref
+from cms.api.schemas import (
+    DATE,
+    ID,
+    INT,
+    SCHEMAS,
+    STR,
+    TIME,
+    array,
+    enum,
+    nullable,
+    obj,
+    operation,
+    query,
+    ref,
+)
 from cms.api.util import choice_arg, field, json_body
 from cms.errors import NotFound, Refused
 from cms.groups import operations, policy, queries, rules
