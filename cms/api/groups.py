@@ -24,7 +24,7 @@ from cms.api.schemas import (
     query,
     ref,
 )
-from cms.api.util import choice_arg, field, json_body
+from cms.api.util import choice_arg, field, json_body, optional_json_body
 from cms.errors import NotFound, Refused
 from cms.groups import operations, policy, queries, rules
 from cms.groups.models import TASK_KINDS, GroupTask
@@ -43,6 +43,7 @@ SCHEMAS.update({
         "owner": {"type": "string", "description": "the owner's username (G3)"},
         "ends_on": nullable({**DATE, "description": "temporary groups: when the work is expected to end (G7)"}),
     }, required=["name", "category", "purpose", "department", "owner"]),
+    "GroupDecision": obj({"comment": {"type": "string", "maxLength": 500}}, required=[]),
     "GroupState": obj({"id": INT, "state": enum(rules.STATES)}),
     "GroupTask": obj({"id": INT, "group_id": INT, "group": STR, "kind": enum(TASK_KINDS), "reason": STR,
                       "member": nullable(STR), "due_at": TIME, "overdue": {"type": "boolean"},
@@ -116,19 +117,21 @@ def groups_create():
 
 
 @bp.post("/groups/<int:group_id>/approve")
-@operation(answer="GroupState", errors=(403, 409))
+@operation(answer="GroupState", body="GroupDecision", body_optional=True, errors=(400, 403, 409))
 @requires("group.approve")
 def groups_approve(group_id: int):
     """The leader in charge of the group's department approves the filing (G2) → approved."""
+    optional_json_body()  # nothing in it is needed yet; a malformed one is still a 400
     group = operations.approve(current_user, queries.get_group(group_id))
     return jsonify({"id": group.id, "state": group.state})
 
 
 @bp.post("/groups/<int:group_id>/record")
-@operation(answer="GroupState", errors=(403, 409))
+@operation(answer="GroupState", body="GroupDecision", body_optional=True, errors=(400, 403, 409))
 @requires("group.admin")
 def groups_record(group_id: int):
     """The administration office records the approved filing (G2) → active: the group counts as created."""
+    optional_json_body()
     group = operations.record(current_user, queries.get_group(group_id))
     return jsonify({"id": group.id, "state": group.state})
 
