@@ -21,7 +21,7 @@ def hire(username: str, real_name: str, dep: str, title: str, hired: date | None
     return user
 
 
-def file_group(name: str = "市场部工作群", category: str = "department", dep: str = "市场部",
+def file_group(name: str = "市场部项目联络群", category: str = "department", dep: str = "市场部",
                owner: str = "department_head", filer: str = "department_head", ends_on: date | None = None):
     from cms.groups import operations
 

@@ -15,10 +15,10 @@ def test_file_approve_record_add_through_the_pages(app, client_as, clock):
     head = client_as("department_head")
     form = head.get("/groups/new")
     assert form.status_code == 200 and "工作微信群备案表" in form.get_data(as_text=True)
-    r = head.post("/groups/new", data={"name": "市场部工作群", "category": "department", "purpose": "部门内部工作联络",
+    r = head.post("/groups/new", data={"name": "市场部客户联络群", "category": "department", "purpose": "部门内部工作联络",
                                        "department": str(department("市场部").id), "owner": "department_head"})
     assert r.status_code == 302
-    group = db.session.scalar(select(WorkGroup))
+    group = db.session.scalar(select(WorkGroup).where(WorkGroup.name == "市场部客户联络群"))
     assert group.state == "filed"
     leader = client_as("leader")
     assert "批准（G2）" in leader.get(f"/groups/{group.id}").get_data(as_text=True)
@@ -40,7 +40,7 @@ def test_a_missing_field_keeps_the_filing(app, client_as):
                                        "department": str(department("市场部").id), "owner": "department_head"})
     page = r.get_data(as_text=True)
     assert r.status_code == 422 and "临时性工作群须填写" in page and 'value="团建临时群"' in page
-    assert db.session.scalar(select(WorkGroup)) is None
+    assert db.session.scalar(select(WorkGroup).where(WorkGroup.name == "团建临时群")) is None
 
 
 def test_the_navigation_names_work_groups(app, client_as):
