@@ -10,7 +10,7 @@ from cms.auth import service as people
 from cms.auth.models import Department
 from cms.extensions import db
 from cms.groups import operations, rules
-from cms.holidays.service import overrides
+from cms.holidays.service import is_workday
 
 
 def _session(browser, base, username):
@@ -56,7 +56,7 @@ def test_file_approve_refuse_a_new_hire_and_see_an_overdue_removal(browser, live
     today = workdays.today()
     people.create_user(username="newbie", real_name="赵新", department_id=market.id, title="市场专员",
                        hire_date=today, password="Demo-Pass-2026", must_change=False)
-    eligible = rules.eligible_from(today, overrides())
+    eligible = rules.eligible_from(today, is_workday)
     head.goto(group_url)
     head.fill("#username", "newbie")
     head.click("#member-form button[type=submit]")

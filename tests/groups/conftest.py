@@ -9,6 +9,7 @@ from sqlalchemy import select
 from cms.auth.models import Department
 from cms.auth.service import create_user, get_by_username
 from cms.extensions import db
+from tests.notify.conftest import wecom, wecom_server  # noqa: F401  (the WeCom sandbox over loopback)
 
 
 def department(name: str) -> Department:
