@@ -47,3 +47,18 @@ def test_the_navigation_names_work_groups(app, client_as):
     assert "工作群" in client_as("contributor").get("/").get_data(as_text=True)
     assert client_as("contributor").get("/groups/").status_code == 200
     assert client_as("contributor").get("/groups/new").status_code == 403
+
+
+def test_my_work_lists_filings_to_decide_and_tasks_due(app, client_as, user):
+    from cms.auth import service as people
+    from cms.groups import operations
+    from tests.groups.conftest import active_group, file_group
+
+    file_group("市场部待批群")
+    assert "审批 市场部待批群 的备案（G2）" in client_as("leader").get("/").get_data(as_text=True)
+    assert "市场部待批群" not in client_as("contributor").get("/").get_data(as_text=True)
+    group = active_group(name="市场部客户联络群")
+    operations.add_member(user("department_head"), group, username="contributor")
+    people.depart(user("contributor"), date(2026, 12, 7), confirmed_by=user("sysadmin"))
+    home = client_as("department_head").get("/").get_data(as_text=True)
+    assert "市场部客户联络群：移出 张晓雯（已离职，G6）" in home
