@@ -25,7 +25,7 @@ from cms.api.schemas import (
     ref,
 )
 from cms.api.util import choice_arg, field, json_body, optional_json_body
-from cms.errors import NotFound, Refused
+from cms.errors import NotFound
 from cms.groups import operations, policy, queries, rules
 from cms.groups.models import TASK_KINDS, GroupTask
 from cms.permissions import SELF
@@ -152,8 +152,6 @@ def groups_add_member(group_id: int):
     group = _visible(group_id)
     data = json_body()
     username = _text(data, "username")
-    if not policy.can_manage_members(current_user, group) and group.state == rules.ACTIVE:
-        raise Refused(_("You may not do this with this group."), code="forbidden", status=403)
     member, warnings = operations.add_member(current_user, group, username=username,
                                              nickname=_text(data, "nickname", required=False) or "")
     counts = queries.group_counts([member.user_id])

@@ -87,7 +87,7 @@ def file_group(actor, values: dict) -> WorkGroup:
     if ends_on is not None and not isinstance(ends_on, date):
         errors["ends_on"] = [_("Not a date.")]
         ends_on = None
-    if cat is not None and cat.temporary and ends_on is None:
+    if cat is not None and cat.temporary and ends_on is None and "ends_on" not in errors:
         errors["ends_on"] = [_("A temporary group needs the date its work is expected to end (G7).")]
     elif ends_on is not None and ends_on < workdays.today():
         errors["ends_on"] = [_("The end date is in the past.")]

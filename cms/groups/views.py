@@ -116,24 +116,24 @@ def new():
     _filing_choices(form)
     status = 200
     if request.method == "POST":
+        form.validate()  # parses the date; the operation checks every value and names what is wrong
         dep = request.form.get("department", "")
         values = {"name": form.name.data, "category": form.category.data, "purpose": form.purpose.data,
                   "department": int(dep) if dep.isdigit() and len(dep) < 10 else None,
-                  "owner": form.owner.data, "ends_on": form.ends_on.data}
-        if form.validate_on_submit() or (form.ends_on.errors and not form.errors.keys() - {"ends_on"}):
-            try:
-                group = operations.file_group(current_user, values)
-            except Refused as e:
-                if e.status == 403:
-                    abort(403)
-                flash_refusal(e, form, {"department": "department", "owner": "owner"})
-                status = 422
-            else:
-                flash(_("Filed: %(name)s waits for the approval of the leader in charge (G2).", name=group.name),
-                      "success")
-                return redirect(url_for("groups.view", group_id=group.id))
+                  "owner": form.owner.data,
+                  "ends_on": form.ends_on.data if not form.ends_on.errors else request.form.get("ends_on")}
+        form.ends_on.errors = []
+        try:
+            group = operations.file_group(current_user, values)
+        except Refused as e:
+            if e.status == 403:
+                abort(403)
+            flash_refusal(e, form)
+            status = 422
         else:
-            status = 400
+            flash(_("Filed: %(name)s waits for the approval of the leader in charge (G2).", name=group.name),
+                  "success")
+            return redirect(url_for("groups.view", group_id=group.id))
     elif not form.owner.data:
         form.owner.data = current_user.username
     return render_template("groups/new.html", form=form), status

@@ -41,6 +41,10 @@ def test_a_missing_field_keeps_the_filing(app, client_as):
     page = r.get_data(as_text=True)
     assert r.status_code == 422 and "临时性工作群须填写" in page and 'value="团建临时群"' in page
     assert db.session.scalar(select(WorkGroup).where(WorkGroup.name == "团建临时群")) is None
+    r = head.post("/groups/new", data={"name": "团建临时群", "category": "temporary", "purpose": "团建",
+                                       "department": str(department("市场部").id), "owner": "department_head",
+                                       "ends_on": "2026-13-45"})
+    assert r.status_code == 422 and "不是日期" in r.get_data(as_text=True)
 
 
 def test_the_navigation_names_work_groups(app, client_as):
