@@ -300,7 +300,8 @@ def _removal_tasks(user: User, at: datetime, reason: str) -> list[GroupTask]:
     db.session.flush()
     for task in made:
         audit("group.removal_due", task.group, after={"member": user.username, "reason": reason, "due_at": due})
-        _notify([task.group.owner], "group_removal",
+        owner = task.group.owner
+        _notify([owner] if owner is not None and owner.is_active else _office_users(), "group_removal",
                 _("Remove %(name)s from %(group)s by %(due)s (G6).", name=user.real_name, group=task.group.name,
                   due=workdays.local(due).strftime("%Y-%m-%d %H:%M")), f"/groups/{task.group_id}")
     return made

@@ -217,3 +217,24 @@ def test_owners_are_reminded_to_review_the_members(app, clock, group):
     assert operations.sweep()["reviews"] >= 1  # the demo company's groups are due too
     assert [t.kind for t in queries.open_tasks(group)] == ["review"]
     assert operations.sweep()["reviews"] == 0  # once
+
+
+def test_when_the_owner_leaves_the_office_is_told(app, clock, user):
+    from cms.notify.models import Notification
+
+    group = active_group(name="张晓雯的项目群", category="project", owner="contributor")
+    operations.add_member(user("contributor"), group, username="contributor")
+    people.depart(user("contributor"), date(2026, 12, 7), confirmed_by=user("sysadmin"))
+    told = db.session.scalars(select(Notification).where(Notification.kind == "group_removal")).all()
+    assert [n.user.username for n in told] == ["group_admin"] and "张晓雯的项目群" in told[0].text
+
+
+def test_the_periodic_tasks_run_the_sweeps(app, clock, group, user):
+    from cms.groups.tasks import sweep_answers, sweep_groups
+
+    clock.set("2026-11-25 10:00")
+    operations.add_member(user("department_head"), group, username="contributor")
+    people.depart(user("contributor"), date(2026, 11, 25), confirmed_by=user("sysadmin"))
+    clock.advance(hours=49)
+    assert sweep_groups.call_local()["overdue"] == 1
+    assert sweep_answers.call_local() == 0
