@@ -146,6 +146,8 @@ def test_departure_makes_a_removal_task_due_in_48_hours_then_overdue(app, api, c
     owner = api("department_head")
     assert [t["kind"] for t in owner("GET", "/groups/tasks?state=open").json["items"]] == ["removal"]
     assert owner("GET", "/groups/tasks?state=overdue").json["items"] == []
+    (shown,) = owner("GET", f"/groups/{group.id}").json["tasks"]  # the group's open tasks with their due time
+    assert shown["kind"] == "removal" and shown["due_at"] == (left + timedelta(hours=48)).isoformat()
     clock.advance(hours=47)
     assert operations.sweep()["overdue"] == 0
     clock.advance(hours=2)
