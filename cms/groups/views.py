@@ -78,6 +78,18 @@ def _page(group, status: int = 200, **forms):
     return render_template("groups/view.html", **context), status
 
 
+def _refused(e: Refused, form) -> None:
+    """The refusal's message on top (unless a field already says it all), each field's note beside it."""
+    placed = []
+    for name, notes in (e.fields or {}).items():
+        field = getattr(form, name, None) if form is not None else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, *(str(n) for n in notes)]
+            placed.extend(str(n) for n in notes)
+    if e.message not in placed:
+        flash(e.message, "danger")
+
+
 def _back(group):
     return redirect(url_for("groups.view", group_id=group.id))
 
@@ -89,7 +101,7 @@ def _try(group, fn, success: str, form_key: str | None = None, form=None):
     except Refused as e:
         if e.status == 403:
             abort(403)
-        flash_refusal(e, form)
+        _refused(e, form)
         return _page(group, 422 if e.status == 422 else e.status, **({form_key: form} if form_key else {}))
     flash(success, "success")
     return _back(group)

@@ -66,3 +66,52 @@ def test_my_work_lists_filings_to_decide_and_tasks_due(app, client_as, user):
     people.depart(user("contributor"), date(2026, 12, 7), confirmed_by=user("sysadmin"))
     home = client_as("department_head").get("/").get_data(as_text=True)
     assert "市场部客户联络群：移出 张晓雯（已离职，G6）" in home
+
+
+def test_end_extend_dissolve_and_messages_through_the_pages(app, client_as, clock, user):
+    from cms.groups import queries
+    from tests.groups.conftest import active_group
+
+    clock.set("2026-11-25 10:00")
+    group = active_group(name="展会临时联络群", category="temporary", ends_on=date(2026, 11, 30))
+    head = client_as("department_head")
+    assert head.post(f"/groups/{group.id}/members", data={"username": "contributor"}).status_code == 302
+    r = head.post(f"/groups/{group.id}/messages", data={"kind": "task", "text": "今天完成展位布置",
+                                                         "responsible": "contributor"}, follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "已登记，并以企业微信卡片发送" in page and "责任人：张晓雯" in page
+    clock.advance(minutes=31)
+    from cms.groups import messages
+
+    messages.sweep()
+    message = queries.messages(db.session.merge(group))[0]
+    r = head.post(f"/groups/messages/{message.id}/shirk", data={"kind": "delayed"}, follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "建议罚款 100 元" in page and "建议处罚（待确认）" in page and page.count("元</li>") == 2
+    r = head.post(f"/groups/{group.id}/end", data={"reason": ""})
+    assert r.status_code == 422 and "解散公告要写明" in r.get_data(as_text=True)
+    r = head.post(f"/groups/{group.id}/end", data={"reason": "展会结束"}, follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "本工作群（展会临时联络群）因展会结束，将于11月30日解散" in page and "操作人：李建国" in page
+    r = head.post(f"/groups/{group.id}/extend", data={"until": "2026-12-05", "reason": ""})
+    assert r.status_code == 422 and "延后解散须说明原因" in r.get_data(as_text=True)
+    r = head.post(f"/groups/{group.id}/extend", data={"until": "2026-12-05", "reason": "等待供应商结算"},
+                  follow_redirects=True)
+    assert "12月6日解散" in r.get_data(as_text=True)
+    r = head.post(f"/groups/{group.id}/dissolve", follow_redirects=True)
+    assert "工作群已解散" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(WorkGroup, group.id).state == "dissolved"
+    assert client_as("finance").post(f"/groups/{group.id}/dissolve").status_code == 404
+
+
+def test_a_partner_group_takes_a_named_outsider(app, client_as):
+    from tests.groups.conftest import active_group
+
+    partner = active_group(name="渠道合作伙伴群", category="partner")
+    head = client_as("department_head")
+    r = head.post(f"/groups/{partner.id}/members", data={"external_name": "华东代理商王经理"}, follow_redirects=True)
+    assert "华东代理商王经理" in r.get_data(as_text=True) and "合作方" in r.get_data(as_text=True)
+    other = active_group(name="市场部项目群", category="project")
+    r = head.post(f"/groups/{other.id}/members", data={"external_name": "外人"})
+    assert r.status_code == 422 and "G8" in r.get_data(as_text=True)
