@@ -13,7 +13,7 @@ to confirm.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -129,9 +129,10 @@ def sweep(now: datetime | None = None) -> int:
     now = now or workdays.now()
     minutes = queries.settings().answer_minutes
     made = 0
+    # A same-day task is decided within its day: older ones answered in time are not read again.
     candidates = db.session.scalars(select(GroupMessage).where(
         GroupMessage.kind == "task", GroupMessage.late_penalty_at.is_(None),
-        GroupMessage.responsible_id.is_not(None))).all()
+        GroupMessage.responsible_id.is_not(None), GroupMessage.assigned_at > now - timedelta(days=2))).all()
     for message in candidates:
         if not rules.penalty_due(message.assigned_at, answered_at(message), now, minutes):
             continue
