@@ -99,6 +99,7 @@ def _import_models() -> None:
     import cms.comments.models  # noqa: F401
     import cms.content.models  # noqa: F401
     import cms.followers.models  # noqa: F401
+    import cms.groups.models  # noqa: F401  (cms.groups registers its cms/auth hooks)
     import cms.holidays.models  # noqa: F401
     import cms.notify.models  # noqa: F401
     import cms.publishing.models  # noqa: F401
@@ -131,6 +132,7 @@ def _blueprints(app: Flask) -> None:
     from cms.comments.views import bp as comments_bp
     from cms.content.views import bp as content_bp
     from cms.followers.views import bp as followers_bp
+    from cms.groups.views import bp as groups_bp
     from cms.holidays.views import bp as holidays_bp
     from cms.main.views import bp as main_bp
     from cms.notify.views import bp as notify_bp
@@ -149,6 +151,7 @@ def _blueprints(app: Flask) -> None:
     app.register_blueprint(withdrawals_bp)  # /posts/<id>/withdrawals, /withdrawals/<id>/...
     app.register_blueprint(content_bp)
     app.register_blueprint(comments_bp, url_prefix="/comments")  # moderators: follower comments (C16)
+    app.register_blueprint(groups_bp, url_prefix="/groups")  # work groups (G1-G12)
     app.register_blueprint(notify_bp, url_prefix="/notifications")
     app.register_blueprint(workflow_bp)
     app.register_blueprint(archive_bp, url_prefix="/archive")
@@ -249,6 +252,7 @@ def _templates(app: Flask) -> None:
     import cms.audit.policy  # noqa: F401  (each registers its kinds)
     import cms.auth.policy  # noqa: F401
     import cms.content.policy  # noqa: F401
+    import cms.groups.policy  # noqa: F401
     import cms.publishing.policy  # noqa: F401
     import cms.workflow.policy  # noqa: F401
     from cms.web import template_can

@@ -15,6 +15,7 @@ ITEMS = [
     (_l("Departments"), "admin.departments", "user.manage"),
     (_l("Channels"), "channels.index", "channel.manage"),
     (_l("Comment moderation"), "comments.queue", "comment.moderate"),
+    (_l("Work groups"), "groups.index", "self"),
     (_l("Review chains"), "workflow.chains", "workflow.manage"),
     (_l("Audit trail"), "audit.index", "audit.read"),
     (_l("Archive"), "archive.index", "archive.read"),

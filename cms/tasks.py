@@ -40,7 +40,7 @@ huey = make_huey()
 
 # Feature modules that declare tasks: the consumer imports them so it knows every task.
 TASK_MODULES = ("cms.workflow.tasks", "cms.notify.tasks", "cms.publishing.tasks", "cms.callbacks.tasks",
-                "cms.followers.tasks", "cms.comments.tasks")
+                "cms.followers.tasks", "cms.comments.tasks", "cms.groups.tasks")
 
 
 def bind_app(app) -> None:
