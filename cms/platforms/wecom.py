@@ -58,9 +58,11 @@ __all__ = [
     "WeComTokenError",
     "classify_wecom",
     "clip_bytes",
+    "corp_settings",
     "create_chat",
     "get_chat",
     "make_wecom_client",
+    "get_user",
     "send_chat_card",
     "send_chat_text",
     "send_text_card",
@@ -149,6 +151,28 @@ class WeComClient(RetryTokenOnce, _WorkClient):
         self.session.set(self.access_token_key, result["access_token"], expires_in)
         self.expires_at = int(time.time()) + expires_in
         return result
+
+SANDBOX_CORP = {"corp_id": "wwsandbox0000001", "secret": "sandbox-secret", "agent_id": 1000002}
+
+
+def corp_settings(config) -> dict | None:
+    """{corp_id, secret, base_url} from an app's config (CMS_WECOM_CORP_ID, CMS_WECOM_SECRET,
+    CMS_WECOM_API_BASE_URL), or None when WeCom is not configured. With CMS_SANDBOX on and no corp
+    configured, the sandbox's corp, and the real host is never called: the base URL becomes the
+    sandbox's (CMS_SANDBOX_URL + "qy/cgi-bin/"). (cms/notify reads the same settings and the agent id.)"""
+    from urllib.parse import urljoin
+
+    corp = {"corp_id": str(config.get("WECOM_CORP_ID") or ""), "secret": str(config.get("WECOM_SECRET") or "")}
+    base_url = config.get("WECOM_API_BASE_URL") or REAL_BASE_URL
+    if config.get("SANDBOX"):
+        if not any(corp.values()):
+            corp = {"corp_id": SANDBOX_CORP["corp_id"], "secret": SANDBOX_CORP["secret"]}
+        if base_url == REAL_BASE_URL:
+            base_url = urljoin(config.get("SANDBOX_URL") or "http://127.0.0.1:5000/", "qy/cgi-bin/")
+    if not (corp["corp_id"] and corp["secret"]):
+        return None
+    return {**corp, "base_url": base_url}
+
 
 def make_wecom_client(
     corp_id: str,
@@ -329,3 +353,18 @@ def send_chat_card(client: WeComClient, chatid: str, title: str, description: st
         return client.appchat.send(_check_chatid(chatid), "textcard", title=clip_bytes(title, TEXTCARD_TITLE_MAX),
                                    description=clip_bytes(description, TEXTCARD_DESCRIPTION_MAX, ellipsis=""),
                                    url=url, btntxt=btntxt[:TEXTCARD_BTNTXT_MAX])
+
+
+# --- the directory (user/get) ----------------------------------------------------------------------
+
+USER_ACTIVE, USER_DISABLED, USER_INACTIVE, USER_LEFT = 1, 2, 4, 5
+USER_NOT_FOUND = 60111
+
+
+def get_user(client: WeComClient, userid: str) -> dict:
+    """GET user/get: {userid, name, department, status (1 active, 2 disabled, 4 inactive, 5 left), ...}.
+    An unknown userid is CallError 60111."""
+    from cms.platforms.calls import translated
+
+    with translated():
+        return dict(client.user.get(userid))
