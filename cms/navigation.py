@@ -17,6 +17,7 @@ ITEMS = [
     (_l("Review chains"), "workflow.chains", "workflow.manage"),
     (_l("Audit trail"), "audit.index", "audit.read"),
     (_l("Archive"), "archive.index", "archive.read"),
+    (_l("Violations register"), "violations.index", "group.admin"),
     (_l("Forbidden words"), "content.words", "settings.manage"),
     (_l("Holidays"), "holidays.index", "settings.manage"),
 ]
