@@ -97,6 +97,7 @@ def _import_models() -> None:
     import cms.callbacks.models  # noqa: F401
     import cms.channels.models  # noqa: F401
     import cms.content.models  # noqa: F401
+    import cms.groups.models  # noqa: F401  (cms.groups registers its cms/auth hooks)
     import cms.holidays.models  # noqa: F401
     import cms.notify.models  # noqa: F401
     import cms.publishing.models  # noqa: F401
@@ -128,6 +129,7 @@ def _blueprints(app: Flask) -> None:
     from cms.callbacks.views import bp as callbacks_bp
     from cms.channels.views import bp as channels_bp
     from cms.content.views import bp as content_bp
+    from cms.groups.views import bp as groups_bp
     from cms.holidays.views import bp as holidays_bp
     from cms.main.views import bp as main_bp
     from cms.notify.views import bp as notify_bp
@@ -146,6 +148,7 @@ def _blueprints(app: Flask) -> None:
     app.register_blueprint(publishing_bp)  # /channels/dashboard, /channels/posts/<id>/..., /posts/<id>/preview-to-phone
     app.register_blueprint(withdrawals_bp)  # /posts/<id>/withdrawals, /withdrawals/<id>/...
     app.register_blueprint(content_bp)
+    app.register_blueprint(groups_bp, url_prefix="/groups")  # work groups (G1-G12)
     app.register_blueprint(notify_bp, url_prefix="/notifications")
     app.register_blueprint(workflow_bp)
     app.register_blueprint(archive_bp, url_prefix="/archive")
@@ -246,6 +249,7 @@ def _templates(app: Flask) -> None:
     import cms.audit.policy  # noqa: F401  (each registers its kinds)
     import cms.auth.policy  # noqa: F401
     import cms.content.policy  # noqa: F401
+    import cms.groups.policy  # noqa: F401
     import cms.publishing.policy  # noqa: F401
     import cms.violations.policy  # noqa: F401
     import cms.workflow.policy  # noqa: F401

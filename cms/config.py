@@ -54,6 +54,17 @@ TOKEN_STORAGE_URL = ""
 # call); dropped at once when the platform refuses the token. 0 reads the storage every time.
 TOKEN_CACHE_SECONDS = 10
 
+# Work groups (G1-G12, cms/groups; README "Work groups"). GROUP_CATEGORIES: a JSON object
+# {key: {label, nickname, temporary, scope: {titles, departments, roles, own_department, externals}}}
+# replacing the seeds' defaults of those keys (cms/groups/rules.py DEFAULT_CATEGORIES); None: defaults.
+GROUP_CATEGORIES = None
+GROUP_MAX_PER_EMPLOYEE = 10  # G9: more groups than this is flagged (a warning, not a refusal)
+GROUP_NEW_HIRE_WORKDAYS = 3  # G5 (§8)
+GROUP_REMOVAL_HOURS = 48  # G6 (§17)
+GROUP_DISSOLUTION_DAYS = 5  # G7 (§4)
+GROUP_REVIEW_DAYS = 90  # G3: owners are reminded to review the membership this often
+GROUP_ANSWER_MINUTES = 30  # G11 (§8)
+
 # Channel credentials (C17): changed regularly, with a reminder ahead of the date.
 CHANNEL_SECRET_MAX_AGE_DAYS = 90
 CHANNEL_SECRET_REMIND_DAYS = 14

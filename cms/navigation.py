@@ -14,6 +14,7 @@ ITEMS = [
     (_l("Users"), "admin.users", "user.manage"),
     (_l("Departments"), "admin.departments", "user.manage"),
     (_l("Channels"), "channels.index", "channel.manage"),
+    (_l("Work groups"), "groups.index", "self"),
     (_l("Review chains"), "workflow.chains", "workflow.manage"),
     (_l("Audit trail"), "audit.index", "audit.read"),
     (_l("Archive"), "archive.index", "archive.read"),

@@ -39,7 +39,8 @@ huey = make_huey()
 
 
 # Feature modules that declare tasks: the consumer imports them so it knows every task.
-TASK_MODULES = ("cms.workflow.tasks", "cms.notify.tasks", "cms.publishing.tasks", "cms.callbacks.tasks")
+TASK_MODULES = ("cms.workflow.tasks", "cms.notify.tasks", "cms.publishing.tasks", "cms.callbacks.tasks",
+                "cms.groups.tasks")
 
 
 def bind_app(app) -> None:

@@ -60,6 +60,8 @@ ASSET = "asset"        # an image: 404 to a user who may not see it
 NOTIFICATION = "notification"  # someone else's notification: 404, and it stays unread
 TOKEN = "token"        # someone else's API token: 404, and it keeps working
 VIOLATION = "violation"  # a violation record or its evidence: 404 to whoever may not see it (G10)
+GROUP = "group"        # a work group (its member, message): 404 to a user outside it (cms/groups/policy.py)
+ACK = "ack"            # someone else's acknowledgement link (G11): 404, and nothing is acknowledged
 
 SELF_CASES = {
     "main.home": OWN,
@@ -108,6 +110,23 @@ SELF_CASES = {
     "violations.index": OWN,  # lists only what the policy lets the user see (tests/violations)
     "violations.view": VIOLATION,
     "violations.evidence": VIOLATION,
+    "groups.index": OWN,  # lists only the groups the user may see (tests/groups)
+    "groups.tasks": OWN,  # only the tasks of groups the user may see (tests/groups)
+    "api.groups_tasks": OWN,
+    "groups.view": GROUP,
+    "groups.add_member": GROUP,
+    "groups.set_nickname": GROUP,
+    "groups.remove_member": GROUP,
+    "groups.end_work": GROUP,
+    "groups.extend": GROUP,
+    "groups.dissolve": GROUP,
+    "groups.review": GROUP,
+    "groups.new_message": GROUP,
+    "groups.shirk": GROUP,
+    "groups.ack": ACK,
+    "groups.owner_ack": ACK,
+    "api.groups_get": GROUP,
+    "api.groups_add_member": GROUP,
 }
 
 # What a request sends where an empty body would be refused (400) before the permission is asked:
@@ -384,12 +403,31 @@ def objects(app):
     db.session.add(bundle)
     (note,) = notify.notify([author], "test", "一条通知", f"/posts/{post.id}", post=post)
     db.session.commit()
+    group = _author_group(author)
     token = create_token(author, "脚本")
     token_id = db.session.scalar(select(func.max(ApiToken.id)).where(ApiToken.user_id == author.id))
     return {"post": post, "asset": asset, "bundle": bundle, "channel": channel, "notification": note,
             "token": token, "values": {"post_id": post.id, "a": 1, "b": 1, "number": 1, "ratio": "1:1",
                                        "asset_id": asset.id, "bundle_id": bundle.id, "channel_id": channel.id,
-                                       "notification_id": note.id, "token_id": token_id}}
+                                       "notification_id": note.id, "token_id": token_id,
+                                       "group_id": group["group"].id, "member_id": group["member"].id,
+                                       "message_id": group["message"].id, "ack_id": group["ack"].id}}
+
+
+def _author_group(author) -> dict:
+    """An active work group of 市场部 owned by the author, the author a member, and a same-day task
+    for the author with its acknowledgement (G11)."""
+    from cms.extensions import db
+    from cms.groups import messages, operations
+    from cms.groups.models import WorkGroup
+
+    group = WorkGroup(name="市场部工作群", category="department", purpose="联络", department_id=author.department_id,
+                      owner_id=author.id, state="active")
+    db.session.add(group)
+    db.session.commit()
+    member, _warnings = operations.add_member(author, group, username=author.username)
+    message = messages.record_message(author, group, "task", "今天下班前交周报", responsible=author.username)
+    return {"group": group, "member": member, "message": message, "ack": message.acks[0]}
 
 
 def _expect(callers, rule, method, username, values, statuses, wrong):
@@ -414,7 +452,7 @@ def test_self_endpoints_refuse_whoever_is_outside_the_objects_scope(app, api, ob
     audited_before = db.session.scalar(by_outsider)
     checked = set()
 
-    for rule, method in _self_routes(app, POST, PUBLISHER, ASSET, NOTIFICATION, TOKEN):
+    for rule, method in _self_routes(app, POST, PUBLISHER, ASSET, NOTIFICATION, TOKEN, GROUP, ACK):
         if method == "GET":  # the object is there: its owner is served
             _expect(callers, rule, method, AUTHOR, values, range(200, 400), wrong)
         _expect(callers, rule, method, OUTSIDER, values, (404,), wrong)

@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from cms import workdays
 from cms.audit.service import record
-from cms.auth import rules, sessions
+from cms.auth import hooks, rules, sessions
 from cms.auth.models import (
     USER_STATES,
     ApiToken,
@@ -253,6 +253,7 @@ def create_user(*, username: str, real_name: str, department_id: int, title: str
 @operation
 def update_user(user: User, **fields) -> User:
     before = user_snapshot(user)
+    old_department_id = user.department_id
     if "department_id" in fields:
         user.department = _department(fields.pop("department_id"))
     for name in ("real_name", "title", "phone", "hire_date"):
@@ -261,6 +262,10 @@ def update_user(user: User, **fields) -> User:
     if not (user.real_name or "").strip():
         raise Refused(_("The real name is required (U1)."), code="U1", fields={"real_name": [_("Required.")]})
     record("user.updated", user, before=before, after=user_snapshot(user))
+    if user.department.id != old_department_id:
+        db.session.flush()
+        for handler in hooks.after_transfer:  # G6: e.g. the groups' removal tasks, in this transaction
+            handler(user, old_department_id, workdays.now())
     db.session.commit()
     return user
 
@@ -375,6 +380,8 @@ def depart(user: User, leave_date: date, confirmed_by: User) -> None:
     _withdraw_access(user)
     record("user.departed", user, before=before,
            after={**user_snapshot(user), "confirmed_by": confirmed_by.username})
+    for handler in hooks.after_departure:  # G6: e.g. the groups' removal tasks, in this transaction
+        handler(user, workdays.now())
     db.session.commit()
 
 

@@ -2,7 +2,7 @@
 and their evidence files
 
 Revision ID: vr4g10u8c001
-Revises: cb3n7r2p5a14
+Revises: wg6r1m4k8s20
 
 """
 from alembic import op
@@ -13,7 +13,7 @@ from cms.dbtypes import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "vr4g10u8c001"
-down_revision = "cb3n7r2p5a14"
+down_revision = "wg6r1m4k8s20"
 branch_labels = None
 depends_on = None
 

@@ -63,8 +63,11 @@ def _seed(app) -> dict:
         draft, in_review, approved = post("草稿一篇"), submitted("送审一篇"), submitted("已批准一篇")
         approve_chain(approved)
         content.save(author, draft, {"title": "草稿一篇（修改）"}, 1)  # a second revision to diff
+        from tests.groups.conftest import active_group, file_group
+
+        groups = [active_group().id, file_group("待批准工作群").id]  # work groups: active, filed (G2)
         return {"post_id": [draft.id, in_review.id, approved.id], "channel_id": [channel.id],
-                "user_id": [get_by_username("moderator").id], "a": [1], "b": [2]}
+                "user_id": [get_by_username("moderator").id], "a": [1], "b": [2], "group_id": groups}
 
 
 def _token(app, role: str) -> str:
