@@ -98,6 +98,7 @@ def _import_models() -> None:
     import cms.channels.models  # noqa: F401
     import cms.content.models  # noqa: F401
     import cms.groups.models  # noqa: F401  (cms.groups registers its cms/auth hooks)
+    import cms.groups.wecom_sync  # noqa: F401  (GroupChat)
     import cms.holidays.models  # noqa: F401
     import cms.notify.models  # noqa: F401
     import cms.publishing.models  # noqa: F401

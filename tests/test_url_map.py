@@ -121,6 +121,7 @@ SELF_CASES = {
     "groups.extend": GROUP,
     "groups.dissolve": GROUP,
     "groups.review": GROUP,
+    "groups.wecom": GROUP,  # the group's WeCom chat (tests/groups/test_wecom_sync.py)
     "groups.new_message": GROUP,
     "groups.shirk": GROUP,
     "groups.ack": ACK,

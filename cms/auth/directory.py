@@ -81,26 +81,19 @@ def depart_from_directory(user: User, admin: User, leave_date: date, wecom_statu
     service.depart(user, leave_date, confirmed_by=admin)
 
 
-def _client(settings: dict):
-    from cms.platforms import MemoryStorage, make_wecom_client
-
-    storage = current_app.extensions.setdefault("wecom_token_storage", MemoryStorage())
-    return make_wecom_client(settings["corp_id"], settings["secret"], base_url=settings["base_url"],
-                             session=storage, timeout=current_app.config.get("PLATFORM_TIMEOUT", 10))
-
-
 def sync_departures(*, client=None) -> SyncReport:
     """Read the directory for every account not departed, then depart the leavers (see above)."""
-    from cms.platforms import CallError, classify_wecom
-    from cms.platforms.wecom import USER_LEFT, USER_NOT_FOUND, corp_settings, get_user
+    from cms.platforms import CallError, MemoryStorage, classify_wecom
+    from cms.platforms.wecom import USER_LEFT, USER_NOT_FOUND, client_for, get_user
 
     report = SyncReport()
     if client is None:
-        settings = corp_settings(current_app.config)
-        if settings is None:
+        # one token storage per process, shared with the notifications (WeCom hands out the same token)
+        client = client_for(current_app.config, current_app.extensions.setdefault("wecom_token_storage",
+                                                                                   MemoryStorage()))
+        if client is None:
             report.error = _("WeCom is not configured (CMS_WECOM_CORP_ID, CMS_WECOM_SECRET).")
             return report
-        client = _client(settings)
     try:
         admin = sync_admin()
     except Refused as e:

@@ -58,6 +58,7 @@ __all__ = [
     "WeComTokenError",
     "classify_wecom",
     "clip_bytes",
+    "client_for",
     "corp_settings",
     "create_chat",
     "get_chat",
@@ -172,6 +173,15 @@ def corp_settings(config) -> dict | None:
     if not (corp["corp_id"] and corp["secret"]):
         return None
     return {**corp, "base_url": base_url}
+
+
+def client_for(config, session: SessionStorage | None = None) -> WeComClient | None:
+    """The WeCom client of an app's configuration (corp_settings), None when WeCom is not configured."""
+    settings = corp_settings(config)
+    if settings is None:
+        return None
+    return make_wecom_client(settings["corp_id"], settings["secret"], base_url=settings["base_url"], session=session,
+                             timeout=config.get("PLATFORM_TIMEOUT", 10))
 
 
 def make_wecom_client(

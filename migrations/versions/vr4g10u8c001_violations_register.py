@@ -1,5 +1,5 @@
 """The violations register (G10 U8): violations with their state, handling and report to legal,
-and their evidence files
+and their evidence files; the WeCom chats of work groups (group_wecom_chat)
 
 Revision ID: vr4g10u8c001
 Revises: wg6r1m4k8s20
@@ -79,7 +79,24 @@ def upgrade():
 
 
 
+    op.create_table('group_wecom_chat',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('chatid', sa.String(length=32), nullable=False),
+    sa.Column('enabled_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('enabled_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=True),
+    sa.Column('notice_sent_at', UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['enabled_by_id'], ['user.id'], name=op.f('fk_group_wecom_chat_enabled_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['group_id'], ['work_group.id'], name=op.f('fk_group_wecom_chat_group_id_work_group'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_group_wecom_chat')),
+    sa.UniqueConstraint('chatid', name=op.f('uq_group_wecom_chat_chatid')),
+    sa.UniqueConstraint('group_id', name=op.f('uq_group_wecom_chat_group_id'))
+    )
+
+
 def downgrade():
+    op.drop_table('group_wecom_chat')
     with op.batch_alter_table('violation_evidence', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_violation_evidence_violation_id'))
 
