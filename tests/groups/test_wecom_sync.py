@@ -15,6 +15,12 @@ from cms.groups import operations, wecom_sync
 from tests.notify.conftest import CORP, wecom, wecom_server  # noqa: F401  (the WeCom sandbox over loopback)
 
 
+@pytest.fixture
+def sandbox(request):
+    """The notifications' WeCom sandbox (tests/notify/conftest.py `wecom`), configured on the app."""
+    return request.getfixturevalue("wecom")
+
+
 def _members(group, user, *names):
     for name in names:
         operations.add_member(user("department_head"), group, username=name)
@@ -26,14 +32,14 @@ def _actions(group) -> list[str]:
         AuditEntry.action.like("group.wecom%")).order_by(AuditEntry.seq)))
 
 
-def test_the_chat_is_made_a_leaver_removed_and_the_notice_posted(app, group, user, wecom, client_as):
+def test_the_chat_is_made_a_leaver_removed_and_the_notice_posted(app, group, user, sandbox, client_as):
     _members(group, user, "contributor", "leader")
     owner = client_as("department_head")
     page = owner.get(f"/groups/{group.id}").get_data(as_text=True)
     assert "作为企业微信群聊同步" in page
     assert owner.post(f"/groups/{group.id}/wecom/enable").status_code == 302
     assert owner.post(f"/groups/{group.id}/wecom/create").status_code == 302
-    chat = wecom.chats.get(CORP, f"cmsgroup{group.id}")
+    chat = sandbox.chats.get(CORP, f"cmsgroup{group.id}")
     assert chat.name == "市场部工作群" and chat.owner == "department_head"
     assert chat.userlist == ["department_head", "contributor", "leader"]
     # The contributor leaves (U4): the departure sets the removal task (G6); applied in WeCom too.
@@ -54,7 +60,7 @@ def test_the_chat_is_made_a_leaver_removed_and_the_notice_posted(app, group, use
                                "group.wecom_notice_sent"]
 
 
-def test_a_create_retried_after_a_lost_answer_takes_the_chat_made(app, group, user, wecom):
+def test_a_create_retried_after_a_lost_answer_takes_the_chat_made(app, group, user, sandbox):
     from cms.platforms import MemoryStorage
     from cms.platforms.wecom import client_for
     from cms.platforms.wecom import create_chat as platform_create
@@ -68,22 +74,22 @@ def test_a_create_retried_after_a_lost_answer_takes_the_chat_made(app, group, us
     assert entry.after["resumed"] is True and wecom_sync.chat_of(group).created_at is not None
 
 
-def test_a_refusal_is_shown_in_chinese_and_changes_nothing(app, group, user, wecom, client_as):
+def test_a_refusal_is_shown_in_chinese_and_changes_nothing(app, group, user, sandbox, client_as):
     _members(group, user, "contributor")
     for name, status in (("department_head", 1), ("contributor", 5)):  # WeCom says the contributor left
-        wecom.add_user(CORP, name, name, status=status)
+        sandbox.add_user(CORP, name, name, status=status)
     owner = client_as("department_head")
     owner.post(f"/groups/{group.id}/wecom/enable")
     r = owner.post(f"/groups/{group.id}/wecom/create")
     assert r.status_code == 502 and "企业微信群成员中有不存在或已离职的 userid" in r.get_data(as_text=True)
-    assert wecom_sync.chat_of(group).created_at is None and wecom.chats.of_corp(CORP) == []
+    assert wecom_sync.chat_of(group).created_at is None and sandbox.chats.of_corp(CORP) == []
     assert _actions(group) == ["group.wecom_sync_on"]
     # Nothing to remove, no dissolution due, no chat: each said, nothing sent.
     with pytest.raises(Refused, match="no WeCom chat|企业微信群聊"):
         wecom_sync.apply_removals(user("department_head"), group)
 
 
-def test_only_those_who_manage_the_group(app, group, user, wecom, client_as):
+def test_only_those_who_manage_the_group(app, group, user, sandbox, client_as):
     assert client_as("finance").post(f"/groups/{group.id}/wecom/enable").status_code == 404
     with pytest.raises(Refused) as e:
         wecom_sync.enable(user("contributor"), group)
