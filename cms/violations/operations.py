@@ -2,7 +2,7 @@
 changes one record, writes its audit entry and commits (`@operation`: a refusal leaves nothing).
 
     propose(subject_user, *, category, what, amount_fen, source, context, context_ref, actor, now=None)
-        for other features (G11: an unanswered task, shirking): a proposal a group administrator
+        for other features (G11: late_answer, shirked, delayed; source "G11"): a proposal a group administrator
         confirms or dismisses; no permission asked (the feature decided), `actor` the user whose
         action led to it or None (the system). Not deduplicated: a caller that may retry asks
         queries.proposals(source=..., context_ref=..., subject_user_id=...) first.
@@ -46,8 +46,8 @@ def _forbidden(message: str) -> Refused:
     return Refused(message, code="G10", status=403)
 
 
-def _text(value: str | None, limit: int, field: str, *, required: bool = False) -> str:
-    value = (value or "").strip()
+def _text(value, limit: int, field: str, *, required: bool = False) -> str:
+    value = str(value if value is not None else "").strip()
     if required and not value:
         raise Refused(_("This field is required."), fields={field: [_("Required.")]})
     if len(value) > limit:
@@ -121,7 +121,8 @@ def _new(subject_user: User | None, subject_name: str, *, category: str, what: s
 
 @operation
 def propose(subject_user: User, *, category: str, what: str, amount_fen: int | None, source: str,
-            context: str, context_ref: str, actor: User | None, now: datetime | None = None) -> Violation:
+            context: str, context_ref: str | int | None, actor: User | None,
+            now: datetime | None = None) -> Violation:
     """A proposed violation from another feature (G11 proposes ¥100.00 = 10000 fen for a task not
     answered in 30 minutes, ¥50.00 for shirking): state "proposed", for a group administrator."""
     if subject_user is None:

@@ -36,8 +36,10 @@ CATEGORY_LABELS = {
     "customer_data": "泄露客户资料",
     "privacy": "泄露个人隐私",
     "advertising": "与公司业务无关的广告",
-    "task_unanswered": "未在 30 分钟内回复工作任务（G11）",
-    "shirking": "推诿、拖延工作任务（G11）",
+    # G11, with the kinds cms/groups/messages.py proposes
+    "late_answer": "未在 30 分钟内回复当日工作任务（G11）",
+    "shirked": "推诿工作任务（G11）",
+    "delayed": "拖延工作任务（G11）",
     "other": "其他",
 }
 CATEGORIES = tuple(CATEGORY_LABELS)
@@ -45,6 +47,7 @@ CATEGORIES = tuple(CATEGORY_LABELS)
 # Where a record came from: entered by hand, or proposed by a feature (G11 acknowledgements).
 SOURCE_LABELS = {
     "manual": "人工登记",
+    "G11": "工作群任务与通知（G11）",  # cms/groups/messages.py
     "g11_unanswered": "工作任务 30 分钟未回复（G11）",
     "g11_shirked": "推诿、拖延工作任务（G11）",
     "word_check": "违禁词检查",

@@ -84,13 +84,13 @@ def test_record_confirm_fine_and_report_through_the_pages(client_as):
 
 def test_a_g11_proposal_waits_for_a_decision(app, client_as):
     leader, contributor = get_by_username("leader"), get_by_username("contributor")
-    v = operations.propose(contributor, category="task_unanswered", what="当日任务 30 分钟内未回复",
-                           amount_fen=10000, source="g11_unanswered", context="工作群：市场部工作群",
+    v = operations.propose(contributor, category="late_answer", what="当日任务 30 分钟内未回复",
+                           amount_fen=10000, source="G11", context="工作群：市场部工作群",
                            context_ref="group:12/task:3", actor=leader)
     assert v.state == "proposed" and v.proposed_amount_fen == 10000 and v.created_by_id == leader.id
     [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "violation.proposed"))
-    assert entry.actor_name == "leader" and entry.after["source"] == "g11_unanswered"
-    assert queries.proposals(source="g11_unanswered", context_ref="group:12/task:3",
+    assert entry.actor_name == "leader" and entry.after["source"] == "G11"
+    assert queries.proposals(source="G11", context_ref="group:12/task:3",
                              subject_user_id=contributor.id) == [v]
     admin = client_as("group_admin")
     home = admin.get("/").get_data(as_text=True)
@@ -117,7 +117,7 @@ def test_a_g11_proposal_waits_for_a_decision(app, client_as):
     ({"source": "unknown"}, "source", "未知来源"),
 ])
 def test_propose_refuses_bad_input_and_keeps_nothing(app, kwargs, field, words):
-    base = {"category": "shirking", "what": "推诿", "amount_fen": 5000, "source": "g11_shirked", "context": "",
+    base = {"category": "shirked", "what": "推诿", "amount_fen": 5000, "source": "G11", "context": "",
             "context_ref": "", "actor": None}
     with pytest.raises(Refused) as e:
         operations.propose(get_by_username("contributor"), **(base | kwargs))
@@ -194,3 +194,13 @@ def test_a_new_record_refused_keeps_the_input(client_as):
     assert r.status_code == 422 and "请以元为单位" in r.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Violation.id))) == 0
     assert client_as("contributor").get("/violations/new").status_code == 403
+
+
+@pytest.mark.parametrize(("category", "fen"), [("late_answer", 10000), ("shirked", 5000), ("delayed", 5000)])
+def test_the_groups_seam_call_is_taken_as_it_is(app, category, fen):
+    """cms/groups/penalties.py's proposed body passes its own values through unchanged (G11)."""
+    from cms import workdays
+
+    v = operations.propose(get_by_username("contributor"), category=category, what="工作群任务", amount_fen=fen,
+                           source="G11", context="group_message", context_ref=7, actor=None, now=workdays.now())
+    assert (v.state, v.category, v.context_ref, v.proposed_amount_fen) == ("proposed", category, "7", fen)
