@@ -119,6 +119,7 @@ def load() -> list[tuple[str, str]]:
                             must_change=False)
     load_channels_and_words()
     load_chains()
+    load_groups()
     return [(p[0], DEMO_PASSWORD) for p in PEOPLE]
 
 
@@ -134,3 +135,41 @@ def load_chains() -> None:
     if sales and not db.session.scalar(select(WorkflowRule.id).where(WorkflowRule.channel_id == sales.id)):
         db.session.add(WorkflowRule(channel_id=sales.id, category="promotion", template_id=marketing.id))
         db.session.commit()
+
+
+# Work groups (G1-G12): (name, category, department, owner, filed by, state, members as (username,
+# nickname as entered), days from today to the expected end of a temporary group)
+GROUPS = [
+    ("市场部工作群", "department", "市场部", "department_head", "department_head", "active",
+     [("department_head", "李建国-市场部经理"), ("leader", "王志强")], None),
+    ("财务报销通知群", "company", "财务部", "finance", "group_admin", "active",
+     [("finance", "钱伟-财务部"), ("payment_custodian", "冯静-财务部"), ("chief", "周国华")], None),
+    ("年终团建临时联络群", "temporary", "市场部", "department_head", "department_head", "filed", [], 20),
+]
+
+
+def load_groups() -> None:
+    """A few filed groups, so `make run` shows the registry: two active (one nickname off, G4), one
+    temporary filing waiting for the leader's approval (G2)."""
+    from datetime import timedelta
+
+    from cms import workdays
+    from cms.groups import operations
+    from cms.groups.models import WorkGroup
+
+    def person(name):
+        return db.session.scalar(select(User).where(User.username == name))
+
+    for name, category, dep_name, owner, filer, state, members, days in GROUPS:
+        if db.session.scalar(select(WorkGroup.id).where(WorkGroup.name == name)):
+            continue
+        dep = db.session.scalar(select(Department).where(Department.name == dep_name))
+        group = operations.file_group(person(filer), {
+            "name": name, "category": category, "purpose": f"{dep_name}工作联络", "department": dep.id,
+            "owner": owner, "ends_on": workdays.today() + timedelta(days=days) if days else None})
+        if state == "active":
+            operations.approve(person("leader"), group)  # the leader in charge of 市场部 and 财务部 (G2)
+            operations.record(person("group_admin"), group)
+            for username, nickname in members:
+                operations.add_member(person(owner), group, username=username, nickname=nickname)
+

@@ -26,7 +26,7 @@ from cms.errors import Conflict, Refused
 from cms.extensions import db
 from cms.groups import policy, queries, rules
 from cms.groups.models import GroupMember, GroupTask, WorkGroup
-from cms.holidays.service import overrides
+from cms.holidays.service import is_workday
 from cms.transactions import operation
 
 FIELDS = ("name", "category", "purpose", "department", "owner", "ends_on")
@@ -185,7 +185,7 @@ def expected_for(group: WorkGroup, user: User | None, external_name: str = "") -
 def eligible_from(user: User) -> date | None:
     if user.hire_date is None:
         return None
-    return rules.eligible_from(user.hire_date, overrides(), queries.settings().new_hire_workdays)
+    return rules.eligible_from(user.hire_date, is_workday, queries.settings().new_hire_workdays)
 
 
 @operation

@@ -113,6 +113,20 @@ def tasks(user, state: str = "open") -> list[GroupTask]:
     return [t for t in db.session.scalars(q) if policy.can_view(user, t.group)]
 
 
+def owned_open_tasks(user) -> list[GroupTask]:
+    return list(db.session.scalars(select(GroupTask).join(WorkGroup).where(
+        WorkGroup.owner_id == user.id, GroupTask.state == "open").order_by(GroupTask.due_at)))
+
+
+def waiting_for(user) -> list[WorkGroup]:
+    """Filings the user may approve now, or record now (G2)."""
+    if not (user.holds("group.approve") or user.holds("group.admin")):
+        return []
+    rows = db.session.scalars(select(WorkGroup).where(WorkGroup.state.in_((rules.FILED, rules.APPROVED)))
+                              .order_by(WorkGroup.filed_at))
+    return [g for g in rows if policy.can_approve(user, g) or policy.can_record(user, g)]
+
+
 def dashboard(user) -> dict:
     """Open and overdue tasks counted by owner and by department."""
     now = workdays.now()

@@ -3,7 +3,7 @@ decides on (the dates, the calendar overrides, the category's settings) as argum
 tests in tests/groups/test_rules.py can ask them directly.
 
     categories(raw) -> {key: Category}            G1 G4 G8: CMS_GROUP_CATEGORIES parsed, defaults filled
-    eligible_from(hire_date, overrides) -> date   G5: the day a new hire may be invited
+    eligible_from(hire_date, is_workday) -> date  G5: the day a new hire may be invited
     removal_due(left_at, hours=48) -> datetime    G6
     work_ended_at(ends_on, zone) -> datetime      G7: the end of a temporary group's last day
     dissolution_due(ended_at, days=5) -> datetime G7
@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
-
-from cms import workdays
 
 FILED, APPROVED, ACTIVE, REFUSED, DISSOLVED = "filed", "approved", "active", "refused", "dissolved"
 STATES = (FILED, APPROVED, ACTIVE, REFUSED, DISSOLVED)
@@ -134,13 +132,18 @@ def categories(raw: str | Mapping | None) -> dict[str, Category]:
 
 # --- G5: a new hire after 3 working days -----------------------------------------------------------
 
-def eligible_from(hire_date: date, overrides: Mapping[date, bool] | None = None, days: int = 3) -> date:
+def eligible_from(hire_date: date, is_workday: Callable[[date], bool], days: int = 3) -> date:
     """G5 (§8 新员工入职须满 3 个工作日方可邀请进群): the working day after the hire's first `days`
     working days (the hire day counts when it is a working day). Hired Monday 2026-11-23 → the
-    23rd, 24th and 25th are served → Thursday 2026-11-26."""
-    first = workdays.next_workday(hire_date, overrides)
-    last = workdays.add_workdays(first, days - 1, overrides)
-    return workdays.add_workdays(last, 1, overrides)
+    23rd, 24th and 25th are served → Thursday 2026-11-26. `is_workday`: the calendar, with the
+    administrators' stored days (cms.holidays.service.is_workday)."""
+    day, served = hire_date, 0
+    while served < days:
+        served += is_workday(day)
+        day += timedelta(days=1)
+    while not is_workday(day):
+        day += timedelta(days=1)
+    return day
 
 
 # --- G6 G7: deadlines -------------------------------------------------------------------------------

@@ -27,8 +27,25 @@ from cms.groups.forms import (
 )
 from cms.permissions import SELF
 from cms.web import flash_refusal, requires
+from cms.worklist import provider
 
 bp = Blueprint("groups", __name__)
+
+
+@provider
+def _my_group_work(user):
+    """My work: the open tasks of the groups the user owns (G3 G6 G7), and filings waiting for them
+    to approve (the leader in charge) or record (the office) (G2)."""
+    items = []
+    for task in queries.owned_open_tasks(user):
+        items.append({"label": f"{task.group.name}：{operations.task_label(task)}",
+                      "url": url_for("groups.view", group_id=task.group_id), "due": task.due_at,
+                      "overdue": task.due_at < workdays.now()})
+    for group in queries.waiting_for(user):
+        label = _("Approve the filing of %(name)s (G2)", name=group.name) if group.state == "filed" else \
+            _("Record the filing of %(name)s (G2)", name=group.name)
+        items.append({"label": label, "url": url_for("groups.view", group_id=group.id)})
+    return {"title": _("Work groups"), "items": items} if items else None
 
 
 def _group(group_id: int):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from cms.auth.models import Department
 from cms.auth.service import create_user, get_by_username
 from cms.extensions import db
+from tests.notify.conftest import wecom, wecom_server  # noqa: F401  (the WeCom sandbox over loopback)
 
 
 def department(name: str) -> Department:
@@ -21,7 +22,7 @@ def hire(username: str, real_name: str, dep: str, title: str, hired: date | None
     return user
 
 
-def file_group(name: str = "市场部工作群", category: str = "department", dep: str = "市场部",
+def file_group(name: str = "市场部项目联络群", category: str = "department", dep: str = "市场部",
                owner: str = "department_head", filer: str = "department_head", ends_on: date | None = None):
     from cms.groups import operations
 

@@ -96,9 +96,6 @@ def test_monthly_report_exports(app, clock, group, user, client_as):
     assert client_as("department_head").get("/groups/report").status_code == 403
 
 
-from tests.notify.conftest import wecom, wecom_server  # noqa: E402,F401  (the WeCom sandbox over loopback)
-
-
 def test_the_card_goes_through_the_wecom_sandbox_and_its_link_records_the_acknowledgement(app, group, user, wecom):
     from cms.notify.service import deliver_wecom
 

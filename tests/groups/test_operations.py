@@ -24,6 +24,7 @@ def _audited(action: str) -> int:
 # --- G2: filing, approval, recording ---------------------------------------------------------------
 
 def test_filing_counts_as_created_only_once_approved_and_recorded(app, api):
+    before = [_audited(a) for a in ("group.filed", "group.approved", "group.recorded")]
     head = api("department_head")
     r = head("POST", "/groups", json={"name": "市场部工作群", "category": "department", "purpose": "部门内部工作联络",
                                       "department": department("市场部").id, "owner": "department_head"})
@@ -34,7 +35,8 @@ def test_filing_counts_as_created_only_once_approved_and_recorded(app, api):
     assert r2.status_code == 409 and r2.json["error"]["code"] == "G2"
     assert api("leader")("POST", f"/groups/{gid}/approve").json["state"] == "approved"
     assert api("group_admin")("POST", f"/groups/{gid}/record").json["state"] == "active"
-    assert _audited("group.filed") == _audited("group.approved") == _audited("group.recorded") == 1
+    after = [_audited(a) for a in ("group.filed", "group.approved", "group.recorded")]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1]
     got = head("GET", f"/groups/{gid}")
     assert got.status_code == 200 and got.json["state"] == "active" and got.json["owner"] == "department_head"
 
@@ -55,7 +57,7 @@ def test_a_department_head_files_only_for_their_department(app, api):
         "name": "财务群", "category": "department", "purpose": "x", "department": department("财务部").id,
         "owner": "finance"})
     assert r.status_code == 403
-    assert db.session.scalar(select(func.count(WorkGroup.id))) == 0
+    assert db.session.scalar(select(func.count(WorkGroup.id)).where(WorkGroup.name == "财务群")) == 0
 
 
 def test_the_filing_form_names_what_is_missing(app, api):
@@ -205,12 +207,13 @@ def test_the_owner_marks_the_work_ended(app, clock, group, user):
     task = operations.end_work(user("department_head"), group, "专题项目完结")
     assert task.due_at == clock.now() + timedelta(days=5)
     assert operations.notice_text(group, user("department_head")) == \
-        "本工作群（市场部工作群）因专题项目完结，将于11月30日解散，望大家知悉。操作人：李建国"
+        "本工作群（市场部项目联络群）因专题项目完结，将于11月30日解散，望大家知悉。操作人：李建国"
 
 
 def test_owners_are_reminded_to_review_the_members(app, clock, group):
-    assert operations.sweep()["reviews"] == 0
+    operations.sweep()
+    assert queries.open_tasks(group) == []
     clock.advance(days=91)
-    assert operations.sweep()["reviews"] == 1
+    assert operations.sweep()["reviews"] >= 1  # the demo company's groups are due too
     assert [t.kind for t in queries.open_tasks(group)] == ["review"]
     assert operations.sweep()["reviews"] == 0  # once

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cms import workdays
 from cms.groups import rules
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -31,7 +32,7 @@ ELIGIBLE = [
 
 @pytest.mark.parametrize("why, hired, overrides, expected", ELIGIBLE, ids=[c[0] for c in ELIGIBLE])
 def test_eligible_from(why, hired, overrides, expected):
-    assert rules.eligible_from(hired, overrides) == expected
+    assert rules.eligible_from(hired, lambda day: workdays.is_workday(day, overrides)) == expected
 
 
 def test_calendar_facts_the_table_relies_on():
