@@ -40,7 +40,7 @@ def test_the_chat_is_made_a_leaver_removed_and_the_notice_posted(app, group, use
     assert owner.post(f"/groups/{group.id}/wecom/enable").status_code == 302
     assert owner.post(f"/groups/{group.id}/wecom/create").status_code == 302
     chat = sandbox.chats.get(CORP, f"cmsgroup{group.id}")
-    assert chat.name == "市场部工作群" and chat.owner == "department_head"
+    assert chat.name == group.name and chat.owner == "department_head"
     assert chat.userlist == ["department_head", "contributor", "leader"]
     # The contributor leaves (U4): the departure sets the removal task (G6); applied in WeCom too.
     people.depart(user("contributor"), workdays.today(), confirmed_by=user("sysadmin"))
