@@ -100,10 +100,12 @@ def _import_models() -> None:
     import cms.content.models  # noqa: F401
     import cms.followers.models  # noqa: F401
     import cms.groups.models  # noqa: F401  (cms.groups registers its cms/auth hooks)
+    import cms.groups.wecom_sync  # noqa: F401  (GroupChat)
     import cms.holidays.models  # noqa: F401
     import cms.notify.models  # noqa: F401
     import cms.publishing.models  # noqa: F401
     import cms.site.models  # noqa: F401
+    import cms.violations.models  # noqa: F401
     import cms.workflow.models  # noqa: F401
 
 
@@ -139,6 +141,7 @@ def _blueprints(app: Flask) -> None:
     from cms.publishing.views import bp as publishing_bp
     from cms.publishing.withdrawal_views import bp as withdrawals_bp
     from cms.site.views import bp as site_bp
+    from cms.violations.views import bp as violations_bp
     from cms.workflow.views import bp as workflow_bp
 
     app.register_blueprint(main_bp)
@@ -156,6 +159,7 @@ def _blueprints(app: Flask) -> None:
     app.register_blueprint(workflow_bp)
     app.register_blueprint(archive_bp, url_prefix="/archive")
     app.register_blueprint(followers_bp, url_prefix="/followers")  # follower messages and figures (issue 15)
+    app.register_blueprint(violations_bp, url_prefix="/violations")  # G10 U8
     app.register_blueprint(site_bp)  # public: /p/<slug> and /feeds/<slug>.xml
     app.register_blueprint(callbacks_bp)  # public: WeChat → us, signed (its view is CSRF-exempt)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
@@ -254,6 +258,7 @@ def _templates(app: Flask) -> None:
     import cms.content.policy  # noqa: F401
     import cms.groups.policy  # noqa: F401
     import cms.publishing.policy  # noqa: F401
+    import cms.violations.policy  # noqa: F401
     import cms.workflow.policy  # noqa: F401
     from cms.web import template_can
 

@@ -134,6 +134,23 @@ def user_depart(username, leave_date, confirmed_by):
     click.echo(f"{username} departed.")
 
 
+@cms_cli.command("directory-sync")
+def directory_sync():
+    """Depart everyone the WeCom directory says has left (U4), as the daily task does."""
+    from cms.auth.directory import sync_departures
+
+    report = sync_departures()
+    for name in report.departed:
+        click.echo(f"departed {name} (confirmed by {report.admin})")
+    for name in report.not_found:
+        click.echo(f"not in the WeCom directory: {name}")
+    for name, why in report.refused:
+        click.echo(f"not checked: {name}: {why}")
+    click.echo(f"{report.checked} checked, {len(report.departed)} departed.")
+    if report.error:
+        raise click.ClickException(report.error)
+
+
 @cms_cli.command("token")
 @click.argument("username")
 @click.option("--name", default="cli")

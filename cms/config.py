@@ -47,6 +47,9 @@ TOUTIAO_API_BASE_URL = ""
 WECOM_CORP_ID = ""
 WECOM_SECRET = ""  # the Secret of the WeCom application (自建应用) that sends
 WECOM_AGENT_ID = None  # that application's AgentId, e.g. 1000002
+# The daily WeCom directory sync (cms/auth/directory.py) departs whoever WeCom says has left (U4),
+# confirmed in the name of this administrator's username ("" = the first active system administrator).
+DIRECTORY_SYNC_ADMIN = ""
 # The CMS's address as users' browsers reach it: links sent outside the CMS (WeCom) start with it.
 PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 # With SANDBOX on, channels without their own base URL talk to the sandbox served here (make run's

@@ -21,6 +21,7 @@ ITEMS = [
     (_l("Archive"), "archive.index", "archive.read"),
     (_l("Follower messages"), "followers.inbox", "comment.moderate"),
     (_l("Figures"), "followers.figures", "comment.moderate"),
+    (_l("Violations register"), "violations.index", "group.admin"),
     (_l("Forbidden words"), "content.words", "settings.manage"),
     (_l("Holidays"), "holidays.index", "settings.manage"),
 ]

@@ -60,7 +60,8 @@ REVIEW_ROLES = ("department_head", "leader", "editor", "proofreader", "superviso
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     "contributor": {"post.create"},
-    "department_head": {"post.create", "post.review", "group.file"},
+    # violation.view: the violations of their department's people (G10 U8; cms/violations/policy.py)
+    "department_head": {"post.create", "post.review", "group.file", "violation.view"},
     "leader": {"post.review", "group.approve", "payment.override"},
     "editor": {"post.review", "post.read_all"},
     "proofreader": {"post.review", "post.read_all"},

@@ -82,3 +82,12 @@ def purge_login_attempts():
     count = purge() + sessions.purge()
     db.session.commit()
     return count
+
+
+@huey.periodic_task(crontab(minute="30", hour="7"))
+@in_app_context
+def directory_sync() -> dict:
+    """Every morning: whoever the WeCom directory says has left is departed (U4, G6; cms/auth/directory.py)."""
+    from cms.auth.directory import sync_departures
+
+    return sync_departures().as_dict()

@@ -59,6 +59,7 @@ CHANNEL = "channel"    # a channel's bundle: 403 to a user who does not run the 
 ASSET = "asset"        # an image: 404 to a user who may not see it
 NOTIFICATION = "notification"  # someone else's notification: 404, and it stays unread
 TOKEN = "token"        # someone else's API token: 404, and it keeps working
+VIOLATION = "violation"  # a violation record or its evidence: 404 to whoever may not see it (G10)
 GROUP = "group"        # a work group (its member, message): 404 to a user outside it (cms/groups/policy.py)
 ACK = "ack"            # someone else's acknowledgement link (G11): 404, and nothing is acknowledged
 
@@ -106,6 +107,9 @@ SELF_CASES = {
     "api.bundles_get": CHANNEL,
     "api.bundles_dissolve": CHANNEL,
     "api.channels_bundles_create": CHANNEL,
+    "violations.index": OWN,  # lists only what the policy lets the user see (tests/violations)
+    "violations.view": VIOLATION,
+    "violations.evidence": VIOLATION,
     "groups.index": OWN,  # lists only the groups the user may see (tests/groups)
     "groups.tasks": OWN,  # only the tasks of groups the user may see (tests/groups)
     "api.groups_tasks": OWN,
@@ -117,6 +121,7 @@ SELF_CASES = {
     "groups.extend": GROUP,
     "groups.dissolve": GROUP,
     "groups.review": GROUP,
+    "groups.wecom": GROUP,  # the group's WeCom chat (tests/groups/test_wecom_sync.py)
     "groups.new_message": GROUP,
     "groups.shirk": GROUP,
     "groups.ack": ACK,
@@ -472,7 +477,7 @@ def test_self_endpoints_refuse_whoever_is_outside_the_objects_scope(app, api, ob
                          "or the author's does not")
         checked.add(rule.endpoint)
     assert wrong == [], "\n".join(wrong)
-    assert checked == {e for e, kind in SELF_CASES.items() if kind != OWN}
+    assert checked == {e for e, kind in SELF_CASES.items() if kind not in (OWN, VIOLATION)}
 
     # The refused requests changed nothing a user would see.
     db.session.expire_all()
@@ -483,3 +488,26 @@ def test_self_endpoints_refuse_whoever_is_outside_the_objects_scope(app, api, ob
     assert me.status_code == 200 and me.json["username"] == AUTHOR  # the token still works
     assert db.session.scalar(by_outsider) == audited_before
     assert db.session.get(User, outsider.id).state == "active"
+
+
+def test_violation_pages_refuse_whoever_may_not_see_the_record(app):
+    """A violation of the author (市场部), with its evidence: the author, the group administrator and
+    the department's head see it; the outsider (财务部) gets 404 for the record and its file (G10)."""
+    from cms.auth.service import get_by_username
+    from cms.violations import operations
+
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 0, 0)).save(png, "PNG")
+    v = operations.record_violation(get_by_username("group_admin"), subject_user=get_by_username(AUTHOR),
+                                    category="company_secret", what="在工作群转发内部报价单", files=[("报价.png", png.getvalue())])
+    values = {"violation_id": v.id, "evidence_id": v.evidence[0].id}
+    checked, wrong = set(), []
+    for rule, method in _self_routes(app, VIOLATION):
+        url = _url(rule, values)
+        for who, want in ((AUTHOR, 200), ("group_admin", 200), ("department_head", 200), (OUTSIDER, 404)):
+            r = login(app.test_client(), who).open(url, method=method)
+            if r.status_code != want:
+                wrong.append(f"{method} {url} as {who}: {r.status_code}, not {want}")
+        checked.add(rule.endpoint)
+    assert wrong == []
+    assert checked == {e for e, kind in SELF_CASES.items() if kind == VIOLATION}

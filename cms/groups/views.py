@@ -7,13 +7,14 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from cms import workdays
 from cms.auth.models import Department
 from cms.errors import Refused
 from cms.extensions import db
-from cms.groups import messages, operations, policy, queries, report
+from cms.groups import messages, operations, policy, queries, report, wecom_sync
 from cms.groups.forms import (
     ActionForm,
     ExtendForm,
@@ -74,6 +75,7 @@ def _page(group, status: int = 200, **forms):
         "extend_form": forms.get("extend_form") or ExtendForm(formdata=None),
         "message_form": forms.get("message_form") or MessageForm(formdata=None),
         "shirk_form": ShirkForm(formdata=None),
+        "wecom_chat": wecom_sync.chat_of(group),  # cms/groups/wecom_sync.py
     }
     return render_template("groups/view.html", **context), status
 
@@ -262,6 +264,24 @@ def dissolve(group_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     return _try(group, lambda: operations.dissolve(current_user, group), _("The group is dissolved."))
+
+
+WECOM_ACTIONS = {  # cms/groups/wecom_sync.py: the WeCom chat of the group
+    "enable": (wecom_sync.enable, _l("WeCom sync is on.")),
+    "create": (wecom_sync.create_chat, _l("The WeCom chat is made.")),
+    "removals": (wecom_sync.apply_removals, _l("The due removals are applied in WeCom (G6).")),
+    "notice": (wecom_sync.send_dissolution_notice, _l("The dissolution notice is posted in the WeCom chat (G7).")),
+}
+
+
+@bp.route("/<int:group_id>/wecom/<any(enable, create, removals, notice):action>", methods=["POST"])
+@requires(SELF)
+def wecom(group_id: int, action: str):
+    group = _group(group_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    fn, success = WECOM_ACTIONS[action]
+    return _try(group, lambda: fn(current_user, group), str(success))
 
 
 @bp.route("/<int:group_id>/review", methods=["POST"])

@@ -23,6 +23,13 @@ class CallError(Exception):
         self.errcode, self.errmsg, self.body = errcode, errmsg, body or {}
         self.http_status, self.token_call = http_status, token_call
 
+    @property
+    def description(self) -> str:
+        """What to tell the administrator, in Chinese (errors.describe)."""
+        from cms.platforms.errors import describe
+
+        return describe(self.errcode, self.errmsg)
+
 
 def _code(value) -> int | None:
     try:

@@ -17,12 +17,23 @@ validity, so processes that do not share a storage do not retire each other's to
     client = make_wecom_client(corp_id, secret, base_url=..., session=...)
     result = send_text_card(client, agent_id, ["zhangsan", "lisi"], title, description, url)
     result.invalid_users  -> userids WeCom did not deliver to (unknown, disabled, out of the app's range)
+
+Group chats the application owns (appchat/*, WECHAT_API.md 5; work groups G3 G6 G7):
+
+    chatid = create_chat(client, name, owner, userlist, chatid)
+    update_chat(client, chatid, add=[...], remove=[...], name=None, owner=None)
+    get_chat(client, chatid) -> {"chatid", "name", "owner", "userlist"}
+    send_chat_text(client, chatid, text) / send_chat_card(client, chatid, title, description, url)
+
+Each raises CallError (cms/platforms/calls.py; errors.describe() words the 86xxx codes) and
+ValueError for what the platform would refuse anyway (names, chat ids, member counts).
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -47,9 +58,17 @@ __all__ = [
     "WeComTokenError",
     "classify_wecom",
     "clip_bytes",
+    "client_for",
+    "corp_settings",
+    "create_chat",
+    "get_chat",
     "make_wecom_client",
+    "get_user",
+    "send_chat_card",
+    "send_chat_text",
     "send_text_card",
     "textcard_description",
+    "update_chat",
 ]
 
 REAL_BASE_URL = "https://qyapi.weixin.qq.com/cgi-bin/"
@@ -133,6 +152,37 @@ class WeComClient(RetryTokenOnce, _WorkClient):
         self.session.set(self.access_token_key, result["access_token"], expires_in)
         self.expires_at = int(time.time()) + expires_in
         return result
+
+SANDBOX_CORP = {"corp_id": "wwsandbox0000001", "secret": "sandbox-secret", "agent_id": 1000002}
+
+
+def corp_settings(config) -> dict | None:
+    """{corp_id, secret, base_url} from an app's config (CMS_WECOM_CORP_ID, CMS_WECOM_SECRET,
+    CMS_WECOM_API_BASE_URL), or None when WeCom is not configured. With CMS_SANDBOX on and no corp
+    configured, the sandbox's corp, and the real host is never called: the base URL becomes the
+    sandbox's (CMS_SANDBOX_URL + "qy/cgi-bin/"). (cms/notify reads the same settings and the agent id.)"""
+    from urllib.parse import urljoin
+
+    corp = {"corp_id": str(config.get("WECOM_CORP_ID") or ""), "secret": str(config.get("WECOM_SECRET") or "")}
+    base_url = config.get("WECOM_API_BASE_URL") or REAL_BASE_URL
+    if config.get("SANDBOX"):
+        if not any(corp.values()):
+            corp = {"corp_id": SANDBOX_CORP["corp_id"], "secret": SANDBOX_CORP["secret"]}
+        if base_url == REAL_BASE_URL:
+            base_url = urljoin(config.get("SANDBOX_URL") or "http://127.0.0.1:5000/", "qy/cgi-bin/")
+    if not (corp["corp_id"] and corp["secret"]):
+        return None
+    return {**corp, "base_url": base_url}
+
+
+def client_for(config, session: SessionStorage | None = None) -> WeComClient | None:
+    """The WeCom client of an app's configuration (corp_settings), None when WeCom is not configured."""
+    settings = corp_settings(config)
+    if settings is None:
+        return None
+    return make_wecom_client(settings["corp_id"], settings["secret"], base_url=settings["base_url"], session=session,
+                             timeout=config.get("PLATFORM_TIMEOUT", 10))
+
 
 def make_wecom_client(
     corp_id: str,
@@ -231,3 +281,100 @@ def send_text_card(
         )
     invalid = _split(result.get("invaliduser")) | _split(result.get("unlicenseduser"))
     return SendResult(msgid=str(result.get("msgid") or ""), invalid_users=invalid, raw=result)
+
+
+# --- group chats (appchat/*) -----------------------------------------------------------------------
+
+CHAT_NAME_MAX = 50  # characters; WeCom cuts longer names
+CHAT_MEMBERS_MIN, CHAT_MEMBERS_MAX = 2, 2000
+CHATID_MAX = 32
+_CHATID = re.compile(r"^[0-9a-zA-Z]{1,32}$")
+CHAT_TEXT_MAX = 2048  # bytes of a text message
+
+
+def _userids(values: Iterable[str] | None) -> list[str]:
+    return list(dict.fromkeys(str(u).strip() for u in (values or ()) if u and str(u).strip()))
+
+
+def _check_chatid(chatid: str) -> str:
+    if not _CHATID.match(chatid or ""):
+        raise ValueError(f"a chat id is 1 to {CHATID_MAX} letters or digits, not {chatid!r}")
+    return chatid
+
+
+def create_chat(client: WeComClient, name: str, owner: str, userlist: Iterable[str], chatid: str) -> str:
+    """POST appchat/create: a group chat of 2-2000 members with `owner` among them, under our own
+    `chatid` (so a retried create answers 86215 instead of making a second chat). Returns the chatid."""
+    from cms.platforms.calls import translated
+
+    users = _userids(userlist)
+    owner = (owner or "").strip()
+    name = (name or "").strip()
+    if not name:
+        raise ValueError("a chat needs a name")
+    if not CHAT_MEMBERS_MIN <= len(users) <= CHAT_MEMBERS_MAX:
+        raise ValueError(f"a chat has {CHAT_MEMBERS_MIN} to {CHAT_MEMBERS_MAX} members, not {len(users)}")
+    if owner not in users:
+        raise ValueError("the owner must be one of the members")
+    with translated():
+        result = client.appchat.create(chat_id=_check_chatid(chatid), name=name[:CHAT_NAME_MAX], owner=owner,
+                                       user_list=users)
+    return str(result.get("chatid") or chatid)
+
+
+def update_chat(client: WeComClient, chatid: str, add: Iterable[str] = (), remove: Iterable[str] = (),
+                name: str | None = None, owner: str | None = None) -> dict:
+    """POST appchat/update: members added and removed (del_user_list: G6), a new name or owner."""
+    from cms.platforms.calls import translated
+
+    added, removed = _userids(add), _userids(remove)
+    if not (added or removed or name or owner):
+        raise ValueError("nothing to change")
+    with translated():
+        return client.appchat.update(_check_chatid(chatid), name=name[:CHAT_NAME_MAX] if name else None,
+                                     owner=owner or None, add_user_list=added or None,
+                                     del_user_list=removed or None)
+
+
+def get_chat(client: WeComClient, chatid: str) -> dict:
+    """GET appchat/get: {"chatid", "name", "owner", "userlist"}."""
+    from cms.platforms.calls import translated
+
+    with translated():
+        return dict(client.appchat.get(_check_chatid(chatid)))
+
+
+def send_chat_text(client: WeComClient, chatid: str, text: str) -> dict:
+    """POST appchat/send, a text message (cut to 2048 bytes)."""
+    from cms.platforms.calls import translated
+
+    if not (text or "").strip():
+        raise ValueError("empty message")
+    with translated():
+        return client.appchat.send(_check_chatid(chatid), "text", content=clip_bytes(text, CHAT_TEXT_MAX))
+
+
+def send_chat_card(client: WeComClient, chatid: str, title: str, description: str, url: str,
+                   btntxt: str = "详情") -> dict:
+    """POST appchat/send, a textcard (title 128 bytes, description 512 bytes, button 4 characters)."""
+    from cms.platforms.calls import translated
+
+    with translated():
+        return client.appchat.send(_check_chatid(chatid), "textcard", title=clip_bytes(title, TEXTCARD_TITLE_MAX),
+                                   description=clip_bytes(description, TEXTCARD_DESCRIPTION_MAX, ellipsis=""),
+                                   url=url, btntxt=btntxt[:TEXTCARD_BTNTXT_MAX])
+
+
+# --- the directory (user/get) ----------------------------------------------------------------------
+
+USER_ACTIVE, USER_DISABLED, USER_INACTIVE, USER_LEFT = 1, 2, 4, 5
+USER_NOT_FOUND = 60111
+
+
+def get_user(client: WeComClient, userid: str) -> dict:
+    """GET user/get: {userid, name, department, status (1 active, 2 disabled, 4 inactive, 5 left), ...}.
+    An unknown userid is CallError 60111."""
+    from cms.platforms.calls import translated
+
+    with translated():
+        return dict(client.user.get(userid))

@@ -36,6 +36,7 @@ class Fault:
     errmsg: str | None = None
     http_status: int | None = None
     appid: str | None = None
+    after: int = 0  # calls to let through first
 
     def matches(self, path: str, owner: str | None) -> bool:
         if self.times <= 0 or (self.appid is not None and self.appid != owner):
@@ -68,9 +69,10 @@ class Switches:
         times: int = 1,
         appid: str | None = None,
         errmsg: str | None = None,
+        after: int = 0,
     ) -> Fault:
         """The next `times` calls to `path` ("draft/add" or a full path such as "/mp/cgi-bin/draft/add")
-        answer `errcode` (HTTP 200) or HTTP `http_status`."""
+        answer `errcode` (HTTP 200) or HTTP `http_status` (`after`: once that many calls went through)."""
         if (errcode is None) == (http_status is None):
             raise ValueError("give exactly one of errcode and http_status")
         with self.lock:
@@ -81,6 +83,7 @@ class Switches:
                 http_status=http_status,
                 appid=appid,
                 errmsg=errmsg or (None if errcode is None else DEFAULT_ERRMSG.get(errcode)),
+                after=int(after),
             )
             self.faults.append(fault)
             return fault
@@ -96,6 +99,9 @@ class Switches:
         with self.lock:
             for fault in self.faults:
                 if fault.matches(path, owner):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        return None
                     fault.times -= 1
                     return fault
             return None

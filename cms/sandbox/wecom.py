@@ -1,4 +1,5 @@
-"""The WeCom (企业微信) API under /qy/cgi-bin/ (WECHAT_API.md 5): gettoken, message/send, user/get;
+"""The WeCom (企业微信) API under /qy/cgi-bin/ (WECHAT_API.md 5): gettoken, message/send, user/get,
+appchat/* (wecom_chats.py);
 and its page /sandbox/wecom/ (the messages the applications sent), /sandbox/wecom/state.json and
 POST /sandbox/wecom/control.
 
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from flask import Blueprint, render_template_string, request
 
+from cms.sandbox import wecom_chats
 from cms.sandbox.http import add_api, json_response
 from cms.sandbox.models import SANDBOX_SECRET, ApiError
 
@@ -86,6 +88,7 @@ class WeComState:
     def __init__(self, parent: SandboxState):
         self.parent = parent
         self.lock = parent.lock
+        self.chats = wecom_chats.WeComChats(self)  # appchat/* (wecom_chats.py)
         self.reset()
 
     def reset(self) -> None:
@@ -94,6 +97,7 @@ class WeComState:
             self.messages: list[SentMessage] = []
             self.strict_lengths = False
             self._msgids = itertools.count(1)
+            self.chats.reset()
 
     # --- corps and members ---------------------------------------------------------------------
 
@@ -297,6 +301,8 @@ class WeComState:
                     for c in self.corps.values()
                 ],
                 "messages": [vars(m).copy() for m in self.messages],
+                "chats": [{**vars(c), "messages": [vars(m).copy() for m in c.messages]}
+                          for c in self.chats.chats.values()],
             }
 
 
@@ -354,6 +360,7 @@ PAGE = """<!doctype html>
       {% if m.truncated %} · 被截断：{{ m.truncated|join('、') }}{% endif %}</div>
   </div>
   {% else %}<p style="color:#888;">还没有应用消息。</p>{% endfor %}
+""" + wecom_chats.PAGE_SECTION + """
 </div></body></html>
 """
 
@@ -372,6 +379,7 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         lambda c: state.wecom.user_get(c.args.get("access_token"), c.args.get("userid")),
         methods=("GET",),
     )
+    wecom_chats.register(api, wecom.chats)
 
     @bp.route("/qy/<path:rest>", methods=["GET", "POST"], endpoint="wecom_not_emulated")
     def not_emulated(rest: str):
@@ -382,7 +390,8 @@ def register(bp: Blueprint, state: SandboxState) -> None:
     @bp.route("/sandbox/wecom/", endpoint="wecom")
     def page():
         with state.lock:
-            return render_template_string(PAGE, wecom=state.wecom, status_text=USER_STATUS_TEXT)
+            return render_template_string(PAGE, wecom=state.wecom, status_text=USER_STATUS_TEXT,
+                                          chats=list(state.wecom.chats.chats.values()))
 
     @bp.route("/sandbox/wecom/state.json", endpoint="wecom_state_json")
     def state_json():
