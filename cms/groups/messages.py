@@ -8,7 +8,7 @@ to confirm.
 
     record_message(actor, group, kind, text, leader=, responsible=) -> GroupMessage
     acknowledge(user, ack, via="card"|"owner") -> GroupAck
-    mark_shirked(actor, message, kind) -> GroupPenalty
+    mark_shirked(actor, message, kind) -> Violation (proposed, in the register)
     sweep(now=None) -> int        the 30-minute rule (tasks.py, every minute)
 """
 from __future__ import annotations

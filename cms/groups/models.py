@@ -1,7 +1,7 @@
 """Work groups (工作群, G1-G12): the registry of filed groups, their members, the tasks the rules set
 (removals G6, dissolutions G7, membership reviews G3), the leaders' same-day tasks and notices
-with their acknowledgements (G11), and the penalties proposed (the seam to the violations
-register, cms/groups/penalties.py)."""
+with their acknowledgements (G11). The penalties G11 proposes go to the violations register
+(cms/groups/penalties.py)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -143,21 +143,3 @@ class GroupAck(db.Model):
 
     message: Mapped[GroupMessage] = relationship(back_populates="acks")
     user = relationship("User")
-
-
-class GroupPenalty(db.Model):
-    """A penalty proposed by a G11 rule, for a human to confirm in the violations register (U8).
-    The seam: cms/groups/penalties.py propose_penalty()."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("work_group.id", ondelete="SET NULL"), index=True)
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("group_message.id", ondelete="SET NULL"))
-    category: Mapped[str] = mapped_column(String(32))  # late_answer | shirked | delayed
-    what: Mapped[str] = mapped_column(String(500))
-    amount_fen: Mapped[int]
-    source: Mapped[str] = mapped_column(String(16), default="G11")
-    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=workdays.now)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-
-    user = relationship("User", foreign_keys=[user_id])

@@ -23,7 +23,9 @@ from cms import workdays
 from cms.errors import NotFound
 from cms.extensions import db
 from cms.groups import policy, rules
-from cms.groups.models import GroupAck, GroupMember, GroupMessage, GroupPenalty, GroupTask, WorkGroup
+from cms.groups.models import GroupAck, GroupMember, GroupMessage, GroupTask, WorkGroup
+from cms.groups.penalties import of_group as penalties_of
+from cms.violations.models import Violation
 
 
 @dataclass(frozen=True)
@@ -148,9 +150,9 @@ def messages(group: WorkGroup) -> list[GroupMessage]:
                                    .order_by(GroupMessage.assigned_at.desc())))
 
 
-def penalties(group: WorkGroup) -> list[GroupPenalty]:
-    return list(db.session.scalars(select(GroupPenalty).where(GroupPenalty.group_id == group.id)
-                                   .order_by(GroupPenalty.proposed_at.desc())))
+def penalties(group: WorkGroup) -> list[Violation]:
+    """The register's records G11 proposed for this group, newest first."""
+    return list(db.session.scalars(penalties_of(group.id).order_by(Violation.created_at.desc(), Violation.id.desc())))
 
 
 # --- G12: the monthly assessment -------------------------------------------------------------------
@@ -174,9 +176,9 @@ def assessment(year: int, month: int) -> list[dict]:
             .where(GroupMessage.group_id == g.id, GroupMessage.assigned_at >= start,
                    GroupMessage.assigned_at < end)).one()
         pens = db.session.execute(
-            select(func.count(GroupPenalty.id), func.coalesce(func.sum(GroupPenalty.amount_fen), 0))
-            .where(GroupPenalty.group_id == g.id, GroupPenalty.proposed_at >= start,
-                   GroupPenalty.proposed_at < end)).one()
+            penalties_of(g.id).with_only_columns(func.count(Violation.id),
+                                                 func.coalesce(func.sum(Violation.proposed_amount_fen), 0))
+            .where(Violation.created_at >= start, Violation.created_at < end)).one()
         out.append({"owner": g.owner.real_name, "department": g.department.name, "group": g.name,
                     "removals_on_time": on_time, "removals_late": late,
                     "removals_open": len(removals) - on_time - late,

@@ -111,27 +111,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_group_ack_message_id'), ['message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_group_ack_user_id'), ['user_id'], unique=False)
 
-    op.create_table('group_penalty',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('group_id', sa.Integer(), nullable=True),
-    sa.Column('message_id', sa.Integer(), nullable=True),
-    sa.Column('category', sa.String(length=32), nullable=False),
-    sa.Column('what', sa.String(length=500), nullable=False),
-    sa.Column('amount_fen', sa.Integer(), nullable=False),
-    sa.Column('source', sa.String(length=16), nullable=False),
-    sa.Column('proposed_at', cms.dbtypes.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_group_penalty_actor_id_user'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['group_id'], ['work_group.id'], name=op.f('fk_group_penalty_group_id_work_group'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['message_id'], ['group_message.id'], name=op.f('fk_group_penalty_message_id_group_message'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_group_penalty_user_id_user')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_group_penalty'))
-    )
-    with op.batch_alter_table('group_penalty', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_group_penalty_group_id'), ['group_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_group_penalty_user_id'), ['user_id'], unique=False)
-
     op.create_table('group_task',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=False),
@@ -163,11 +142,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_group_task_group_id'))
 
     op.drop_table('group_task')
-    with op.batch_alter_table('group_penalty', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_group_penalty_user_id'))
-        batch_op.drop_index(batch_op.f('ix_group_penalty_group_id'))
 
-    op.drop_table('group_penalty')
     with op.batch_alter_table('group_ack', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_group_ack_user_id'))
         batch_op.drop_index(batch_op.f('ix_group_ack_message_id'))

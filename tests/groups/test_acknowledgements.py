@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from cms.extensions import db
 from cms.groups import messages, operations, queries
-from cms.groups.models import GroupPenalty
 from cms.notify.models import Notification
+from cms.violations.models import Violation
 from tests.conftest import login
 
 
@@ -34,8 +34,10 @@ def test_an_unanswered_same_day_task_proposes_100_yuan_after_30_minutes(app, clo
     assert messages.sweep() == 0
     clock.advance(minutes=1)
     assert messages.sweep() == 1
-    (p,) = db.session.scalars(select(GroupPenalty)).all()
-    assert (p.user.username, p.category, p.amount_fen, p.source) == ("contributor", "late_answer", 10000, "G11")
+    (p,) = db.session.scalars(select(Violation)).all()  # in the register, for a human to confirm (U8)
+    assert (p.subject.username, p.category, p.proposed_amount_fen, p.source, p.state) == (
+        "contributor", "late_answer", 10000, "G11", "proposed")
+    assert p.context == f"工作群：{group.name}" and p.context_ref == f"group:{group.id}:message:{message.id}"
     assert messages.sweep() == 0  # proposed once
 
 
@@ -52,7 +54,7 @@ def test_opening_the_card_link_records_the_answer_in_time(app, clock, group, use
     clock.advance(hours=2)
     db.session.expire_all()  # the page answered in its own session, as the worker's sweep runs in its own
     assert messages.sweep() == 0
-    assert db.session.scalars(select(GroupPenalty)).all() == []
+    assert db.session.scalars(select(Violation)).all() == []
     assert messages.answered_at(db.session.merge(message)) == clock.now() - timedelta(hours=2)
 
 
@@ -67,7 +69,7 @@ def test_shirking_proposes_50_yuan_each_time_and_a_notice_carries_no_fine(app, c
     assert {a.user.username for a in notice.acks} == {"contributor", "leader"}
     clock.advance(hours=3)
     assert messages.sweep() == 0  # answered in time; a notice is never fined
-    amounts = [(p.category, p.amount_fen) for p in db.session.scalars(select(GroupPenalty).order_by(GroupPenalty.id))]
+    amounts = [(p.category, p.proposed_amount_fen) for p in db.session.scalars(select(Violation).order_by(Violation.id))]
     assert amounts == [("shirked", 5000), ("delayed", 5000)]
     # G12: the month's report for the owner
     (row,) = [r for r in queries.assessment(2026, 11) if r["group"] == group.name]
