@@ -99,6 +99,7 @@ def _import_models() -> None:
     import cms.content.models  # noqa: F401
     import cms.holidays.models  # noqa: F401
     import cms.notify.models  # noqa: F401
+    import cms.payments.models  # noqa: F401
     import cms.publishing.models  # noqa: F401
     import cms.site.models  # noqa: F401
     import cms.workflow.models  # noqa: F401
