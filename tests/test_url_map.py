@@ -71,7 +71,13 @@ SELF_CASES = {
     "notify.unread_json": OWN,
     "notify.open_notification": NOTIFICATION,
     "api.me": OWN,
-    "api.channels_list": OWN,  # each channel asked can_target with its scope (tests/api/test_channels.py)
+    "api.channels_list": OWN,
+    # WeChat Pay (tests/payments): any employee files the application form (P3) and sees the accounts
+    # (no credentials); payments are asked the payment policy (the custodian or an enabled payer, P1 P3).
+    "api.payments_accounts": OWN,
+    "api.payments_enrolments_create": OWN,
+    "api.payments_create": OWN,
+    "api.payments_list": OWN,  # each channel asked can_target with its scope (tests/api/test_channels.py)
     "workflow.editorial_calendar": OWN,  # shows only what the user may see (tests/workflow)
     "content.live_preview": OWN,  # renders the form it is sent, nothing stored
     "content.posts": LISTED,

@@ -47,4 +47,4 @@ def known_query_only():
                       status=400, fields={name: [_("Not a parameter of this operation.")] for name in unknown})
 
 
-from cms.api import audit, channels, openapi, people, posts, publications, withdrawals  # noqa: E402,F401  (routes register on bp)
+from cms.api import audit, channels, openapi, payments, people, posts, publications, withdrawals  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,203 @@
+"""WeChat Pay over the API (API.md "WeChat Pay"): the same operations and policy as the pages
+(cms/payments). Money is integer fen; refusals name their policy (P3-P6), a P5 refusal carries
+`remaining_fen`."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import jsonify
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from cms.api import bp
+from cms.api.schemas import BOOL, DATE, ID, INT, SCHEMAS, STR, TIME, array, enum, nullable, obj, operation, query, ref
+from cms.api.util import date_arg, field, id_arg, json_body
+from cms.errors import NotFound, Refused
+from cms.payments import operations as ops
+from cms.payments import policy, queries, rules
+from cms.payments.models import ENROLMENT_STATES
+from cms.permissions import SELF
+from cms.web import requires
+
+MONEY = {"type": "integer", "minimum": 1, "maximum": rules.MAX_FEN, "description": "integer fen"}
+SCHEMAS.update({
+    "PayAccount": obj({"id": INT, "name": STR, "mch_id": STR, "custodian": nullable(STR), "daily_limit_fen": INT,
+                       "state": enum(("active", "closed")), "locked": BOOL,
+                       "may_pay": BOOL}),
+    "PayAccounts": obj({"items": array(ref("PayAccount")), "page": INT, "per_page": INT, "total": INT}),
+    "EnrolmentInput": obj({"account_id": ID, "reason": {"type": "string", "minLength": 1, "maxLength": 500}}),
+    "EnrolmentReview": obj({"decision": enum(("enable", "refuse")), "comment": nullable({"type": "string",
+                                                                                        "maxLength": 500})},
+                           required=["decision"]),
+    "Enrolment": obj({"id": INT, "account_id": INT, "user": STR, "reason": STR, "state": enum(ENROLMENT_STATES),
+                      "comment": STR, "reviewed_by": nullable(STR)}),
+    "PaymentInput": obj({
+        "account_id": ID, "amount_fen": MONEY, "purpose": {"type": "string", "minLength": 1, "maxLength": 500},
+        "budget_line": {"oneOf": [ID, {"type": "string", "minLength": 1, "maxLength": 64}],
+                        "description": "the budget line's id, or its name for the planned year"},
+        "payee": {"oneOf": [{"type": "string", "minLength": 1, "maxLength": 64},
+                            obj({"name": {"type": "string", "minLength": 1, "maxLength": 64},
+                                 "openid": nullable({"type": "string", "maxLength": 64})}, required=["name"])]},
+        "planned_at": {**TIME, "description": "with its zone, e.g. 2026-12-08T10:00:00+08:00"},
+    }),
+    "Payment": obj({"id": INT, "account_id": INT, "amount_fen": INT, "amount": STR, "purpose": STR,
+                    "budget_line": obj({"id": INT, "name": STR, "year": INT}), "payee": STR, "payee_openid": STR,
+                    "planned_at": TIME, "day": DATE, "state": enum(rules.PAYMENT_STATES), "payer": nullable(STR),
+                    "method": STR, "payment_no": STR, "paid_at": nullable(TIME)}),
+    "Payments": obj({"items": array(ref("Payment")), "page": INT, "per_page": INT, "total": INT, "date": DATE,
+                     "limit_fen": nullable(INT), "spent_fen": nullable(INT), "remaining_fen": nullable(INT)}),
+    "OverrideInput": obj({"account_id": ID, "date": DATE, "limit_fen": MONEY,
+                          "reason": enum(rules.OVERRIDE_REASONS), "note": {"type": "string", "minLength": 1,
+                                                                           "maxLength": 500}}),
+    "Override": obj({"id": INT, "account_id": INT, "date": DATE, "limit_fen": INT,
+                     "reason": enum(rules.OVERRIDE_REASONS), "note": STR, "approved_by": nullable(STR)}),
+})
+
+
+def _name(user) -> str | None:
+    return user.username if user is not None else None
+
+
+def account_json(a) -> dict:
+    return {"id": a.id, "name": a.name, "mch_id": a.mch_id, "custodian": _name(a.custodian),
+            "daily_limit_fen": ops.default_limit(a), "state": a.state, "locked": a.locked,
+            "may_pay": policy.can_pay_from(current_user, a)}
+
+
+def enrolment_json(e) -> dict:
+    return {"id": e.id, "account_id": e.account_id, "user": e.user.username, "reason": e.reason, "state": e.state,
+            "comment": e.comment, "reviewed_by": _name(e.reviewed_by)}
+
+
+def payment_json(p) -> dict:
+    line = p.budget_line
+    return {"id": p.id, "account_id": p.account_id, "amount_fen": p.amount_fen, "amount": rules.format_fen(p.amount_fen),
+            "purpose": p.purpose, "budget_line": {"id": line.id, "name": line.name, "year": line.year},
+            "payee": p.payee_name, "payee_openid": p.payee_openid, "planned_at": p.planned_at.isoformat(),
+            "day": p.day.isoformat(), "state": p.state, "payer": _name(p.payer), "method": p.method,
+            "payment_no": p.payment_no, "paid_at": p.paid_at.isoformat() if p.paid_at else None}
+
+
+def override_json(o) -> dict:
+    return {"id": o.id, "account_id": o.account_id, "date": o.day.isoformat(), "limit_fen": o.limit_fen,
+            "reason": o.reason, "note": o.note, "approved_by": _name(o.approved_by)}
+
+
+def _account(data: dict):
+    return ops.get_account(field(data, "account_id", int))
+
+
+def _money(data: dict, name: str) -> int:
+    value = field(data, name, int)
+    if not 0 < value <= rules.MAX_FEN:
+        raise Refused(_("%(field)s must be a positive amount in fen.", field=name), code="invalid", status=400,
+                      fields={name: [_("A positive amount in fen.")]})
+    return value
+
+
+@bp.get("/payments/accounts")
+@operation(answer="PayAccounts", errors=())
+@requires(SELF)  # any employee sees the accounts to file the application form (P3); never a credential
+def payments_accounts():
+    """WeChat Pay merchant accounts: id, name, custodian, daily_limit_fen, and whether the caller may pay from it."""
+    items = [account_json(a) for a in queries.accounts()]
+    return jsonify(items=items, page=1, per_page=max(len(items), 1), total=len(items))
+
+
+@bp.post("/payments/enrolments")
+@operation(ok=201, answer="Enrolment", body="EnrolmentInput", errors=(400, 404, 409, 422))
+@requires(SELF)  # any employee files the WeChat Pay application form (P3)
+def payments_enrolments_create():
+    """The WeChat Pay application form (P3): {account_id, reason} → 201, waiting for finance."""
+    data = json_body()
+    account = _account(data)
+    e = ops.file_enrolment(current_user, account, field(data, "reason", str))
+    return jsonify(enrolment_json(e)), 201
+
+
+@bp.post("/payments/enrolments/<int:enrolment_id>/review")
+@operation(answer="Enrolment", body="EnrolmentReview", errors=(400, 403, 404, 409, 422))
+@requires("payment.finance")
+def payments_enrolments_review(enrolment_id: int):
+    """Finance enables WeChat Pay for the applicant or refuses with a reason (P3): {decision: enable|refuse, comment}."""
+    data = json_body()
+    e = ops.get_enrolment(enrolment_id)
+    e = ops.review_enrolment(current_user, e, field(data, "decision", str),
+                             field(data, "comment", str, required=False, default=""))
+    return jsonify(enrolment_json(e))
+
+
+def _planned_at(data: dict) -> datetime:
+    raw = field(data, "planned_at", str)
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise Refused(_("planned_at must be a time with its zone, e.g. 2026-12-08T10:00:00+08:00."), code="invalid",
+                      status=400, fields={"planned_at": [_("Not a time.")]})
+    return value
+
+
+@bp.post("/payments")
+@operation(ok=201, answer="Payment", body="PaymentInput", errors=(400, 403, 404, 409, 422))
+@requires(SELF)  # the account's custodian or an enabled payer (P1 P3), asked by the operation
+def payments_create():
+    """File a payment: {account_id, amount_fen, purpose, budget_line, payee, planned_at} → 201; 422 P5 with
+    remaining_fen past the day's limit; 422 P4 outside working hours or days, without purpose or over the
+    budget line; 422 P6 while the account is locked; 403 P3 when the caller is not enabled."""
+    data = json_body()
+    account = _account(data)
+    payee = data.get("payee")
+    if isinstance(payee, dict):
+        name, openid = payee.get("name"), payee.get("openid") or ""
+    else:
+        name, openid = payee, ""
+    if not isinstance(name, str) or not isinstance(openid, str):
+        raise Refused(_("payee is a name, or {name, openid}."), code="invalid", status=400,
+                      fields={"payee": [_("Wrong type.")]})
+    line = data.get("budget_line")
+    if not (isinstance(line, str) or (isinstance(line, int) and not isinstance(line, bool))):
+        raise Refused(_("budget_line is the line's id or name."), code="invalid", status=400,
+                      fields={"budget_line": [_("Wrong type.")]})
+    p = ops.create_payment(current_user, account, amount_fen=_money(data, "amount_fen"),
+                           purpose=field(data, "purpose", str), budget_line=line, payee_name=name,
+                           payee_openid=openid, planned_at=_planned_at(data))
+    return jsonify(payment_json(p)), 201
+
+
+@bp.get("/payments")
+@operation(answer="Payments", errors=(400, 404),
+           params=[query("date", DATE, "the day in CMS_TIMEZONE (default today)"),
+                   query("account", ID, "one account's id")])
+@requires(SELF)  # each payment is asked: the payment policy's can_view
+def payments_list():
+    """The day's payments the caller may see, with state (planned, paid, failed, reconciled, anomaly); with
+    `account`, that account's limit, spent and remaining fen."""
+    from cms import workdays
+
+    day = date_arg("date") or workdays.today()
+    account_id = id_arg("account")
+    account = ops.get_account(account_id) if account_id else None
+    if account is not None and not policy.can_view_account(current_user, account):
+        raise NotFound(_("No such WeChat Pay account."), code="not_found")
+    items = [payment_json(p) for p in queries.payments_of_day(current_user, day, account)]
+    extra = {"limit_fen": None, "spent_fen": None, "remaining_fen": None}
+    if account is not None:
+        limit, spent = ops.day_limit(account, day), ops.spent_on(account, day)
+        extra = {"limit_fen": limit, "spent_fen": spent, "remaining_fen": max(0, limit - spent)}
+    return jsonify(items=items, page=1, per_page=max(len(items), 1), total=len(items), date=day.isoformat(), **extra)
+
+
+@bp.post("/payments/overrides")
+@operation(ok=201, answer="Override", body="OverrideInput", errors=(400, 403, 404, 409, 422))
+@requires("payment.override")  # the leader in charge of the account's department (policy.can_override)
+def payments_overrides_create():
+    """A leader raises one account's limit for one day (P5): {account_id, date, limit_fen, reason:
+    major_activity|emergency, note} → 201."""
+    data = json_body()
+    account = _account(data)
+    o = ops.grant_override(current_user, account, field(data, "date", date), _money(data, "limit_fen"),
+                           field(data, "reason", str), field(data, "note", str, required=False, default=""))
+    return jsonify(override_json(o)), 201
+
