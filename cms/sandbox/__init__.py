@@ -8,6 +8,8 @@ Paths (the base URLs the adapters are pointed at):
                                draft/*, freepublish/*, message/mass/{sendall,get,preview}, comment/*)
     /toutiao/open/v1/...       Toutiao-style channel (token, image/upload, article/{create,publish,status})
     /qy/cgi-bin/...            WeCom (gettoken, message/send, user/get); its page /sandbox/wecom/ (wecom.py)
+    /mch/...                   WeChat Pay v2 (transfers, gettransferinfo, downloadfundflow); its page
+                               /sandbox/pay/ and POST /sandbox/pay/control (pay.py, pay_http.py)
     /sandbox/                  what the platforms hold: accounts, drafts, published articles
     /sandbox/articles/<id>     a published article as a phone shows it (?idx=N for article N, 1-based)
     /sandbox/media/<id>.<ext>  uploaded images served back
@@ -48,7 +50,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app
 
-from cms.sandbox import mp, pages, toutiao, wecom
+from cms.sandbox import mp, pages, pay_http, toutiao, wecom
 from cms.sandbox.state import SANDBOX_SECRET, ApiError, SandboxState
 
 __all__ = ["create_sandbox_blueprint", "get_state", "SandboxState", "ApiError", "SANDBOX_SECRET"]
@@ -71,6 +73,7 @@ def create_sandbox_blueprint(state: SandboxState | None = None) -> Blueprint:
     mp.register(bp, state)
     toutiao.register(bp, state)
     wecom.register(bp, state)
+    pay_http.register(bp, state)
     pages.register(bp, state)
     return bp
 

@@ -11,6 +11,7 @@ the switches, the accounts) and composed of one small object per concern, each i
     state.comment      comments.py       comment/*
     state.toutiao      toutiao_state.py  the Toutiao-style channel
     state.wecom        wecom.py          WeCom
+    state.pay          pay.py            WeChat Pay v2: merchants, transfers, fund-flow bills (pay_http.py)
     snapshot.py (state.json); models.py (the dataclasses, ApiError, shared rules)
 
 The concerns' methods take plain data, return the JSON body of a success and raise `ApiError`, so the
@@ -35,6 +36,7 @@ from cms.sandbox.faults import Switches
 from cms.sandbox.mass import MassSend
 from cms.sandbox.media import MediaStore
 from cms.sandbox.models import SANDBOX_SECRET, ApiError, Article, Draft, ToutiaoArticle
+from cms.sandbox.pay import PayState
 from cms.sandbox.publishing import Publishing
 from cms.sandbox.snapshot import snapshot
 from cms.sandbox.tokens import Auth
@@ -74,6 +76,7 @@ class SandboxState(Core):
         self.comment = Comments(self)  # comment threads (comments.py)
         self.toutiao = Toutiao(self, self.auth, self.media, self.switches)  # (toutiao_state.py)
         self.wecom = WeComState(self)  # WeCom (wecom.py)
+        self.pay = PayState(self)  # WeChat Pay v2 (pay.py; HTTP in pay_http.py)
         self.reset()
 
     # --- housekeeping -------------------------------------------------------------------------
@@ -90,6 +93,7 @@ class SandboxState(Core):
             self.mass.reset()
             self.comment.reset()
             self.wecom.reset()
+            self.pay.reset()
 
     # --- the names tests and pages.py call: each is an attribute of one concern -----------------
 
