@@ -232,11 +232,14 @@ _MESSAGES: dict[str, str] = {
 _RETRY = {None, "SYSTEMERROR", "SEND_FAILED", "FREQ_LIMIT", "20003", "20100"}
 
 
-def classify_pay(errcode: str | None) -> Literal["retry", "permanent"]:
+def classify_pay(errcode: str | None, errmsg: str | None = None) -> Literal["retry", "permanent"]:
     """"retry": unknown outcome or a passing condition (no answer, SYSTEMERROR, SEND_FAILED,
-    FREQ_LIMIT, a bill still being made): query before retrying a transfer, with the same
-    partner_trade_no. "permanent": a person must act (NOTENOUGH: top up; AMOUNT_LIMIT, SIGNERROR,
-    FATAL_ERROR, NOT_FOUND, 20002 ...)."""
+    FREQ_LIMIT, a bill still being made, an answer whose sign did not verify (errmsg
+    SIGN_MISMATCH): what happened is unknown): query before retrying a transfer, with the same
+    partner_trade_no. "permanent": a person must act (NOTENOUGH: top up; AMOUNT_LIMIT, the
+    platform's SIGNERROR (our key is wrong), FATAL_ERROR, NOT_FOUND, 20002 ...)."""
+    if errcode == "SIGNERROR" and errmsg == SIGN_MISMATCH:
+        return "retry"
     return "retry" if errcode in _RETRY else "permanent"
 
 
