@@ -124,15 +124,16 @@ def load() -> list[tuple[str, str]]:
 
 
 # WeChat Pay (seed §9): one merchant account held by the demo cashier (P1), with its budget lines
-# (P4). The API key is the sandbox's demo key only; a real one comes from the merchant platform.
+# (P4). The API key is the sandbox's (cms.sandbox.pay.SANDBOX_PAY_KEY); a real one comes from the merchant platform.
 DEMO_PAY_ACCOUNT = {"name": "星海科技微信支付", "mch_id": "1900000109", "app_id": "wxdemo00000subsid",
-                    "custodian": "payment_custodian", "department": "财务部", "api_key": "XingHaiPayDemoApiKey2026abcdefgh"}
+                    "custodian": "payment_custodian", "department": "财务部"}
 DEMO_BUDGET_LINES = [("日常采购", 2_000_000), ("市场活动", 5_000_000)]  # per year, in fen
 
 
 def load_payments() -> None:
     from cms.channels.models import encrypt
     from cms.payments.models import BudgetLine, PayAccount
+    from cms.sandbox.pay import SANDBOX_PAY_KEY
 
     spec = DEMO_PAY_ACCOUNT
     account = db.session.scalar(select(PayAccount).where(PayAccount.name == spec["name"]))
@@ -142,7 +143,7 @@ def load_payments() -> None:
         account = PayAccount(name=spec["name"], mch_id=spec["mch_id"], app_id=spec["app_id"],
                              custodian_id=custodian.id if custodian else None,
                              department_id=department.id if department else None,
-                             api_key_enc=encrypt(spec["api_key"]))
+                             api_key_enc=encrypt(SANDBOX_PAY_KEY))
         db.session.add(account)
         db.session.flush()
     for year in (2026, 2027):

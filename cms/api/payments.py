@@ -10,7 +10,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from cms.api import bp
-from cms.api.schemas import BOOL, DATE, ID, INT, SCHEMAS, STR, TIME, array, enum, nullable, obj, operation, query, ref
+from cms.api.schemas import (
+    BOOL,
+    DATE,
+    ID,
+    INT,
+    SCHEMAS,
+    STR,
+    TIME,
+    array,
+    enum,
+    nullable,
+    obj,
+    operation,
+    query,
+    ref,
+)
 from cms.api.util import date_arg, field, id_arg, json_body
 from cms.errors import NotFound, Refused
 from cms.payments import operations as ops

@@ -70,11 +70,12 @@ class PayAccount(db.Model):
         """The Pay client's credentials in clear: for cms.payments.execution only."""
         from cms.platforms.pay import PayCredentials
 
-        def plain(enc):
-            return decrypt(enc) if enc else None
+        def pem(enc):
+            return decrypt(enc).encode("utf-8") if enc else None
 
-        return PayCredentials(app_id=self.app_id, mch_id=self.mch_id, api_key=plain(self.api_key_enc) or "",
-                              cert_pem=plain(self.cert_pem_enc), key_pem=plain(self.key_pem_enc))
+        return PayCredentials(app_id=self.app_id, mch_id=self.mch_id,
+                              api_key=decrypt(self.api_key_enc) if self.api_key_enc else "",
+                              cert_pem=pem(self.cert_pem_enc), key_pem=pem(self.key_pem_enc))
 
     def __repr__(self) -> str:  # never the credentials
         return f"<PayAccount {self.id} {self.name}>"

@@ -58,3 +58,19 @@ def pay(username: str, account, amount_fen: int, when: str = "10:00", **kw):
     if "budget_line" not in values:
         values["budget_line"] = line(account).id
     return ops.create_payment(get(username), account, **values)
+
+
+# --- the sandbox's WeChat Pay (tests/sandbox's server, over loopback HTTP) ----------------------
+
+from tests.sandbox import conftest as _sandbox  # noqa: E402
+
+sandbox_server = _sandbox.sandbox_server
+sandbox_url = _sandbox.sandbox_url
+sandbox_state = _sandbox.sandbox_state
+
+
+@pytest.fixture
+def paysandbox(app, sandbox_url, sandbox_state):
+    """CMS_WECHATPAY_API_BASE_URL on the sandbox; the sandbox state."""
+    app.config["WECHATPAY_API_BASE_URL"] = f"{sandbox_url}/mch/"
+    return sandbox_state

@@ -15,7 +15,7 @@ def test_accounts_list_shows_no_credentials(app, api, account):
     item = r.get_json()["items"][0]
     assert item["name"] == "星海科技微信支付" and item["custodian"] == "payment_custodian"
     assert item["daily_limit_fen"] == 500000 and item["may_pay"] is False
-    assert "XingHaiPayDemoApiKey" not in r.get_data(as_text=True) and "api_key" not in r.get_data(as_text=True)
+    assert "sandbox-pay-key" not in r.get_data(as_text=True) and "api_key" not in r.get_data(as_text=True)
 
 
 def test_enrol_review_pay_and_the_limit(app, api, morning, account):
