@@ -131,6 +131,7 @@ def _blueprints(app: Flask) -> None:
     from cms.holidays.views import bp as holidays_bp
     from cms.main.views import bp as main_bp
     from cms.notify.views import bp as notify_bp
+    from cms.payments.views import bp as payments_bp
     from cms.publishing.views import bp as publishing_bp
     from cms.publishing.withdrawal_views import bp as withdrawals_bp
     from cms.site.views import bp as site_bp
@@ -146,6 +147,7 @@ def _blueprints(app: Flask) -> None:
     app.register_blueprint(withdrawals_bp)  # /posts/<id>/withdrawals, /withdrawals/<id>/...
     app.register_blueprint(content_bp)
     app.register_blueprint(notify_bp, url_prefix="/notifications")
+    app.register_blueprint(payments_bp, url_prefix="/payments")  # WeChat Pay (seed §9, P1-P7)
     app.register_blueprint(workflow_bp)
     app.register_blueprint(archive_bp, url_prefix="/archive")
     app.register_blueprint(site_bp)  # public: /p/<slug> and /feeds/<slug>.xml
@@ -244,6 +246,7 @@ def _templates(app: Flask) -> None:
     import cms.audit.policy  # noqa: F401  (each registers its kinds)
     import cms.auth.policy  # noqa: F401
     import cms.content.policy  # noqa: F401
+    import cms.payments.policy  # noqa: F401
     import cms.publishing.policy  # noqa: F401
     import cms.workflow.policy  # noqa: F401
     from cms.web import template_can
