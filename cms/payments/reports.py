@@ -130,13 +130,13 @@ def save_inspection(user, account: PayAccount, month: str, ticked: list[str], no
 def _table(kind: str, month: str) -> tuple[list[str], list[list]]:
     y = rules.fen_to_yuan_text
     if kind == "daily":
-        head = [_("Account"), _("Day"), _("Total (yuan)"), _("Count"), _("Limit (yuan)"), _("Limit use %"),
+        head = [_("Account"), _("Day"), _("Total (yuan)"), _("Count"), _("Limit (yuan)"), _("Limit use (percent)"),
                 _("Override"), _("Reconciled")]
         rows = [[r["account"], r["day"].isoformat(), y(r["total_fen"]), r["count"], y(r["limit_fen"]),
                  r["use_percent"], r["override"], _("yes") if r["reconciled"] else _("no")] for r in daily_rows(month)]
     elif kind == "monthly":
         head = [_("Account"), _("Month"), _("Total (yuan)"), _("Count"), _("Days with payments"),
-                _("Highest limit use %"), _("Overrides"), _("Reconciled days")]
+                _("Highest limit use (percent)"), _("Overrides"), _("Reconciled days")]
         rows = [[r["account"], r["month"], y(r["total_fen"]), r["count"], r["days"], r["max_use_percent"],
                  r["overrides"], r["reconciled_days"]] for r in monthly_rows(month)]
     else:
