@@ -3,6 +3,7 @@
 `remaining_fen`."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from flask import jsonify
@@ -27,6 +28,7 @@ from cms.api.schemas import (
     ref,
 )
 from cms.api.util import date_arg, field, id_arg, json_body
+from cms.dbtypes import db_int
 from cms.errors import NotFound, Refused
 from cms.payments import operations as ops
 from cms.payments import policy, queries, rules
@@ -102,6 +104,15 @@ def _account(data: dict):
     return ops.get_account(field(data, "account_id", int))
 
 
+def _text(data: dict, name: str, max_len: int, *, required: bool = True) -> str:
+    """A string of at most `max_len` characters (non-empty when required), as the schema says."""
+    value = field(data, name, str, required=required, default="")
+    if len(value) > max_len or (required and not value):
+        raise Refused(_("%(field)s must be 1 to %(n)d characters.", field=name, n=max_len), code="invalid",
+                      status=400, fields={name: [_("1 to %(n)d characters.", n=max_len)]})
+    return value
+
+
 def _money(data: dict, name: str) -> int:
     value = field(data, name, int)
     if not 0 < value <= rules.MAX_FEN:
@@ -126,7 +137,7 @@ def payments_enrolments_create():
     """The WeChat Pay application form (P3): {account_id, reason} → 201, waiting for finance."""
     data = json_body()
     account = _account(data)
-    e = ops.file_enrolment(current_user, account, field(data, "reason", str))
+    e = ops.file_enrolment(current_user, account, _text(data, "reason", 500))
     return jsonify(enrolment_json(e)), 201
 
 
@@ -137,15 +148,17 @@ def payments_enrolments_review(enrolment_id: int):
     """Finance enables WeChat Pay for the applicant or refuses with a reason (P3): {decision: enable|refuse, comment}."""
     data = json_body()
     e = ops.get_enrolment(enrolment_id)
-    e = ops.review_enrolment(current_user, e, field(data, "decision", str),
-                             field(data, "comment", str, required=False, default=""))
+    e = ops.review_enrolment(current_user, e, field(data, "decision", str), _text(data, "comment", 500, required=False))
     return jsonify(enrolment_json(e))
+
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
 def _planned_at(data: dict) -> datetime:
     raw = field(data, "planned_at", str)
-    try:
-        value = datetime.fromisoformat(raw)
+    try:  # RFC 3339 as the schema says: date, "T" or a space, time with seconds, and the zone
+        value = datetime.fromisoformat(raw) if _RFC3339.match(raw) else None
     except ValueError:
         value = None
     if value is None or value.tzinfo is None:
@@ -168,15 +181,15 @@ def payments_create():
         name, openid = payee.get("name"), payee.get("openid") or ""
     else:
         name, openid = payee, ""
-    if not isinstance(name, str) or not isinstance(openid, str):
+    if not isinstance(name, str) or not isinstance(openid, str) or not 0 < len(name) <= 64 or len(openid) > 64:
         raise Refused(_("payee is a name, or {name, openid}."), code="invalid", status=400,
                       fields={"payee": [_("Wrong type.")]})
     line = data.get("budget_line")
-    if not (isinstance(line, str) or (isinstance(line, int) and not isinstance(line, bool))):
+    if not ((isinstance(line, str) and 0 < len(line) <= 64) or db_int(line) and line > 0):
         raise Refused(_("budget_line is the line's id or name."), code="invalid", status=400,
                       fields={"budget_line": [_("Wrong type.")]})
     p = ops.create_payment(current_user, account, amount_fen=_money(data, "amount_fen"),
-                           purpose=field(data, "purpose", str), budget_line=line, payee_name=name,
+                           purpose=_text(data, "purpose", 500), budget_line=line, payee_name=name,
                            payee_openid=openid, planned_at=_planned_at(data))
     return jsonify(payment_json(p)), 201
 
@@ -213,6 +226,6 @@ def payments_overrides_create():
     data = json_body()
     account = _account(data)
     o = ops.grant_override(current_user, account, field(data, "date", date), _money(data, "limit_fen"),
-                           field(data, "reason", str), field(data, "note", str, required=False, default=""))
+                           field(data, "reason", str), _text(data, "note", 500))
     return jsonify(override_json(o)), 201
 
