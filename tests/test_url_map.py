@@ -78,6 +78,8 @@ SELF_CASES = {
     "api.payments_enrolments_create": OWN,
     "api.payments_create": OWN,
     "api.payments_list": OWN,
+    "api.payments_execute": OWN,  # can_execute asked (404 to whoever may not see the payment)
+    "api.payments_reports_create": OWN,  # P6: every employee
     "payments.index": OWN,  # the accounts (names only) and the user's own forms and payments
     "payments.enrol": OWN,
     "payments.report": OWN,  # P6: every employee reports

@@ -229,3 +229,125 @@ def payments_overrides_create():
                            field(data, "reason", str), _text(data, "note", 500))
     return jsonify(override_json(o)), 201
 
+
+
+# --- paying out, reporting, reconciling: the pages' operations -------------------------------------
+
+SCHEMAS.update({
+    "ExecuteInput": obj({"method": enum(("transfer", "manual")),
+                         "paid_at": {**TIME, "description": "manual: when it was paid in the WeChat app"},
+                         "reference": {"type": "string", "minLength": 1, "maxLength": 64,
+                                       "description": "manual: the WeChat app's transaction number"}},
+                        required=["method"]),
+    "Execution": obj({"payment": ref("Payment"), "message": nullable(STR)}),
+    "ReportInput": obj({"account_id": ID, "kind": enum(("anomaly", "leaked_password")),
+                        "text": {"type": "string", "minLength": 1, "maxLength": 1000}}),
+    "Report": obj({"id": INT, "account_id": INT, "kind": STR, "state": STR, "locked": BOOL}),
+    "DayInput": obj({"account_id": ID, "date": DATE,
+                     "bill": {"type": "string", "maxLength": 5_000_000,
+                              "description": "the fund-flow bill's CSV; left out: downloaded from WeChat Pay"}},
+                    required=["account_id", "date"]),
+    "PayDay": obj({"id": INT, "account_id": INT, "date": DATE, "state": enum(("open", "reconciled")),
+                   "source": STR, "anomalies": array(obj({
+                       "id": INT, "kind": enum(rules.ANOMALY_KINDS), "payment_id": nullable(INT), "detail": STR,
+                       "state": enum(("open", "resolved")), "note": STR}))}),
+    "NoteInput": obj({"note": {"type": "string", "minLength": 1, "maxLength": 500}}),
+})
+
+
+def day_json(pd) -> dict:
+    return {"id": pd.id, "account_id": pd.account_id, "date": pd.day.isoformat(), "state": pd.state,
+            "source": pd.source, "anomalies": [
+                {"id": a.id, "kind": a.kind, "payment_id": a.payment_id, "detail": (a.details or {}).get("detail", ""),
+                 "state": a.state, "note": a.note} for a in queries.anomalies(pd)]}
+
+
+def _payment_for(payment_id: int):
+    p = ops.get_payment(payment_id)
+    if not policy.payment_policy.can_view(current_user, p):
+        raise NotFound(_("No such payment."), code="not_found")
+    return p
+
+
+@bp.post("/payments/<int:payment_id>/execute")
+@operation(answer="Execution", body="ExecuteInput", errors=(400, 403, 404, 409, 422))
+@requires(SELF)  # the payment policy's can_execute: its payer or the account's custodian
+def payments_execute(payment_id: int):
+    """Pay a planned payment out: {method: "transfer"} through WeChat Pay (idempotent; P4 P5 checked
+    again), or {method: "manual", paid_at, reference} for a payment made by hand in the WeChat app."""
+    from cms.payments import execution
+
+    data = json_body()
+    p = _payment_for(payment_id)
+    method = field(data, "method", str)
+    if method == "transfer":
+        p, message = execution.execute_transfer(current_user, p)
+    elif method == "manual":
+        raw = field(data, "paid_at", str)
+        try:
+            paid_at = datetime.fromisoformat(raw) if _RFC3339.match(raw) else None
+        except ValueError:
+            paid_at = None
+        if paid_at is None:
+            raise Refused(_("planned_at must be a time with its zone, e.g. 2026-12-08T10:00:00+08:00."),
+                          code="invalid", status=400, fields={"paid_at": [_("Not a time.")]})
+        p = execution.record_manual(current_user, p, paid_at=paid_at, reference=_text(data, "reference", 64))
+        message = None
+    else:
+        raise Refused(_("Choose transfer or manual."), code="invalid", status=400,
+                      fields={"method": [_("Not one of the choices.")]})
+    return jsonify(payment=payment_json(p), message=message)
+
+
+@bp.post("/payments/reports")
+@operation(ok=201, answer="Report", body="ReportInput", errors=(400, 404, 422))
+@requires(SELF)  # P6: every employee reports; the account's payments lock at once
+def payments_reports_create():
+    """Report an anomaly or a leaked password (P6): {account_id, kind, text} → 201; the account is locked."""
+    data = json_body()
+    account = _account(data)
+    r = ops.report_anomaly(current_user, account, field(data, "kind", str), _text(data, "text", 1000))
+    return jsonify(id=r.id, account_id=r.account_id, kind=r.kind, state=r.state, locked=account.locked), 201
+
+
+@bp.post("/payments/days")
+@operation(answer="PayDay", body="DayInput", errors=(400, 403, 404, 409, 422))
+@requires("payment.finance")
+def payments_days_reconcile():
+    """Finance checks an account's day against its fund-flow bill (P3 P6): {account_id, date, bill?}; the
+    anomalies found (unmatched_line, amount_differs, missing_line, over_limit, outside_hours)."""
+    from cms.payments import reconcile
+
+    data = json_body()
+    account = _account(data)
+    text = field(data, "bill", str, required=False)
+    pd = reconcile.reconcile_day(current_user, account, field(data, "date", date), text=text,
+                                 source="upload" if text is not None else "download")
+    return jsonify(day_json(pd))
+
+
+@bp.post("/payments/anomalies/<int:anomaly_id>/resolve")
+@operation(answer="PayDay", body="NoteInput", errors=(400, 403, 404, 409, 422))
+@requires("payment.finance")
+def payments_anomalies_resolve(anomaly_id: int):
+    """Finance says how an anomaly was resolved (P6): {note}."""
+    from cms.payments import reconcile
+
+    data = json_body()
+    a = reconcile.resolve_anomaly(current_user, reconcile.get_anomaly(anomaly_id), _text(data, "note", 500))
+    return jsonify(day_json(a.pay_day))
+
+
+@bp.post("/payments/days/<int:day_id>/archive")
+@operation(answer="PayDay", errors=(403, 404, 409, 422))
+@requires("payment.finance")
+def payments_days_archive(day_id: int):
+    """Archive a reconciled day (P3): every anomaly resolved; afterwards the account-day refuses every change (409)."""
+    from cms.extensions import db
+    from cms.payments import reconcile
+    from cms.payments.models import PayDay
+
+    pd = db.session.get(PayDay, day_id)
+    if pd is None:
+        raise NotFound(_("No such day."), code="not_found")
+    return jsonify(day_json(reconcile.archive_day(current_user, pd)))

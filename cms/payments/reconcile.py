@@ -33,7 +33,7 @@ def fetch_bill(account: PayAccount, day: date) -> str:
     except CallError as e:
         if e.errcode == "20002":
             return ""
-        raise Refused(pay.describe_pay(e.errcode, e.errmsg), code="platform", status=502 if e.errcode is None else 422) from e
+        raise Refused(pay.describe_pay(e.errcode, e.errmsg), code="platform", status=422) from e
 
 
 def _line_json(line: bill.BillLine | None) -> dict:

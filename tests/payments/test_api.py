@@ -68,3 +68,33 @@ def test_the_payment_list_shows_only_what_the_caller_may_see(app, api, morning, 
     assert api("contributor")("GET", "/payments?date=2026-12-08").get_json()["items"] == []
     assert len(api("finance")("GET", "/payments?date=2026-12-08").get_json()["items"]) == 1
     assert api("auditor")("GET", f"/payments?account={account.id}").status_code == 404
+
+
+def test_pay_out_report_and_reconcile_over_the_api(app, api, clock, account, paysandbox):
+    clock.set("2026-12-08 09:30")
+    custodian, finance = api("payment_custodian"), api("finance")
+    p = custodian("POST", "/payments", json=body(account, 20000)).get_json()
+    assert api("contributor")("POST", f"/payments/{p['id']}/execute", json={"method": "transfer"}).status_code == 404
+    r = custodian("POST", f"/payments/{p['id']}/execute", json={"method": "transfer"})
+    assert r.status_code == 200 and r.get_json()["payment"]["state"] == "paid", r.get_json()
+    q = custodian("POST", "/payments", json=body(account, 30000, payee="文具店")).get_json()
+    r = custodian("POST", f"/payments/{q['id']}/execute",
+                  json={"method": "manual", "paid_at": "2026-12-08T08:00:00+08:00", "reference": "4200000001"})
+    assert r.get_json()["payment"]["method"] == "manual"
+    clock.set("2026-12-09 10:30")
+    r = finance("POST", "/payments/days", json={"account_id": account.id, "date": "2026-12-08"})
+    day = r.get_json()
+    assert r.status_code == 200 and {a["kind"] for a in day["anomalies"]} == {"missing_line", "outside_hours"}
+    assert custodian("POST", f"/payments/days/{day['id']}/archive").status_code == 403
+    assert finance("POST", f"/payments/days/{day['id']}/archive").get_json()["error"]["code"] == "P6"
+    for a in day["anomalies"]:
+        finance("POST", f"/payments/anomalies/{a['id']}/resolve", json={"note": "出纳提前付款，已补登记"})
+    r = finance("POST", f"/payments/days/{day['id']}/archive")
+    assert r.status_code == 200 and r.get_json()["state"] == "reconciled"
+    r = finance("POST", "/payments/days", json={"account_id": account.id, "date": "2026-12-08"})
+    assert r.status_code == 409
+    r = api("editor")("POST", "/payments/reports", json={"account_id": account.id, "kind": "anomaly",
+                                                         "text": "收到陌生验证码"})
+    assert r.status_code == 201 and r.get_json()["locked"] is True
+    r = custodian("POST", "/payments", json=body(account, 100, planned_at="2026-12-09T11:00:00+08:00"))
+    assert r.status_code == 422 and r.get_json()["error"]["code"] == "P6"
