@@ -171,3 +171,23 @@ def inspection(account_id: int):
 def _report_link():
     """The header's "report an anomaly" link (P6) on every page for a logged-in user."""
     return {"payment_report_url": url_for("payments.report") if policy.active(current_user) else None}
+
+
+from cms.worklist import provider  # noqa: E402
+
+
+@provider
+def _finance_work(user):
+    """Finance's WeChat Pay work on the home page: application forms (P3), account requests (P2),
+    reported anomalies locking an account (P6)."""
+    if not policy.is_finance(user):
+        return None
+    items = [{"label": _("WeChat Pay application form of %(name)s for %(account)s (P3)", name=e.user.real_name,
+                         account=e.account.name), "url": url_for("payments.index")}
+             for e in queries.enrolments("filed") if policy.enrolment_policy.can_review(user, e)]
+    items += [{"label": _("Account request: %(kind)s %(name)s (P2)", kind=r.kind,
+                          name=r.values.get("name") or (r.account.name if r.account else "")),
+               "url": url_for("payments.index")} for r in queries.account_requests("requested")]
+    items += [{"label": _("%(account)s is locked: a reported anomaly waits for you (P6)", account=r.account.name),
+               "url": url_for("payments.index"), "overdue": True} for r in queries.open_reports()]
+    return {"title": _("WeChat Pay"), "items": items, "empty": _("Nothing waits for finance in WeChat Pay.")}

@@ -47,6 +47,7 @@ def test_an_employee_applies_and_finance_enables_them_on_the_page(app, client_as
     e = db.session.scalar(select(PayEnrolment))
     f = client_as("finance")
     assert "市场活动采购" in f.get("/payments/").get_data(as_text=True)
+    assert "张晓雯 的 星海科技微信支付 微信支付申请表" in f.get("/").get_data(as_text=True)  # the home page
     assert f.post(f"/payments/enrolments/{e.id}/review", data={"decision": "enable", "comment": ""}).status_code == 302
     assert c.get(f"/payments/new?account={account.id}").status_code == 200
 
