@@ -166,3 +166,24 @@ def test_two_payments_racing_for_the_last_room_cannot_both_pass(app, morning, ac
         assert sorted(results, key=str) == ["P5", "paid"], results
         db.session.expire_all()
         assert ops.spent_on(account, date(2026, 12, 8)) == 460000
+
+
+def test_a_change_takes_effect_on_approval_and_keeps_credentials_sealed(app, morning, account):
+    from cms.payments.models import PayAccountRequest
+
+    finance = get("finance")
+    req = ops.request_account(get("payment_custodian"), "change", {"daily_limit_fen": 300000},
+                              {"api_key": "ChangedMerchantKey0123456789abcd"}, account=account, reason="降低限额")
+    assert ops.default_limit(account) == 500000  # not before finance approves
+    e = refused(ops.decide_request, finance, req, False, "")
+    assert e.code == "P2"
+    ops.decide_request(finance, req, True)
+    assert ops.default_limit(account) == 300000
+    assert account.credentials().api_key == "ChangedMerchantKey0123456789abcd"
+    assert "ChangedMerchantKey" not in (db.session.get(PayAccountRequest, req.id).api_key_enc or "")
+    assert refused(pay, "payment_custodian", account, 300001).extra["remaining_fen"] == 300000
+    from cms.audit.models import AuditEntry
+
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action.like("payment_account.%"))).all()
+    assert [x.action for x in entries] == ["payment_account.requested", "payment_account.approved"]
+    assert "ChangedMerchantKey" not in str([(x.before, x.after) for x in entries])
