@@ -193,7 +193,7 @@ def sandbox(port, host):
     app.register_blueprint(create_sandbox_blueprint())
     base = f"http://{host}:{port}"
     click.echo(f"Sandbox on {base}/sandbox/ ; CMS_WECHAT_API_BASE_URL={base}/mp/cgi-bin/ "
-               f"CMS_TOUTIAO_API_BASE_URL={base}/toutiao/open/v1/")
+               f"CMS_TOUTIAO_API_BASE_URL={base}/toutiao/open/v1/ CMS_WECHATPAY_API_BASE_URL={base}/mch/")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 

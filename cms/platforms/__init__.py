@@ -7,10 +7,21 @@ calls.CallError / translated()                                                a 
 storage.storage_for(url) / DatabaseStorage / RedisStorage / share_refresh     the shared token storage
 wecom.make_wecom_client(corp_id, secret, base_url=..., session=...) / send_text_card   WeCom app messages
 callbacks.check_signature / decrypt / parse                                    WeChat → us (cms/callbacks)
+pay.transfer / query_transfer / download_fundflow (PayCredentials)            WeChat Pay v2 (CallError, describe_pay)
 """
 
 from cms.platforms.calls import CallError, translated
 from cms.platforms.errors import classify, classify_toutiao, describe, describe_toutiao, retry_delay
+from cms.platforms.pay import (
+    PayCredentials,
+    TransferResult,
+    classify_pay,
+    describe_pay,
+    download_fundflow,
+    make_pay_client,
+    query_transfer,
+    transfer,
+)
 from cms.platforms.storage import DatabaseStorage, RedisStorage, share_refresh, storage_for
 from cms.platforms.toutiao import ToutiaoClient, ToutiaoError
 from cms.platforms.wechat import (
@@ -23,6 +34,14 @@ from cms.platforms.wecom import WeComClient, classify_wecom, make_wecom_client, 
 
 __all__ = [
     "CallError",
+    "PayCredentials",
+    "TransferResult",
+    "classify_pay",
+    "describe_pay",
+    "download_fundflow",
+    "make_pay_client",
+    "query_transfer",
+    "transfer",
     "DatabaseStorage",
     "MemoryStorage",
     "RedisStorage",

@@ -7,11 +7,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from wechatpy.exceptions import WeChatClientException
+from wechatpy.exceptions import WeChatClientException, WeChatPayException
 
 
 class CallError(Exception):
-    """`errcode` is the platform's code (None: no usable answer, e.g. an HTTP error or no JSON);
+    """`errcode` is the platform's code (None: no usable answer, e.g. an HTTP error or no JSON; WeChat
+    Pay's codes are text: "NOTENOUGH", "20002");
     `errmsg` its message; `body` the JSON answer when there was one; `http_status` the HTTP
     status when there was a response; `token_call` when the token call itself failed (WeCom's
     gettoken: a 40001 there is a wrong secret)."""
@@ -46,6 +47,10 @@ def translated() -> Iterator[None]:
     try:
         yield
     except WeChatClientException as e:
+        if isinstance(e, WeChatPayException):  # codes are text there ("NOTENOUGH"): pay.py reads them
+            from cms.platforms.pay import pay_call_error
+
+            raise pay_call_error(e) from e
         response = getattr(e, "response", None)
         raise CallError(_code(e.errcode), str(e.errmsg) if e.errmsg is not None else "",
                         body=_body(response) if response is not None else None,

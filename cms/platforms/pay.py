@@ -34,6 +34,7 @@ import contextlib
 import hashlib
 import hmac
 import os
+import re
 import tempfile
 import weakref
 from collections.abc import Iterator
@@ -54,6 +55,8 @@ from cms.platforms.http import settle
 
 __all__ = [
     "REAL_BASE_URL",
+    "SANDBOX_MCH_ID",
+    "SANDBOX_PAY_KEY",
     "PayCredentials",
     "PayClient",
     "TransferResult",
@@ -63,13 +66,18 @@ __all__ = [
     "is_not_found",
     "make_pay_client",
     "pay_base_url",
+    "pay_call_error",
     "pay_translated",
     "query_transfer",
+    "sandbox_credentials",
     "sign",
     "transfer",
 ]
 
 REAL_BASE_URL = "https://api.mch.weixin.qq.com/"
+# The sandbox takes any mch_id whose requests are signed with this key (cms/sandbox/pay.py).
+SANDBOX_MCH_ID = "1900000109"
+SANDBOX_PAY_KEY = "sandbox-pay-key-0000000000000000"
 BEIJING = ZoneInfo("Asia/Shanghai")
 SIGN_MISMATCH = "response sign mismatch"
 
@@ -87,6 +95,11 @@ class PayCredentials:
 
     def __repr__(self) -> str:  # never the key in a log line
         return f"PayCredentials(app_id={self.app_id!r}, mch_id={self.mch_id!r}, api_key=***)"
+
+
+def sandbox_credentials(app_id: str, mch_id: str = SANDBOX_MCH_ID) -> PayCredentials:
+    """A merchant the sandbox knows without setup (make run, tests)."""
+    return PayCredentials(app_id, mch_id, SANDBOX_PAY_KEY)
 
 
 @dataclass
@@ -113,7 +126,7 @@ def _request_sign_type(res) -> str:
     body = getattr(getattr(res, "request", None), "body", None) or b""
     if isinstance(body, str):
         body = body.encode()
-    return "HMAC-SHA256" if b"HMAC-SHA256" in body else "MD5"
+    return "HMAC-SHA256" if re.search(rb"<sign_type>\s*(<!\[CDATA\[)?HMAC-SHA256", body) else "MD5"
 
 
 class PayClient(WeChatPay):
@@ -159,7 +172,7 @@ class PayClient(WeChatPay):
             data = None
         if isinstance(data, dict) and data.get("sign"):
             sign_type = data.get("sign_type") or _request_sign_type(res)
-            if not hmac.compare_digest(str(data["sign"]), sign(data, self.api_key, sign_type)):
+            if not hmac.compare_digest(str(data["sign"]).encode(), sign(data, self.api_key, sign_type).encode()):
                 raise WeChatPayException("FAIL", "FAIL", SIGN_MISMATCH, "SIGNERROR", SIGN_MISMATCH,
                                          client=self, request=res.request, response=res)
         return super()._handle_result(res)
@@ -269,25 +282,30 @@ def _xml(response) -> dict:
     return dict(data) if isinstance(data, dict) else {}
 
 
+def pay_call_error(e: WeChatPayException) -> CallError:
+    """The CallError a WeChatPayException stands for (calls.translated() uses it too)."""
+    response = getattr(e, "response", None)
+    body = _xml(response)
+    status = getattr(response, "status_code", None)
+    code = e.errcode or body.get("err_code") or body.get("error_code")
+    msg = str(e.errmsg or body.get("err_code_des") or e.return_msg or body.get("return_msg") or "")
+    if e.return_code is None and (status is None or status >= 300):
+        code = None  # no usable answer
+    elif code is None and ("签名" in msg or msg.lower().startswith("sign")):
+        code = "SIGNERROR"
+    elif code is None:
+        code = e.result_code or e.return_code
+    code = _SYNONYMS.get(str(code), str(code)) if code is not None else None
+    return CallError(code, msg, body=body, http_status=status)
+
+
 @contextlib.contextmanager
 def pay_translated() -> Iterator[None]:
     """Run WeChatPay calls; a failure leaves as CallError (chained, for the log)."""
     try:
         yield
     except WeChatPayException as e:
-        response = getattr(e, "response", None)
-        body = _xml(response)
-        status = getattr(response, "status_code", None)
-        code = e.errcode or body.get("err_code") or body.get("error_code")
-        msg = e.errmsg or body.get("err_code_des") or e.return_msg or body.get("return_msg") or ""
-        if e.return_code is None and (status is None or status >= 300):
-            code = None  # no usable answer
-        elif code is None and ("签名" in str(msg) or str(msg).lower().startswith("sign")):
-            code = "SIGNERROR"
-        elif code is None:
-            code = e.result_code or e.return_code
-        code = _SYNONYMS.get(str(code), str(code)) if code is not None else None
-        raise CallError(code, str(msg), body=body, http_status=status) from e
+        raise pay_call_error(e) from e
 
 
 def _when(text: str | None) -> datetime | None:

@@ -27,11 +27,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from cms.sandbox import pay_bill
 from cms.sandbox.models import BEIJING, beijing
+from cms.sandbox.pay_bill import HEADER, KINDS, SUMMARY, Movement, yuan
+
+__all__ = ["HEADER", "KINDS", "SUMMARY", "SANDBOX_PAY_KEY", "Movement", "PayError", "PayState", "sign", "yuan"]
 
 if TYPE_CHECKING:
     from cms.sandbox.core import Core
@@ -41,9 +45,6 @@ DEFAULT_BALANCE_FEN = 100_000_000  # 1 000 000.00 yuan
 MIN_AMOUNT_FEN = 30  # 0.30 yuan (unconfirmed)
 DEFAULT_MAX_AMOUNT_FEN = 2_000_000  # 20 000.00 yuan a transfer (unconfirmed; per merchant)
 DEFAULT_DAILY_SENDNUM = 10  # transfers to one openid in a day (unconfirmed; per merchant)
-KINDS = ("unmatched_line", "amount_differs", "missing_line")
-HEADER = "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额（元）,账户结余（元）,资金变更提交申请人,备注,业务凭证号"
-SUMMARY = "资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额"
 ERR_DES = {
     "SYSTEMERROR": "系统繁忙，请稍后再试。",
     "NOTENOUGH": "余额不足",
@@ -76,11 +77,6 @@ def sign(params: dict, key: str, sign_type: str = "MD5") -> str:
     return hashlib.md5(text).hexdigest().upper()  # noqa: S324 - the platform's algorithm
 
 
-def yuan(fen: int) -> str:
-    sign_ = "-" if fen < 0 else ""
-    return f"{sign_}{abs(fen) // 100}.{abs(fen) % 100:02d}"
-
-
 @dataclass
 class Merchant:
     mch_id: str
@@ -90,22 +86,6 @@ class Merchant:
     opening_fen: int = DEFAULT_BALANCE_FEN  # the balance before the first movement
     max_amount_fen: int = DEFAULT_MAX_AMOUNT_FEN
     daily_sendnum: int = DEFAULT_DAILY_SENDNUM
-
-
-@dataclass
-class Movement:
-    mch_id: str
-    at: float
-    amount_fen: int  # positive
-    direction: str  # 支出 | 收入
-    business_no: str
-    flow_no: str
-    business_name: str
-    business_type: str
-    applicant: str
-    note: str = ""
-    voucher_no: str = ""
-    transfer: bool = False  # made by a transfer (the anomalies alter only these)
 
 
 @dataclass
@@ -119,7 +99,8 @@ class Transfer:
     re_user_name: str
     payment_no: str
     at: float
-    status: str = "SUCCESS"
+    status: str = "SUCCESS"  # SUCCESS | FAILED | PROCESSING (set_status)
+    reason: str = ""
 
 
 @dataclass
@@ -138,11 +119,6 @@ class PlannedFailure:
     applied: bool
     mch_id: str | None = None
     err_code_des: str = ""
-
-
-@dataclass
-class Bill:
-    lines: list[dict] = field(default_factory=list)
 
 
 class PayState:
@@ -212,6 +188,18 @@ class PayState:
     def corrupt_next_sign(self, times: int = 1) -> None:
         with self.lock:
             self.bad_signs += int(times)
+
+    def set_status(self, mch_id: str, partner_trade_no: str, status: str, reason: str = "") -> None:
+        """What gettransferinfo says of a transfer from now on: PROCESSING, or FAILED (with the
+        reason; the money goes back and the bill no longer shows it), or SUCCESS again."""
+        if status not in ("SUCCESS", "FAILED", "PROCESSING"):
+            raise ValueError("status is SUCCESS, FAILED or PROCESSING")
+        with self.lock:
+            made = self.transfers[(mch_id, partner_trade_no)]
+            made.status, made.reason = status, reason if status == "FAILED" else ""
+            for m in self.movements:
+                if m.transfer and m.mch_id == mch_id and m.voucher_no == partner_trade_no:
+                    m.amount_fen = 0 if status == "FAILED" else made.amount_fen
 
     def take_failure(self, path: str, mch_id: str | None) -> PlannedFailure | None:
         with self.lock:
@@ -314,12 +302,12 @@ class PayState:
         with self.lock:
             if not params.get("partner_trade_no"):
                 raise PayError("缺少参数 partner_trade_no", err_code="PARAM_ERROR")
-            made = self.transfers.get((params["mch_id"], params["partner_trade_no"]))
+            made = self.transfers.get((params.get("mch_id") or params.get("mchid"), params["partner_trade_no"]))
             if made is None:
                 raise PayError(ERR_DES["NOT_FOUND"], err_code="NOT_FOUND")
             when = f"{beijing(made.at):%Y-%m-%d %H:%M:%S}"
             return {"partner_trade_no": made.partner_trade_no, "appid": made.appid, "mch_id": made.mch_id,
-                    "detail_id": made.payment_no, "status": made.status, "reason": "", "openid": made.openid,
+                    "detail_id": made.payment_no, "status": made.status, "reason": made.reason, "openid": made.openid,
                     "transfer_name": made.re_user_name, "payment_amount": str(made.amount_fen),
                     "transfer_time": when, "payment_time": when, "desc": made.desc}
 
@@ -338,7 +326,8 @@ class PayState:
             today = beijing(self.core.now()).date()
             if day > today or day < today - timedelta(days=90):
                 raise PayError("invalid bill_date: the bill of that day is not available", error_code="20001")
-            text = self.bill_text(params["mch_id"], day) if params["account_type"] == "Basic" else None
+            mch_id = params.get("mch_id") or params.get("mchid")
+            text = self.bill_text(mch_id, day) if params["account_type"] == "Basic" else None
             if text is None:
                 raise PayError("No Bill Exist", error_code="20002")
             return text
@@ -347,27 +336,13 @@ class PayState:
 
     def _day_movements(self, mch_id: str, day: date, *, transfers_only: bool = False) -> list[Movement]:
         return sorted((m for m in self.movements if m.mch_id == mch_id and beijing(m.at).date() == day
-                       and (m.transfer or not transfers_only)), key=lambda m: (m.at, m.flow_no))
+                       and m.amount_fen and (m.transfer or not transfers_only)), key=lambda m: (m.at, m.flow_no))
 
     def bill_lines(self, mch_id: str, day: date) -> list[Movement]:
         """The movements a day's bill shows, the planted anomalies applied (copies)."""
         with self.lock:
-            lines = [Movement(**vars(m)) for m in self._day_movements(mch_id, day)]
-            transfers = [m for m in lines if m.transfer]
-            start = datetime.combine(day, time(12, 0), BEIJING).timestamp()
-            for plant in (p for p in self.plants if p.mch_id == mch_id and p.day == day):
-                if plant.kind == "unmatched_line":
-                    at = max([m.at + 60 for m in lines] + [start])
-                    lines.append(Movement(mch_id, at, 1000 + 11 * plant.seq, "支出", f"4SBXUNMATCHED{plant.seq:08d}",
-                                          f"2SBXUNMATCHED{plant.seq:08d}", "转账", "转账", f"{mch_id}@{mch_id}",
-                                          "沙箱：无对应付款的支出", ""))
-                elif transfers:
-                    target = transfers.pop(0)
-                    if plant.kind == "missing_line":
-                        lines.remove(target)
-                    else:
-                        target.amount_fen += 3  # "amount_differs": off by 3 fen
-            return sorted(lines, key=lambda m: (m.at, m.flow_no))
+            plants = [p for p in self.plants if p.mch_id == mch_id and p.day == day]
+            return pay_bill.planted(self._day_movements(mch_id, day), plants, mch_id, day)
 
     def bill_text(self, mch_id: str, day: date) -> str | None:
         """The CSV text of a day's fund-flow bill, None when there is no movement that day."""
@@ -376,23 +351,7 @@ class PayState:
             if not lines and not self._day_movements(mch_id, day):
                 return None  # (a day whose only line was planted away still has its bill, empty)
             start = datetime.combine(day, time(0), BEIJING).timestamp()
-            balance = self.merchant(mch_id).opening_fen + self._net(mch_id, before=start)
-            rows = [HEADER]
-            income = [0, 0]
-            expense = [0, 0]
-            for m in lines:
-                balance += m.amount_fen if m.direction == "收入" else -m.amount_fen
-                tally = income if m.direction == "收入" else expense
-                tally[0] += 1
-                tally[1] += m.amount_fen
-                fields = [f"{beijing(m.at):%Y-%m-%d %H:%M:%S}", m.business_no, m.flow_no, m.business_name,
-                          m.business_type, m.direction, yuan(m.amount_fen), yuan(balance), m.applicant,
-                          m.note, m.voucher_no]
-                rows.append(",".join("`" + f for f in fields))
-            rows.append(SUMMARY)
-            rows.append(",".join("`" + f for f in (str(len(lines)), str(income[0]), yuan(income[1]),
-                                                   str(expense[0]), yuan(expense[1]))))
-            return "\r\n".join(rows) + "\r\n"
+            return pay_bill.render(lines, self.merchant(mch_id).opening_fen + self._net(mch_id, before=start))
 
     def bill_days(self, mch_id: str) -> list[date]:
         with self.lock:

@@ -230,3 +230,60 @@ def test_the_base_url_follows_the_setting_and_the_sandbox(templates, tmp_path, a
         result = transfer(CREDS, partner_trade_no="S1", openid="o-1", amount_fen=100, desc="稿费")  # no base_url
         assert result.state == "SUCCESS"
         assert (MCH, "S1") in get_state(served).pay.transfers
+
+
+def test_the_query_tells_a_transfer_that_failed_or_is_still_processing(base, sandbox_state):
+    pay(base, "B1", 1234)
+    pay(base, "B2", 2000)
+    sandbox_state.pay.set_status(MCH, "B1", "PROCESSING")
+    assert query_transfer(CREDS, "B1", base_url=base).state == "PROCESSING"
+    sandbox_state.pay.set_status(MCH, "B1", "FAILED", "收款用户账户异常")
+    failed = query_transfer(CREDS, "B1", base_url=base)
+    assert (failed.state, failed.reason, failed.amount_fen) == ("FAILED", "收款用户账户异常", 1234)
+    assert sandbox_state.pay.balance(MCH) == 100_000_000 - 2000  # the money came back
+    lines = parse_fundflow(download_fundflow(CREDS, today(), base_url=base))
+    assert [x.voucher_no for x in lines] == ["B2"]
+
+
+def test_a_wechatpy_pay_call_inside_translated_leaves_as_the_same_callerror(base, sandbox_state):
+    from cms.platforms.calls import translated
+
+    sandbox_state.pay.add_merchant(MCH, balance_fen=10)
+    client = make_pay_client(CREDS, base)
+    try:
+        with pytest.raises(CallError) as caught, translated():
+            client.transfer.transfer("o-1", 1234, "稿费", client_ip="127.0.0.1", check_name="NO_CHECK", out_trade_no="T1")
+    finally:
+        client.close()
+    assert caught.value.errcode == "NOTENOUGH"
+
+
+def test_an_answer_signed_hmac_sha256_is_checked_with_that_algorithm(base, sandbox_state):
+    from cms.platforms.calls import translated
+
+    pay(base, "H1")
+    client = make_pay_client(CREDS, base)
+    data = {"appid": CREDS.app_id, "partner_trade_no": "H1", "sign_type": "HMAC-SHA256"}
+    try:
+        assert client.post("mmpaymkttransfers/gettransferinfo", data=dict(data))["status"] == "SUCCESS"
+        sandbox_state.pay.corrupt_next_sign()
+        with pytest.raises(CallError) as caught, translated():
+            client.post("mmpaymkttransfers/gettransferinfo", data=dict(data))
+    finally:
+        client.close()
+    assert caught.value.errcode == "SIGNERROR"
+
+
+def test_the_same_transfer_sent_at_once_from_several_threads_is_paid_once(base, sandbox_state):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cms.platforms.pay import SANDBOX_PAY_KEY as KEY
+    from cms.platforms.pay import sandbox_credentials
+
+    assert KEY == SANDBOX_PAY_KEY  # the platform side's copy of the sandbox's key
+    creds = sandbox_credentials(CREDS.app_id)
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: pay(base, "C1", creds=creds), range(6)))
+    assert len({r.payment_no for r in results}) == 1
+    assert len(sandbox_state.pay.transfers) == 1
+    assert sandbox_state.pay.balance(MCH) == 100_000_000 - 1234
