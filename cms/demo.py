@@ -124,7 +124,7 @@ def load() -> list[tuple[str, str]]:
 
 
 # WeChat Pay (seed §9): one merchant account held by the demo cashier (P1), with its budget lines
-# (P4). The API key is the sandbox's (cms.sandbox.pay.SANDBOX_PAY_KEY); a real one comes from the merchant platform.
+# (P4). The API key is the sandbox's (cms.platforms.pay.SANDBOX_PAY_KEY); a real one comes from the merchant platform.
 DEMO_PAY_ACCOUNT = {"name": "星海科技微信支付", "mch_id": "1900000109", "app_id": "wxdemo00000subsid",
                     "custodian": "payment_custodian", "department": "财务部"}
 DEMO_BUDGET_LINES = [("日常采购", 2_000_000), ("市场活动", 5_000_000)]  # per year, in fen
@@ -133,7 +133,7 @@ DEMO_BUDGET_LINES = [("日常采购", 2_000_000), ("市场活动", 5_000_000)]  
 def load_payments() -> None:
     from cms.channels.models import encrypt
     from cms.payments.models import BudgetLine, PayAccount
-    from cms.sandbox.pay import SANDBOX_PAY_KEY
+    from cms.platforms.pay import SANDBOX_PAY_KEY
 
     spec = DEMO_PAY_ACCOUNT
     account = db.session.scalar(select(PayAccount).where(PayAccount.name == spec["name"]))
