@@ -118,3 +118,37 @@ def test_an_unreadable_uploaded_bill_is_refused_naming_the_problem(app, clock, a
     with pytest.raises(Refused) as e:
         reconcile.reconcile_day(get("finance"), account, DAY, text="这不是账单\n1,2,3", source="upload")
     assert e.value.code == "invalid" and e.value.fields["bill"]
+
+
+def test_paying_out_counts_the_day_it_happens_on(app, clock, account, paysandbox):
+    """P5 again at execution: a payment planned for tomorrow paid out today counts against today."""
+    clock.set("2026-12-08 09:30")
+    transfer(account, 400000)
+    early = transfer(account, 200000, planned_at=at("10:00", "2026-12-09"))
+    with pytest.raises(Refused) as e:
+        execution.execute_transfer(get("payment_custodian"), early)
+    assert e.value.code == "P5" and e.value.extra["remaining_fen"] == 100000
+    assert paysandbox.pay.transfers == {}
+
+
+def test_a_platform_refusal_is_told_in_chinese_and_the_payment_stays_planned(app, clock, account, paysandbox):
+    clock.set("2026-12-08 09:30")
+    paysandbox.pay.set_balance(MCH, 100)
+    p, message = execution.execute_transfer(get("payment_custodian"), transfer(account, 5000))
+    assert p.state == "planned" and "余额不足" in message
+    paysandbox.pay.set_balance(MCH, 1_000_000)
+    p, message = execution.execute_transfer(get("payment_custodian"), p)  # topped up: the same number again
+    assert message is None and p.state == "paid" and len(paysandbox.pay.transfers) == 1
+
+
+def test_a_day_with_a_payment_still_planned_is_not_archived(app, clock, account, paysandbox):
+    clock.set("2026-12-08 09:30")
+    p = transfer(account, 5000)
+    clock.set("2026-12-09 10:30")
+    pd = reconcile.reconcile_day(get("finance"), account, DAY)
+    with pytest.raises(Refused) as e:
+        reconcile.archive_day(get("finance"), pd)
+    assert e.value.code == "P3"
+    execution.cancel(get("payment_custodian"), p, "供应商改为对公转账")
+    assert ops.spent_on(account, DAY) == 0
+    reconcile.archive_day(get("finance"), pd)
