@@ -27,7 +27,7 @@ from cms.api.schemas import (
     query,
     ref,
 )
-from cms.api.util import date_arg, field, id_arg, json_body
+from cms.api.util import date_arg, field, id_arg, json_body, optional_json_body
 from cms.dbtypes import db_int
 from cms.errors import NotFound, Refused
 from cms.payments import operations as ops
@@ -252,6 +252,8 @@ SCHEMAS.update({
                        "id": INT, "kind": enum(rules.ANOMALY_KINDS), "payment_id": nullable(INT), "detail": STR,
                        "state": enum(("open", "resolved")), "note": STR}))}),
     "NoteInput": obj({"note": {"type": "string", "minLength": 1, "maxLength": 500}}),
+    "ArchiveInput": obj({"note": nullable({"type": "string", "maxLength": 500, "description": "kept in the audit trail"})},
+                        required=[]),
 })
 
 
@@ -339,7 +341,7 @@ def payments_anomalies_resolve(anomaly_id: int):
 
 
 @bp.post("/payments/days/<int:day_id>/archive")
-@operation(answer="PayDay", errors=(403, 404, 409, 422))
+@operation(answer="PayDay", body="ArchiveInput", body_optional=True, errors=(400, 403, 404, 409, 422))
 @requires("payment.finance")
 def payments_days_archive(day_id: int):
     """Archive a reconciled day (P3): every anomaly resolved; afterwards the account-day refuses every change (409)."""
@@ -347,7 +349,9 @@ def payments_days_archive(day_id: int):
     from cms.payments import reconcile
     from cms.payments.models import PayDay
 
+    data = optional_json_body()
+    note = _text(data, "note", 500, required=False)
     pd = db.session.get(PayDay, day_id)
     if pd is None:
         raise NotFound(_("No such day."), code="not_found")
-    return jsonify(day_json(reconcile.archive_day(current_user, pd)))
+    return jsonify(day_json(reconcile.archive_day(current_user, pd, note)))

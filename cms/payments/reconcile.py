@@ -135,7 +135,7 @@ def resolve_anomaly(user, a: PayAnomaly, note: str) -> PayAnomaly:
 
 
 @operation
-def archive_day(user, pd: PayDay) -> PayDay:
+def archive_day(user, pd: PayDay, note: str = "") -> PayDay:
     """P3 step 5: the reconciled day is archived; it can no longer change."""
     if pd.state == "reconciled":
         raise Conflict(_("This day is archived."), code="archived")
@@ -157,6 +157,7 @@ def archive_day(user, pd: PayDay) -> PayDay:
         raise Refused(_("Payments were made after the bill was checked: check it again."), code="P3")
     pd.state, pd.reconciled_by_id, pd.reconciled_at = "reconciled", user.id, workdays.now()
     record("payment_day.archived", ("pay_day", pd.id), before={"state": "open"},
-           after={"account": pd.account_id, "day": pd.day.isoformat(), "state": "reconciled"})
+           after={"account": pd.account_id, "day": pd.day.isoformat(), "state": "reconciled",
+                  "note": (note or "").strip()[:500]})
     db.session.commit()
     return pd
