@@ -325,8 +325,8 @@ def set_budget_line(user, account: PayAccount, year: int, name: str, amount_fen:
 def find_budget_line(account: PayAccount, ref, year: int) -> BudgetLine | None:
     """A budget line of the account by id or by name (for the payment's year)."""
     if isinstance(ref, int) and not isinstance(ref, bool):
-        line = db.session.get(BudgetLine, ref)
-        return line if line is not None and line.account_id == account.id else None
+        line = db.session.get(BudgetLine, ref)  # a line of this account and of the payment's year (P4)
+        return line if line is not None and line.account_id == account.id and line.year == year else None
     if isinstance(ref, str) and ref.strip():
         return db.session.scalar(select(BudgetLine).where(BudgetLine.account_id == account.id,
                                                           BudgetLine.year == year, BudgetLine.name == ref.strip()))

@@ -90,6 +90,8 @@ def test_purpose_and_budget_are_p4(app, morning, account):
     e = refused(pay, "payment_custodian", account, 2, budget_line=small.id)
     assert e.code == "P4" and e.extra["budget_room_fen"] == 1
     assert refused(pay, "payment_custodian", account, 1, budget_line="没有这一项").code == "P4"
+    next_year = line(account, year=2027).id  # a line of another year is not this payment's budget
+    assert refused(pay, "payment_custodian", account, 1, budget_line=next_year).code == "P4"
     assert count() == 1
 
 
