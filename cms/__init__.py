@@ -103,6 +103,7 @@ def _import_models() -> None:
     import cms.groups.wecom_sync  # noqa: F401  (GroupChat)
     import cms.holidays.models  # noqa: F401
     import cms.notify.models  # noqa: F401
+    import cms.payments.models  # noqa: F401
     import cms.publishing.models  # noqa: F401
     import cms.site.models  # noqa: F401
     import cms.violations.models  # noqa: F401
@@ -138,6 +139,7 @@ def _blueprints(app: Flask) -> None:
     from cms.holidays.views import bp as holidays_bp
     from cms.main.views import bp as main_bp
     from cms.notify.views import bp as notify_bp
+    from cms.payments.views import bp as payments_bp
     from cms.publishing.views import bp as publishing_bp
     from cms.publishing.withdrawal_views import bp as withdrawals_bp
     from cms.site.views import bp as site_bp
@@ -156,6 +158,7 @@ def _blueprints(app: Flask) -> None:
     app.register_blueprint(comments_bp, url_prefix="/comments")  # moderators: follower comments (C16)
     app.register_blueprint(groups_bp, url_prefix="/groups")  # work groups (G1-G12)
     app.register_blueprint(notify_bp, url_prefix="/notifications")
+    app.register_blueprint(payments_bp, url_prefix="/payments")  # WeChat Pay (seed §9, P1-P7)
     app.register_blueprint(workflow_bp)
     app.register_blueprint(archive_bp, url_prefix="/archive")
     app.register_blueprint(followers_bp, url_prefix="/followers")  # follower messages and figures (issue 15)
@@ -257,6 +260,7 @@ def _templates(app: Flask) -> None:
     import cms.auth.policy  # noqa: F401
     import cms.content.policy  # noqa: F401
     import cms.groups.policy  # noqa: F401
+    import cms.payments.policy  # noqa: F401
     import cms.publishing.policy  # noqa: F401
     import cms.violations.policy  # noqa: F401
     import cms.workflow.policy  # noqa: F401

@@ -77,6 +77,10 @@ GROUP_ANSWER_MINUTES = 30  # G11 (§8)
 CHANNEL_SECRET_MAX_AGE_DAYS = 90
 CHANNEL_SECRET_REMIND_DAYS = 14
 
+# WeChat Pay (seed §9): the daily limit per account in fen (P5: 5,000 yuan), raised for one day by a
+# leader's override only.
+PAYMENT_DAILY_LIMIT_FEN = 500000
+
 # Publishing (the outbox): attempts before a retryable error fails; threads per run, one per
 # publication in flight (as many as one claim takes, so that everything due at once is started at
 # once: starts take turns and first calls go before later ones, cms/publishing/starts.py; the

@@ -120,7 +120,39 @@ def load() -> list[tuple[str, str]]:
     load_channels_and_words()
     load_chains()
     load_groups()
+    load_payments()
     return [(p[0], DEMO_PASSWORD) for p in PEOPLE]
+
+
+# WeChat Pay (seed §9): one merchant account held by the demo cashier (P1), with its budget lines
+# (P4). The API key is the sandbox's (cms.platforms.pay.SANDBOX_PAY_KEY); a real one comes from the merchant platform.
+DEMO_PAY_ACCOUNT = {"name": "星海科技微信支付", "mch_id": "1900000109", "app_id": "wxdemo00000subsid",
+                    "custodian": "payment_custodian", "department": "财务部"}
+DEMO_BUDGET_LINES = [("日常采购", 2_000_000), ("市场活动", 5_000_000)]  # per year, in fen
+
+
+def load_payments() -> None:
+    from cms.channels.models import encrypt
+    from cms.payments.models import BudgetLine, PayAccount
+    from cms.platforms.pay import SANDBOX_PAY_KEY
+
+    spec = DEMO_PAY_ACCOUNT
+    account = db.session.scalar(select(PayAccount).where(PayAccount.name == spec["name"]))
+    if account is None:
+        custodian = db.session.scalar(select(User).where(User.username == spec["custodian"]))
+        department = db.session.scalar(select(Department).where(Department.name == spec["department"]))
+        account = PayAccount(name=spec["name"], mch_id=spec["mch_id"], app_id=spec["app_id"],
+                             custodian_id=custodian.id if custodian else None,
+                             department_id=department.id if department else None,
+                             api_key_enc=encrypt(SANDBOX_PAY_KEY))
+        db.session.add(account)
+        db.session.flush()
+    for year in (2026, 2027):
+        for name, amount in DEMO_BUDGET_LINES:
+            if not db.session.scalar(select(BudgetLine.id).where(BudgetLine.account_id == account.id,
+                                                                 BudgetLine.year == year, BudgetLine.name == name)):
+                db.session.add(BudgetLine(account_id=account.id, year=year, name=name, amount_fen=amount))
+    db.session.commit()
 
 
 def load_chains() -> None:

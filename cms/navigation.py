@@ -11,6 +11,7 @@ ITEMS = [
     (_l("Publish today"), "publishing.publish_today", "publish"),
     (_l("Publishing"), "publishing.dashboard", "publish"),
     (_l("Calendar"), "workflow.editorial_calendar", "self"),
+    (_l("WeChat Pay"), "payments.index", "self"),
     (_l("Users"), "admin.users", "user.manage"),
     (_l("Departments"), "admin.departments", "user.manage"),
     (_l("Channels"), "channels.index", "channel.manage"),

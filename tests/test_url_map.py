@@ -74,7 +74,26 @@ SELF_CASES = {
     "notify.unread_json": OWN,
     "notify.open_notification": NOTIFICATION,
     "api.me": OWN,
-    "api.channels_list": OWN,  # each channel asked can_target with its scope (tests/api/test_channels.py)
+    "api.channels_list": OWN,
+    # WeChat Pay (tests/payments): any employee files the application form (P3) and sees the accounts
+    # (no credentials); payments are asked the payment policy (the custodian or an enabled payer, P1 P3).
+    "api.payments_accounts": OWN,
+    "api.payments_enrolments_create": OWN,
+    "api.payments_create": OWN,
+    "api.payments_list": OWN,
+    "api.payments_execute": OWN,  # can_execute asked (404 to whoever may not see the payment)
+    "api.payments_reports_create": OWN,  # P6: every employee
+    "payments.index": OWN,  # the accounts (names only) and the user's own forms and payments
+    "payments.enrol": OWN,
+    "payments.report": OWN,  # P6: every employee reports
+    "payments.request_account": OWN,  # policy.can_request_change decides (403 otherwise, tests/payments)
+    # Each asks its object's policy (tests/payments/test_policy.py, test_pages.py): 403/404 outside it.
+    "payments.account": OWN,
+    "payments.new": OWN,
+    "payments.payment": OWN,
+    "payments.execute": OWN,
+    "payments.manual": OWN,
+    "payments.cancel": OWN,  # each channel asked can_target with its scope (tests/api/test_channels.py)
     "workflow.editorial_calendar": OWN,  # shows only what the user may see (tests/workflow)
     "content.live_preview": OWN,  # renders the form it is sent, nothing stored
     "content.posts": LISTED,

@@ -54,6 +54,7 @@ from cms.api import (  # noqa: E402,F401  (routes register on bp)
     followers,
     groups,
     openapi,
+    payments,
     people,
     posts,
     publications,
