@@ -4,8 +4,6 @@ overrides), the anomalies and how they were resolved, and the monthly inspection
 the exports write yuan as text made from fen (rules.fen_to_yuan_text), never a float."""
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -13,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from cms import workdays
+from cms import exports, workdays
 from cms.audit.service import record
 from cms.errors import Refused
 from cms.extensions import db
@@ -148,27 +146,11 @@ def _table(kind: str, month: str) -> tuple[list[str], list[list]]:
 
 
 def export_csv(kind: str, month: str) -> str:
-    head, rows = _table(kind, month)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(head)
-    writer.writerows(rows)
-    return "\ufeff" + out.getvalue()  # a BOM: Excel opens the Chinese text as UTF-8
+    return exports.csv_text(*_table(kind, month))
 
 
 def export_xlsx(kind: str, month: str) -> bytes:
-    from openpyxl import Workbook
-
-    head, rows = _table(kind, month)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = kind
-    ws.append(head)
-    for row in rows:
-        ws.append([str(c) if isinstance(c, float) else c for c in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return exports.xlsx_bytes(*_table(kind, month), sheet=kind)
 
 
 def previous_month(today: date) -> str:
