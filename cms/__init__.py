@@ -249,6 +249,8 @@ def _templates(app: Flask) -> None:
 
     app.add_template_global(template_can, "can")
     app.add_template_filter(lambda args: {k: v for k, v in args.items() if k != "page"}, "reject_page")
+    app.add_template_filter(lambda args: {k: v for k, v in args.items() if k not in ("page", "after", "before")},
+                            "reject_cursor")
 
     @app.context_processor
     def notifications():

@@ -11,6 +11,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from cms import workdays
 from cms.articles.render import asset_references, plain_text, render_article, wrap_for_preview
@@ -459,7 +460,9 @@ def search_ids(q: str):
 
 
 def list_posts(user, *, status=None, channel=None, category=None, author=None, department=None, q=None):
-    query = visible_posts(user, select(Post)).order_by(Post.created_at.desc(), Post.id.desc())
+    # department and author are shown on every row: loaded with the page, not one query a row
+    query = visible_posts(user, select(Post)).options(joinedload(Post.department), joinedload(Post.created_by)) \
+        .order_by(Post.created_at.desc(), Post.id.desc())
     if status:
         if status not in STATUSES:
             raise Refused(_("Unknown status: %(s)s", s=status), code="invalid", status=400)
