@@ -18,7 +18,8 @@ MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    # CMS_INSTANCE_PATH: another instance folder (keys, SQLite files) than ./instance (an absolute path)
+    app = Flask(__name__, instance_path=os.environ.get("CMS_INSTANCE_PATH") or None, instance_relative_config=True)
     from cms.dbtypes import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter  # ids past what the database holds: 404, not 500
