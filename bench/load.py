@@ -133,11 +133,11 @@ def _run(base, sessions, fx, seconds: float, think: float, stats, errors):
             t0 = time.perf_counter()
             try:
                 r = session.get(url, headers=headers, timeout=30)
-                ok = r.status_code == 200
-            except Exception:  # noqa: BLE001 - counted as an error
-                ok = False
+                ok, what = r.status_code == 200, f"{r.status_code} {url}"
+            except Exception as e:  # noqa: BLE001 - counted as an error
+                ok, what = False, f"{type(e).__name__} {url}"
             elapsed = time.perf_counter() - t0
-            (stats[name].append(elapsed * 1000) if ok else errors[name].append(url))
+            (stats[name].append(elapsed * 1000) if ok else errors[name].append(what))
             if think:
                 time.sleep(think)
 
@@ -178,6 +178,8 @@ def main() -> None:
             worst = max(worst, p95)
             print(f"{name:<12} {len(v):>6} {statistics.median(v):>8.1f} {p95:>8.1f}  "
                   f"{'ok' if p95 <= 100 else 'OVER'}{'  errors ' + str(len(errors[name])) if errors[name] else ''}")
+        for name, seen in errors.items():
+            print(f"  {name}: errors, e.g. {seen[:2]}")
         burst, burst_errors = defaultdict(list), defaultdict(list)
         t0 = time.monotonic()
         _run(base, sessions, fx, args.burst_seconds, 0.0, burst, burst_errors)

@@ -104,8 +104,13 @@ def seed_posts(n_posts: int, *, seed: int = 18, progress=None, span: timedelta =
             created = now - span * (1 - n / max(n_posts, 1)) - timedelta(seconds=rng.randint(0, 3000))
             topic = rng.choice(TOPICS)
             title = f"{topic}：{rng.choice(VERBS)}第{n}项工作"
-            status = cycle[n % len(cycle)] if cycle else rng.choices(["published", "draft", "in_review", "approved", "rejected"],
-                                 weights=[80, 8, 5, 4, 3])[0]
+            # as in life: what is in review or approved is recent (days old); older posts went out,
+            # were rejected, or were left as drafts
+            age = now - created
+            weights = [80, 8, 5, 4, 3] if age < timedelta(days=2) else \
+                [84, 8, 5, 0, 3] if age < timedelta(days=14) else [89, 8, 0, 0, 3]
+            status = cycle[n % len(cycle)] if cycle else rng.choices(
+                ["published", "draft", "in_review", "approved", "rejected"], weights=weights)[0]
             channel = channels[n % len(channels)]
             author = authors[n % len(authors)]
             n_revs = rng.randint(1, 3)
