@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, literal_column, or_, select
 from sqlalchemy.orm import joinedload
 
 from cms import workdays
@@ -430,8 +430,9 @@ def _same_band(simhash: int):
     width = 64 // bands
     assert bands * width == 64 and bands <= 4
     mask = (1 << width) - 1
-    return or_(*[Revision.simhash.op(">>")(width * i).op("&")(mask) == (simhash >> (width * i)) & mask
-                 for i in range(bands)])
+    # the shift and mask are SQL integer literals: PostgreSQL shifts a bigint by an integer only
+    return or_(*[Revision.simhash.op(">>")(literal_column(str(width * i))).op("&")(literal_column(str(mask)))
+                 == (simhash >> (width * i)) & mask for i in range(bands)])
 
 
 def check_context(post: Post) -> checks.CheckContext:
