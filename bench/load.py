@@ -81,7 +81,7 @@ def _serve(url: str, workers: int) -> tuple[subprocess.Popen, str]:
     env.update({"CMS_SQLALCHEMY_DATABASE_URI": url, "CMS_SECRET_KEY": "bench", "CMS_ENCRYPTION_KEYS": json.dumps([KEY]),
                 "CMS_LOGIN_IP_MAX_FAILURES": "100000", "PYTHONPATH": os.pathsep.join(
                     p for p in (ROOT, os.environ.get("GUNICORN_PATH", "")) if p)})
-    cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--threads", "4",
+    cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--threads", "4", "--keep-alive", "75",
            "--log-level", "warning", "wsgi:app"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
