@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, literal_column, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from cms import workdays
@@ -33,6 +33,7 @@ from cms.content.models import (
     Revision,
     post_channel,
 )
+from cms.content.near import near_candidates
 from cms.content.policy import can_clear_confidential, can_create, can_edit, visible_posts
 from cms.content.review_hooks import review
 from cms.dbtypes import db_int
@@ -418,30 +419,8 @@ def article_for(post: Post, rev: Revision) -> checks.Article:
         images=_image_infos(rev.html), planned_date=post.planned_date, urgency=post.urgency)
 
 
-def _same_band(simhash: int):
-    """C14 near-duplicates, found by the database: two 64-bit SimHashes within
-    NEAR_DUPLICATE_BITS (3) bits of each other agree on at least one of their four 16-bit bands
-    (pigeonhole), so only the published posts sharing a band with this one can be near; the check
-    then measures those. Without it every page showing a post's checks read every published post's
-    SimHash (83 ms at 20,000 posts, growing with the archive)."""
-    from cms.content.checks.copyright import NEAR_DUPLICATE_BITS
-
-    bands = NEAR_DUPLICATE_BITS + 1
-    width = 64 // bands
-    assert bands * width == 64 and bands <= 4
-    mask = (1 << width) - 1
-    # the shift and mask are SQL integer literals: PostgreSQL shifts a bigint by an integer only
-    return or_(*[Revision.simhash.op(">>")(literal_column(str(width * i))).op("&")(literal_column(str(mask)))
-                 == (simhash >> (width * i)) & mask for i in range(bands)])
-
-
 def check_context(post: Post) -> checks.CheckContext:
-    query = select(Revision.post_id, Revision.simhash).join(Post).where(
-        Post.status == "published", Post.id != post.id, Revision.number == Post.revision_count)
-    current = post.current
-    if current is not None and current.simhash:
-        query = query.where(_same_band(current.simhash))
-    archive = db.session.execute(query).all()
+    archive = near_candidates(post)
     return checks.CheckContext(
         theme=theme_for(post), words=wordlist(), archive=[(pid, h & (2**64 - 1)) for pid, h in archive],
         today=workdays.today(), notice_days=current_app.config["NOTICE_DAYS"],
