@@ -72,7 +72,9 @@ def make_env(tmp: str, channels: int):
 
     sandbox = Sandbox()
     url = sandbox.url
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench",
+    # BENCH_DATABASE_URL: an empty PostgreSQL database instead of a SQLite file (bench/lateness.py)
+    database = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench",
                       "ENCRYPTION_KEYS": [KEY], "WECHAT_API_BASE_URL": f"{url}/mp/cgi-bin/",
                       "TOUTIAO_API_BASE_URL": f"{url}/toutiao/open/v1/"})
     with app.app_context():

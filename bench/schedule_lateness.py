@@ -46,7 +46,8 @@ def main() -> None:
     parser.add_argument("--lead", type=float, default=6.0, help="seconds between scheduling and the due time")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="cms-bench-lateness-")
-    os.environ["CMS_HUEY_URL"] = f"sqlite:///{tmp}/huey.db"
+    # BENCH_HUEY_URL (redis://...) and BENCH_DATABASE_URL (PostgreSQL): scaled out (bench/lateness.py)
+    os.environ["CMS_HUEY_URL"] = os.environ.get("BENCH_HUEY_URL") or f"sqlite:///{tmp}/huey.db"
     app, sandbox = fanout.make_env(tmp, args.channels)
     names = [f"压测号{i:02d}" for i in range(1, args.channels + 1)]
     workers: list = []

@@ -18,7 +18,8 @@ MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    # CMS_INSTANCE_PATH: another instance folder (keys, SQLite files) than ./instance (an absolute path)
+    app = Flask(__name__, instance_path=os.environ.get("CMS_INSTANCE_PATH") or None, instance_relative_config=True)
     from cms.dbtypes import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter  # ids past what the database holds: 404, not 500
@@ -268,6 +269,8 @@ def _templates(app: Flask) -> None:
 
     app.add_template_global(template_can, "can")
     app.add_template_filter(lambda args: {k: v for k, v in args.items() if k != "page"}, "reject_page")
+    app.add_template_filter(lambda args: {k: v for k, v in args.items() if k not in ("page", "after", "before")},
+                            "reject_cursor")
 
     @app.context_processor
     def notifications():

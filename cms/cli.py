@@ -1,4 +1,4 @@
-"""`flask cms ...`: init, demo, user, token, audit-verify, worker, sandbox, channel."""
+"""`flask cms ...`: init, demo, user, token, audit-verify, backup, restore, worker, sandbox, channel."""
 from __future__ import annotations
 
 import gc
@@ -196,6 +196,45 @@ def fetch_figures(days):
 
     for channel_id, result in operations.fetch_all_figures(days).items():
         click.echo(f"channel {channel_id}: {result}")
+
+
+def _with_bar(label: str, run):
+    from cms import backup as b
+
+    with click.progressbar(length=b.STEPS, label=label, show_pos=True, item_show_func=lambda x: x) as bar:
+        def step(name):
+            bar.current_item = name
+            bar.update(1)
+
+        try:
+            return run(step)
+        except b.BackupError as e:
+            raise click.ClickException(str(e)) from None
+
+
+@cms_cli.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False, writable=True))
+def backup_cmd(dest):
+    """Write a consistent copy of the database (images included), the instance keys and a manifest
+    to DEST (.tar.gz), while the app runs. Keep it as secret as the keys."""
+    from cms import backup as b
+
+    manifest = _with_bar("Backing up", lambda step: b.backup(dest, step))
+    click.echo(f"Backed up to {dest}: " + ", ".join(f"{k} {v}" for k, v in manifest["counts"].items()))
+
+
+@cms_cli.command("restore")
+@click.argument("src", type=click.Path(exists=True, dir_okay=False))
+def restore_cmd(src):
+    """Bring a backup (flask cms backup) back into this EMPTY instance (refused when it holds data)."""
+    from cms import backup as b
+
+    manifest = _with_bar("Restoring", lambda step: b.restore(src, step))
+    click.echo(f"Restored {src} (made {manifest['created_at']}): "
+               + ", ".join(f"{k} {v}" for k, v in manifest["counts"].items()))
+    click.echo("The keys are in the instance folder; when CMS_SECRET_KEY / CMS_ENCRYPTION_KEYS are set, "
+               "set them to the backed-up keys (keys.json in the archive)." if manifest["keys_in_environment"]
+               else "The instance keys are restored: start the app.")
 
 
 @cms_cli.command("worker")

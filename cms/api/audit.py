@@ -1,5 +1,6 @@
 """GET /audit: the audit trail (U7), for auditors and the system administrator."""
 from datetime import datetime, time, timedelta
+from types import SimpleNamespace
 
 from flask import request
 from flask_babel import gettext as _
@@ -37,4 +38,12 @@ def audit_list():
     start, end = _local_midnight(date_arg("from")), _local_midnight(date_arg("to"))
     q = audit.entries(actor=a.get("actor"), action=a.get("action"), target_type=a.get("target_type"),
                       target_id=a.get("target_id"), start=start, end=end + timedelta(days=1) if end else None)
+    if not any(a.get(k) for k in ("actor", "action", "target_type", "target_id")) and start is None and end is None:
+        # The whole trail: seq runs 1..head without a gap (U7), so page N is a range of seq read by
+        # its unique index and the total is the head's seq: no OFFSET over a million entries, no
+        # COUNT (35 ms and 130 ms at 200,000 entries)
+        head = audit.head_seq()
+        top = head - (page - 1) * per_page
+        items = db.session.scalars(q.where(audit.AuditEntry.seq <= top).limit(per_page)).all() if top > 0 else []
+        return listing(SimpleNamespace(items=items, page=page, per_page=per_page, total=head), audit_json)
     return listing(db.paginate(q, page=page, per_page=per_page, error_out=False), audit_json)

@@ -15,6 +15,7 @@ from cms.content import images
 from cms.content.models import Blob
 from cms.errors import Refused
 from cms.extensions import db
+from cms.keyset import keyset_page
 from cms.web import requires
 
 bp = Blueprint("archive", __name__)
@@ -41,7 +42,8 @@ def index():
             problems.append(_("Give dates as YYYY-MM-DD."))
     f = Filters(channel_id=service.id_or_none(args.get("channel")), start=days["start"], end=days["end"],
                 q=(args.get("q") or "").strip()[:100])
-    page = db.paginate(service.filtered(current_user, f), per_page=30, error_out=False)
+    page = keyset_page(service.filtered(current_user, f), (service.ArchiveRecord.at, service.ArchiveRecord.id),
+                       after=args.get("after"), before=args.get("before"), per_page=30)
     return render_template("archive/index.html", page=page, args=args, problems=sorted(set(problems)),
                            channels=service.channel_choices(current_user), max_days=service.MAX_EXPORT_DAYS)
 

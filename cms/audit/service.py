@@ -110,6 +110,11 @@ def _lock_head() -> tuple[int, str]:
     return 0, GENESIS
 
 
+def head_seq() -> int:
+    """The chain's length: the last entry's seq (0 before the first)."""
+    return db.session.scalar(select(_HEAD.c.seq).where(_HEAD.c.id == 1)) or 0
+
+
 def verify(batch: int = 1000) -> tuple[int, int | None]:
     """Walk the chain. Returns (entries checked, seq of the first broken entry or None)."""
     prev, checked, last_id = GENESIS, 0, 0

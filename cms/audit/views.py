@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request
 
 from cms import workdays
 from cms.audit import service
-from cms.extensions import db
+from cms.keyset import keyset_page
 from cms.web import requires
 
 bp = Blueprint("audit", __name__)
@@ -27,5 +27,5 @@ def index():
     q = service.entries(actor=args.get("actor"), action=args.get("action"), target_type=args.get("target_type"),
                         target_id=args.get("target_id"), start=start,
                         end=end + timedelta(days=1) if end is not None else None)
-    page = db.paginate(q, per_page=50, error_out=False)
+    page = keyset_page(q, (service.AuditEntry.seq,), after=args.get("after"), before=args.get("before"))
     return render_template("audit/index.html", page=page, args=args)

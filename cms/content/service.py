@@ -11,6 +11,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from cms import workdays
 from cms.articles.render import asset_references, plain_text, render_article, wrap_for_preview
@@ -32,6 +33,7 @@ from cms.content.models import (
     Revision,
     post_channel,
 )
+from cms.content.near import near_candidates
 from cms.content.policy import can_clear_confidential, can_create, can_edit, visible_posts
 from cms.content.review_hooks import review
 from cms.dbtypes import db_int
@@ -418,9 +420,7 @@ def article_for(post: Post, rev: Revision) -> checks.Article:
 
 
 def check_context(post: Post) -> checks.CheckContext:
-    archive = db.session.execute(
-        select(Revision.post_id, Revision.simhash).join(Post).where(
-            Post.status == "published", Post.id != post.id, Revision.number == Post.revision_count)).all()
+    archive = near_candidates(post)
     return checks.CheckContext(
         theme=theme_for(post), words=wordlist(), archive=[(pid, h & (2**64 - 1)) for pid, h in archive],
         today=workdays.today(), notice_days=current_app.config["NOTICE_DAYS"],
@@ -459,7 +459,9 @@ def search_ids(q: str):
 
 
 def list_posts(user, *, status=None, channel=None, category=None, author=None, department=None, q=None):
-    query = visible_posts(user, select(Post)).order_by(Post.created_at.desc(), Post.id.desc())
+    # department and author are shown on every row: loaded with the page, not one query a row
+    query = visible_posts(user, select(Post)).options(joinedload(Post.department), joinedload(Post.created_by)) \
+        .order_by(Post.created_at.desc(), Post.id.desc())
     if status:
         if status not in STATUSES:
             raise Refused(_("Unknown status: %(s)s", s=status), code="invalid", status=400)

@@ -23,10 +23,11 @@ from cms.content.forms import (
     WordsForm,
     content_label,
 )
-from cms.content.models import STATUSES, Asset
+from cms.content.models import STATUSES, Asset, Post
 from cms.content.policy import can_create, can_edit
 from cms.errors import Conflict, Refused
 from cms.extensions import db
+from cms.keyset import keyset_page
 from cms.permissions import SELF
 from cms.web import flash_refusal, requires
 
@@ -89,7 +90,8 @@ def posts():
     filters = {"status": status, "channel": a.get("channel", type=int), "category": category,
                "department": a.get("department", type=int), "author": a.get("author", type=int),
                "q": (a.get("q") or "").strip()[:100] or None}
-    page = db.paginate(service.list_posts(current_user, **filters), per_page=50, error_out=False)
+    page = keyset_page(service.list_posts(current_user, **filters), (Post.created_at, Post.id),
+                       after=a.get("after"), before=a.get("before"))
     return render_template("content/posts.html", page=page, filters=filters, statuses=STATUS_LABELS,
                            categories=CATEGORY_LABELS, channels=_channels(), tree=department_tree(),
                            authors=service.post_authors(current_user), may_create=can_create(current_user))

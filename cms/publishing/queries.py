@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from cms import workdays
 from cms.channels import rules as rules_new
@@ -56,20 +56,25 @@ def _day_bounds(day) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+def _shown(q):
+    """The dashboard's rows name their post and channel: loaded with the rows (no query a row)."""
+    return q.options(joinedload(Publication.post), joinedload(Publication.channel))
+
+
 def queue_today(channel_ids: list[int] | None = None) -> list[Publication]:
     """Publications due today (CMS_TIMEZONE) and everything still waiting from before, by time."""
     _start, end = _day_bounds(workdays.today())
     q = select(Publication).where(Publication.state == "scheduled", Publication.due_at < end)
     if channel_ids is not None:
         q = q.where(Publication.channel_id.in_(channel_ids))
-    return list(db.session.scalars(q.order_by(Publication.due_at, Publication.id)))
+    return list(db.session.scalars(_shown(q).order_by(Publication.due_at, Publication.id)))
 
 
 def in_flight(channel_ids: list[int] | None = None) -> list[Publication]:
     q = select(Publication).where(Publication.state.in_(("sending", "submitted")))
     if channel_ids is not None:
         q = q.where(Publication.channel_id.in_(channel_ids))
-    return list(db.session.scalars(q.order_by(Publication.due_at, Publication.id)))
+    return list(db.session.scalars(_shown(q).order_by(Publication.due_at, Publication.id)))
 
 
 def failures(channel_ids: list[int] | None = None, days: int = 30) -> list[Publication]:
@@ -77,7 +82,7 @@ def failures(channel_ids: list[int] | None = None, days: int = 30) -> list[Publi
     q = select(Publication).where(Publication.state == "failed", Publication.updated_at >= since)
     if channel_ids is not None:
         q = q.where(Publication.channel_id.in_(channel_ids))
-    return list(db.session.scalars(q.order_by(Publication.updated_at.desc())))
+    return list(db.session.scalars(_shown(q).order_by(Publication.updated_at.desc())))
 
 
 def published_today(channel_ids: list[int] | None = None) -> list[Publication]:
@@ -86,7 +91,7 @@ def published_today(channel_ids: list[int] | None = None) -> list[Publication]:
                                   Publication.published_at < end)
     if channel_ids is not None:
         q = q.where(Publication.channel_id.in_(channel_ids))
-    return list(db.session.scalars(q.order_by(Publication.published_at.desc())))
+    return list(db.session.scalars(_shown(q).order_by(Publication.published_at.desc())))
 
 
 def pushes_used(channel: Channel) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from cms import workdays
 from cms.auth.models import RoleAssignment, User
@@ -23,9 +24,13 @@ def inbox_query(user):
     """Submissions whose current step waits for `user` (directly or as a deputy)."""
     holders = [h for h, d in active_delegations().items() if d == user.id]
     # IN, not JOIN + DISTINCT: PostgreSQL cannot compare the JSON columns DISTINCT would
+    # each row shows its post (department, author) and step (version, assignees): loaded with the rows
     return (select(Submission).where(
         Submission.state == "active",
         Submission.id.in_(select(Assignee.submission_id).where(Assignee.user_id.in_([user.id, *holders]))))
+        .options(joinedload(Submission.post).joinedload(Post.department),
+                 joinedload(Submission.post).joinedload(Post.created_by),
+                 joinedload(Submission.version), selectinload(Submission.assignees).joinedload(Assignee.user))
         .order_by(Submission.due_at))
 
 
@@ -36,8 +41,10 @@ def inbox_count(user) -> int:
 def publish_queue(day=None) -> list[Submission]:
     """Approved posts whose C8 day has come and which are not out yet, the overdue first."""
     day = day or workdays.today()
+    # each row's post and its channels are read (who may publish it): loaded with the rows
     return db.session.scalars(select(Submission).join(Post).where(
         Submission.state == "approved", Submission.publish_day <= day, Post.status == "approved")
+        .options(contains_eager(Submission.post).selectinload(Post.channels))
         .order_by(Submission.publish_day, Submission.approved_at)).all()
 
 
