@@ -8,7 +8,7 @@ Revises: p9a4y6m2e8t1
 from alembic import op
 
 revision = "sc4l3b9d2e18"
-down_revision = "cb3n7r2p5a14"
+down_revision = "p9a4y6m2e8t1"
 branch_labels = None
 depends_on = None
 
