@@ -324,6 +324,23 @@ def approval_day(approved_on: date, planned: date | None) -> date:
     return max(approved_on, planned) if planned else approved_on
 
 
+def due_reason(approved_on: date, planned: date | None) -> tuple[str, dict]:
+    """Why the post's C8 day is what it is (DESIGN.md Time: the later of the final approval's day and
+    the planned date). (an N_ msgid, its params); `approved_on` is the approval's day in the zone."""
+    params = {"approved": approved_on.isoformat(), "planned": planned.isoformat() if planned else ""}
+    if planned is None:
+        params["day"] = approved_on.isoformat()
+        return N_("Due %(day)s: the day of its final approval; it has no planned date (C8)."), params
+    if planned > approved_on:
+        params["day"] = planned.isoformat()
+        return N_("Due %(day)s: its planned date, later than its final approval on %(approved)s (C8)."), params
+    params["day"] = approved_on.isoformat()
+    if planned == approved_on:
+        return N_("Due %(day)s: the day of its final approval, which is also its planned date (C8)."), params
+    return N_("Due %(day)s: the day of its final approval; its planned date %(planned)s had already passed "
+              "(C8)."), params
+
+
 def pushes_left(allowed: int, period: str, pushes_today: int, pushes_this_month: int) -> int:
     """C18: what is left of a channel's push allowance for its period ("day" or "month"; a
     subscription account pushes once a day, a service account four times a month)."""

@@ -33,12 +33,13 @@ def inbox_count(user) -> int:
     return db.session.scalar(select(func.count()).select_from(inbox_query(user).subquery())) or 0
 
 
-def publish_queue(day=None) -> list[Submission]:
-    """Approved posts whose C8 day has come and which are not out yet, the overdue first."""
-    day = day or workdays.today()
+def publish_queue() -> list[Submission]:
+    """Every approved post not yet out (approved, or scheduled with a channel still to go), by its
+    C8 day, the overdue first (issue 19: a post due on a later day is on the queue from the day it
+    is approved, not only on its day)."""
     return db.session.scalars(select(Submission).join(Post).where(
-        Submission.state == "approved", Submission.publish_day <= day, Post.status == "approved")
-        .order_by(Submission.publish_day, Submission.approved_at)).all()
+        Submission.state == "approved", Post.status.in_(("approved", "scheduled")))
+        .order_by(Submission.publish_day, Submission.approved_at, Submission.id)).all()
 
 
 def timeline(post: Post) -> list[Review]:

@@ -154,7 +154,8 @@ def test_planned_date_later_than_approval_sets_the_day(app, post, clock):  # pol
     _decide("supervisor", post, push={str(_channel().id): True})
     sub = db.session.scalar(select(Submission).where(Submission.post_id == post))
     assert sub.publish_day.isoformat() == "2026-12-05"
-    assert queries.publish_queue() == []
+    # on the administrator's queue from the day it is approved, due on its day (issue 19)
+    assert queries.publish_queue() == [sub]
 
 
 def test_request_form_shows_the_signature_trail(client_as, post):  # policy C11
