@@ -119,3 +119,31 @@ def test_the_author_is_told_on_each_channel_with_links(midday, outbox, approved_
     for url in urls:
         assert f'href="{url}"' in page
     assert f'href="/posts/{post.id}"' in page
+
+
+def _cell(page, day):
+    m = re.search(rf'<td class="calendar-day[^"]*" data-day="{day.isoformat()}">(.*?)</td>', page, re.S)
+    return m.group(1) if m else ""
+
+
+def test_the_calendar_shows_what_happened_and_what_is_planned(midday, outbox, approved_post, client_as):
+    early = _approved_for_later(approved_post, days=10, title="提前发出的稿件")
+    planned = _approved_for_later(approved_post, days=10, title="按计划发布的稿件")
+    due = planned.planned_date
+    admin = client_as("account_admin")
+    assert admin.post(f"/channels/posts/{early.id}/schedule", data={"publish_now": "1"}).status_code == 302
+    publish_due.call_local(early.id)
+    today = workdays.today()
+    c = client_as("contributor")
+    pages = {m: c.get(f"/calendar?month={m}").get_data(as_text=True) for m in {today.strftime("%Y-%m"),
+                                                                              due.strftime("%Y-%m")}}
+    now_cell = _cell(pages[today.strftime("%Y-%m")], today)
+    due_cell = _cell(pages[due.strftime("%Y-%m")], due)
+    # the past: went out today, a solid badge; not shown again as planned on its planned day
+    assert "提前发出的稿件" in now_cell and 'calendar-entry-done" data-kind="published"' in now_cell
+    assert "提前发出的稿件" not in due_cell
+    # the future: the approved post on its due day, outlined
+    assert "按计划发布的稿件" in due_cell and 'calendar-entry-planned" data-kind="approved"' in due_cell
+    assert "按计划发布的稿件" not in now_cell
+    page = pages[today.strftime("%Y-%m")]
+    assert 'id="calendar-legend"' in page and "实心" in page and "空心" in page
