@@ -146,6 +146,16 @@ def applies(step: Step, important: bool, escalated: bool) -> bool:
     return not step.conditional or important or escalated
 
 
+def chain_position(steps: tuple[Step, ...], index: int | None, important: bool, escalated: bool) -> dict:
+    """Where step `index` stands among the steps that apply (issue 19: "step 5 of 5", not "of 6",
+    when the top leader's conditional step does not apply): {"n", "total", "optional": [indices of
+    conditional steps that do not apply (yet: an escalation at the deciding step may add one)]}.
+    n is None for an index that does not apply (or None)."""
+    applying = [i for i, s in enumerate(steps) if applies(s, important, escalated)]
+    return {"n": applying.index(index) + 1 if index in applying else None, "total": len(applying),
+            "optional": [i for i, s in enumerate(steps) if i not in applying]}
+
+
 def next_step(steps: tuple[Step, ...], after: int | None, important: bool, escalated: bool) -> int | None:
     """The index of the next step that applies after `after` (None: from the start), or None."""
     start = 0 if after is None else after + 1

@@ -63,8 +63,13 @@ def diff_base(user, post: Post, sub: Submission | None) -> int | None:
 def step_view(post: Post, sub: Submission | None) -> dict | None:
     if sub is None or sub.step is None:
         return None
-    step = sub.version.step_objs()[sub.step]
-    return {"index": sub.step, "role": step.role, "assignees": [a.user for a in sub.assignees],
+    steps = sub.version.step_objs()
+    step = steps[sub.step]
+    position = engine.chain_position(steps, sub.step, sub.post.important, sub.escalated)
+    return {"index": sub.step, "role": step.role, "n": position["n"] or sub.step + 1, "total": position["total"],
+            "optional": [steps[i].role for i in position["optional"]],
+            "chain": [{"role": s.role, "optional": i in position["optional"], "current": i == sub.step,
+                       "done": i < sub.step} for i, s in enumerate(steps)], "assignees": [a.user for a in sub.assignees],
             "due_at": sub.due_at, "may_edit": step.may_edit, "decides_push": step.decides_push,
             "may_escalate": step.may_escalate, "routing": sub.routing,
             "overdue": engine.is_overdue(sub.due_at, workdays.now())}

@@ -266,3 +266,17 @@ def test_reviewers_and_authors_are_notified(client_as, post):
     _decide("department_head", post, decision="reject", comment="请补充时间")
     assert unread_count(get_by_username("contributor")) == 1
     assert "请补充时间" in client_as("contributor").get("/notifications/").get_data(as_text=True)
+
+
+def test_the_step_count_leaves_out_the_optional_top_step(client_as, post):  # issue 19 part 5, C7
+    _submitted(post)
+    for role in ("department_head", "leader", "editor", "proofreader"):
+        _decide(role, post)
+    page = client_as("supervisor").get(f"/posts/{post}/review").get_data(as_text=True)
+    assert "第 5 / 5 步" in page and "第 5 / 6 步" not in page
+    assert "另有可选步骤：党政一把手" in page and "step-optional" in page
+    assert "第 5 / 5 步" in client_as("contributor").get(f"/posts/{post}").get_data(as_text=True)
+    p = db.session.get(Post, post)
+    p.important = True  # an important post: the top leader's step applies and counts
+    db.session.commit()
+    assert "第 5 / 6 步" in client_as("supervisor").get(f"/posts/{post}/review").get_data(as_text=True)
