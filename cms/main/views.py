@@ -18,6 +18,17 @@ def home():
     return render_template("main/home.html", sections=work_for(current_user))
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask /favicon.ico of every site: the icon (cms/static/favicon.svg), public like the
+    other static files, cached for a day."""
+    from flask import current_app, send_from_directory
+
+    response = send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml",
+                                   max_age=86400)
+    return response
+
+
 @bp.route("/healthz")
 def healthz():
     try:

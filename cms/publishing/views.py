@@ -18,6 +18,7 @@ from cms.permissions import SELF
 from cms.publishing import bundles, policy, queries, rules, scheduling
 from cms.publishing.forms import ScheduleForm
 from cms.publishing.preview import send_preview
+from cms.ui import zone_name
 from cms.web import requires, safe_next
 from cms.workflow import engine
 from cms.workflow import queries as workflow_queries
@@ -202,7 +203,7 @@ def schedule(post_id: int):
                 channels="、".join(p.channel.name for p in pubs)), "success")
     else:
         flash(_("「%(title)s」 is scheduled for %(time)s (%(tz)s) on %(channels)s.", title=post.title,
-                time=workdays.local(when).strftime("%Y-%m-%d %H:%M"), tz=current_app.config["TIMEZONE"],
+                time=workdays.local(when).strftime("%Y-%m-%d %H:%M"), tz=zone_name(current_app.config["TIMEZONE"]),
                 channels="、".join(p.channel.name for p in pubs)), "success")
     return redirect(safe_next(form.next.data) or url_for("publishing.post_publications", post_id=post.id))
 

@@ -21,6 +21,7 @@ from cms.errors import Refused
 from cms.extensions import db
 from cms.navigation import counted
 from cms.permissions import SELF
+from cms.ui import user_roles
 from cms.web import requires
 from cms.workflow import engine, policy, queries, service, templates
 from cms.workflow.forms import (
@@ -202,7 +203,7 @@ def reassign(post_id: int):
 @requires("post.review")
 def delegations():
     form = DelegationForm()
-    form.deputy.choices = [(u.id, f"{u.real_name}（{u.username}）") for u in queries.reviewers_for_reassign()
+    form.deputy.choices = [(u.id, f"{u.real_name}（{user_roles(u)}）") for u in queries.reviewers_for_reassign()
                            if u.id != current_user.id]
     if request.method == "GET":
         now = workdays.local(workdays.now()).replace(second=0, microsecond=0, tzinfo=None)
