@@ -91,6 +91,7 @@ TARGET_LABELS = {
     "calendarday": _l("holiday entry"),
     "wordlist": _l("word list"),
     "submission": _l("submission"),
+    "word_category": _l("forbidden-word category"),
     "archiverecord": _l("archive record"),
 }
 
