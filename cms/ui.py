@@ -3,17 +3,14 @@
     person(user)                real name with the username small beside it (a Markup)
     user_roles(user)            the user's role labels in Chinese, "、"-joined
     policy_ref("C8")            the policy ID as <abbr title="the rule's text">C8</abbr> (cms/policy_texts.py)
-    policy_texts_json()         the rule texts for static/policy_refs.js, which makes every bare policy
-                                ID in a page's text (a flash, a label, a refusal: "（C8）") such an
-                                <abbr> in the browser (no inline script: CSP), the HTML unchanged
+    (static/policy_refs.js, with /policies.json, makes every bare policy ID in a page's text -- a
+    flash, a label, a refusal: "（C8）" -- such an <abbr> in the browser, the HTML unchanged)
 """
 from __future__ import annotations
 
-import json
-
 from markupsafe import Markup
 
-from cms.policy_texts import POLICY_TEXTS, policy_ref
+from cms.policy_texts import policy_ref
 
 # CMS_TIMEZONE as people say it (issue 19: "Asia/Shanghai" on every page); others by their offset
 ZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "Asia/Hong_Kong": "香港时间",
@@ -50,14 +47,8 @@ def user_roles(user) -> str:
     return "、".join(seen)
 
 
-def policy_texts_json() -> str:
-    """The rule texts as JSON, for the data-texts attribute of static/policy_refs.js (escaped there)."""
-    return json.dumps(POLICY_TEXTS, ensure_ascii=False)
-
-
 def init_app(app) -> None:
     """The filters and globals."""
     app.add_template_filter(person, "person")
     app.add_template_filter(user_roles, "user_roles")
     app.add_template_global(policy_ref, "policy_ref")
-    app.add_template_global(policy_texts_json, "policy_texts_json")

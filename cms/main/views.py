@@ -49,6 +49,18 @@ def search():
                            manages={c.id: can_manage_channel(current_user, c) for c in channels})
 
 
+@bp.route("/policies.json")
+@requires(SELF)
+def policy_texts():
+    """The rule texts (cms/policy_texts.py) for static/policy_refs.js: a policy ID on a page shows
+    its rule on hover (issue 19). The same for everyone; cached for an hour."""
+    from cms.policy_texts import POLICY_TEXTS
+
+    response = jsonify(POLICY_TEXTS)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 @bp.route("/favicon.ico")
 def favicon():
     """Browsers ask /favicon.ico of every site: the icon (cms/static/favicon.svg), public like the

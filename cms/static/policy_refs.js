@@ -1,12 +1,11 @@
 // Issue 19: a policy ID in a page's text (C8, U2 ...) becomes a small reference whose hover shows
 // the rule in words: <abbr class="policy-ref" title="C8：...">C8</abbr>. The texts come from
-// cms/policy_texts.py in this script tag's data-texts attribute (CSP allows no inline script). Scripts, styles, form fields, options, code and existing <abbr> are left alone.
+// cms/policy_texts.py through /policies.json (the script tag's data-src; CSP allows no inline script). Scripts, styles, form fields, options, code and existing <abbr> are left alone.
 (function () {
   "use strict";
   var block = document.getElementById("policy-refs");
-  if (!block) { return; }
-  var texts;
-  try { texts = JSON.parse(block.getAttribute("data-texts")); } catch (e) { return; }
+  if (!block || !window.fetch) { return; }
+  var texts = {};
   var ID = /(^|[^A-Za-z0-9_./#-])([CUGP]\d{1,2})(?![A-Za-z0-9_])/g;
   var SKIP = { SCRIPT: 1, STYLE: 1, TEXTAREA: 1, OPTION: 1, SELECT: 1, CODE: 1, PRE: 1, ABBR: 1, TITLE: 1, INPUT: 1 };
   function skip(node) {
@@ -43,5 +42,8 @@
     }
     nodes.forEach(wrap);
   }
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", run); } else { run(); }
+  fetch(block.getAttribute("data-src"), { credentials: "same-origin" })
+    .then(function (r) { return r.ok ? r.json() : {}; })
+    .then(function (data) { texts = data || {}; run(); })
+    .catch(function () { /* no hover texts: the IDs stay as they are */ });
 })();

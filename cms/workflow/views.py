@@ -131,6 +131,55 @@ def withdraw(post_id: int):
     return _back(post_id)
 
 
+BULK_MAX = 100  # posts in one bulk action
+
+
+@bp.route("/posts/bulk", methods=["POST"])
+@requires(SELF)  # each post asks its own policy: content.get_post (404 to who may not see it), then
+#                  service.submit / service.withdraw (the author's side only, C4)
+def bulk():
+    """The post list's bulk actions (issue 19): submit or withdraw the checked posts, each checked
+    on its own (seen? the author's side? checks clean, C4?), then one summary: done, and refused
+    with the reason per post. Nothing is half done: each post is its own transaction."""
+    from cms.errors import NotFound
+
+    _check_csrf()
+    action = request.form.get("action")
+    if action not in ("submit", "withdraw"):
+        flash(_("Choose an action for the checked posts."), "danger")
+        return redirect(url_for("content.posts"))
+    ids = []
+    for raw in request.form.getlist("post")[:BULK_MAX]:
+        if raw.isdigit() and int(raw) < 2**31 and int(raw) not in ids:
+            ids.append(int(raw))
+    if not ids:
+        flash(_("Check the posts first."), "warning")
+        return redirect(url_for("content.posts"))
+    done, refused = [], []
+    for post_id in ids:
+        try:
+            post = content.get_post(current_user, post_id)
+        except NotFound:
+            refused.append(_("post %(id)d: not found", id=post_id))
+            continue
+        try:
+            if action == "submit":
+                service.submit(current_user, post, {})
+            else:
+                service.withdraw(current_user, post, "")
+        except Refused as e:
+            refused.append(f"「{post.title}」：{e.message}")
+        else:
+            done.append(post.title)
+    verb = _("submitted for review") if action == "submit" else _("withdrawn to draft")
+    if done:
+        flash(_("%(n)d posts %(verb)s: %(titles)s", n=len(done), verb=verb,
+                titles="、".join(f"「{t}」" for t in done)), "success")
+    if refused:
+        flash(_("%(n)d not done: %(why)s", n=len(refused), why="；".join(refused)), "danger")
+    return redirect(url_for("content.posts"))
+
+
 # --- the reviewer's pages ------------------------------------------------------------------------
 
 @bp.route("/inbox")
