@@ -44,3 +44,30 @@ def test_bulk_respects_each_posts_permissions(app, client_as):
     assert client_as("contributor").post("/posts/bulk", data={"action": "delete", "post": [str(mine)]},
                                          follow_redirects=True).status_code == 200
     assert db.session.get(Post, mine).status == "draft"
+
+
+def test_bulk_assign_by_the_chain_administrator_only(app, client_as):
+    from cms.auth.models import User
+    from cms.workflow import queries
+    from cms.workflow import service as workflow
+
+    ids = [_post("待改派稿件一"), _post("待改派稿件二")]
+    for i in ids:
+        workflow.submit(get_by_username("contributor"), db.session.get(Post, i), {})
+    deputy = db.session.scalar(select(User).where(User.username == "leader"))
+    admin = client_as("sysadmin")
+    assert 'name="assignee"' in admin.get("/posts").get_data(as_text=True)
+    assert 'name="assignee"' not in client_as("contributor").get("/posts").get_data(as_text=True)
+    page = admin.post("/posts/bulk", data={"action": "assign", "post": list(map(str, ids)), "assignee": str(deputy.id),
+                                           "reason": "部门负责人休假"}, follow_redirects=True).get_data(as_text=True)
+    assert "2 篇稿件已改派" in page
+    db.session.expire_all()
+    for i in ids:
+        assert [a.user_id for a in queries.active_submission(db.session.get(Post, i)).assignees] == [deputy.id]
+    page = client_as("contributor").post("/posts/bulk", data={"action": "assign", "post": [str(ids[0])],
+                                                              "assignee": str(deputy.id), "reason": "想换人"},
+                                         follow_redirects=True).get_data(as_text=True)
+    assert "1 篇未处理" in page and "审核流程管理员" in page
+    page = admin.post("/posts/bulk", data={"action": "assign", "post": [str(ids[0])]},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "请选择审核人并说明理由" in page
