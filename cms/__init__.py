@@ -256,6 +256,10 @@ def _templates(app: Flask) -> None:
     from cms.permissions import role_label
 
     app.add_template_filter(role_label, "role_label")
+    from cms import ui
+
+    ui.init_app(app)  # person, user_roles, policy_ref
+
     # One policy per kind of object (issue 13): templates ask `can("clear_confidential", post)`.
     import cms.audit.policy  # noqa: F401  (each registers its kinds)
     import cms.auth.policy  # noqa: F401
@@ -285,7 +289,7 @@ def _templates(app: Flask) -> None:
     def inject():
         return {
             "nav": navigation(current_user) if current_user.is_authenticated else [],
-            "tz_name": app.config["TIMEZONE"],
+            "tz_name": ui.zone_name(app.config["TIMEZONE"]),
         }
 
     @app.before_request

@@ -28,6 +28,10 @@ LABELS = {
     "wf_rejected": _l("rejected"),
     "wf_withdrawn": _l("withdrawn"),
     "wf_corrected": _l("taken down for correction"),
+    # channel platforms (cms/channels/forms.py LABELS["platform"] says the same)
+    "platform_wechat": _l("WeChat official account"),
+    "platform_toutiao": _l("Toutiao-style account"),
+    "platform_website": _l("Website"),
 }
 
 

@@ -8,7 +8,7 @@ ITEMS = [
     (_l("My work"), "main.home", "self"),
     (_l("Posts"), "content.posts", "self"),
     (_l("Waiting for me"), "workflow.inbox", "post.review"),
-    (_l("Publish today"), "publishing.publish_today", "publish"),
+    (_l("To publish"), "publishing.publish_today", "publish"),
     (_l("Publishing"), "publishing.dashboard", "publish"),
     (_l("Calendar"), "workflow.editorial_calendar", "self"),
     (_l("WeChat Pay"), "payments.index", "self"),

@@ -97,6 +97,7 @@ PUBLIC_ENDPOINTS = {
     "bootstrap.static",
     "auth.login",
     "main.healthz",
+    "main.favicon",
     "api.openapi",
     "site.page",  # the website channel's published pages, their images and its feed
     "site.image",

@@ -86,3 +86,11 @@ def test_no_secret_key_constant_in_code():
     source = "".join(p.read_text() for p in Path("cms").rglob("*.py"))
     assert "SECRET_KEY = \"" not in source and "SECRET_KEY = '" not in source
     assert os.path.exists("instance/README.md")
+
+
+def test_every_page_has_an_icon_and_favicon_ico_answers(client_as, client):  # issue 19 part 9
+    page = client_as("contributor").get("/").get_data(as_text=True)
+    assert 'rel="icon"' in page and "/static/favicon.svg" in page
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml" and b"<svg" in r.data
+    assert client.get("/static/favicon.svg").status_code == 200

@@ -101,7 +101,9 @@ class PostForm(FlaskForm):
         self.category.choices = [("", str(_l("Choose…")))] + [(k, str(v)) for k, v in CATEGORY_LABELS.items()]
         self.source_kind.choices = [(k, str(v)) for k, v in SOURCE_LABELS.items()]
         self.urgency.choices = [(k, str(v)) for k, v in URGENCY_LABELS.items()]
-        self.channels.choices = [(c.id, f"{c.name}（{c.platform}）") for c in channels]
+        from cms.labels import label
+
+        self.channels.choices = [(c.id, f"{c.name}（{label('platform_' + c.platform)}）") for c in channels]
         self.cover_asset_id.choices = [(0, str(_l("(no cover)")))] + [
             (a.id, f"#{a.id} {a.blob.width}×{a.blob.height} {a.credit}".strip()) for a in assets]
 

@@ -42,6 +42,14 @@ def _content_label(code, kind="category"):
     return content_label(code, kind)
 
 
+@bp.app_template_global("image_sources")
+def _image_sources():
+    """The image sources (C14) for the editor's image button, as {code: label}."""
+    from cms.content.forms import IMAGE_SOURCE_LABELS
+
+    return {k: str(v) for k, v in IMAGE_SOURCE_LABELS.items()}
+
+
 @bp.app_template_filter("where_label")
 def _where_label(where):
     return checks.where_label(where)
@@ -319,6 +327,8 @@ def post_cover(post_id: int, ratio: str):
 def asset_upload():
     form = UploadForm()
     form.fill()
+    if request.method == "POST" and request.headers.get("X-Requested-With") == "fetch":
+        return _upload_json(form)  # the editor's image button, drop and paste (static/editor_images.js)
     if form.validate_on_submit():
         upload = form.file.data
         try:
@@ -336,6 +346,26 @@ def asset_upload():
             return redirect(url_for("content.asset_upload"))
     return render_template("content/upload.html", form=form, assets=_my_assets()), \
         400 if request.method == "POST" else 200
+
+
+def _upload_json(form: UploadForm):
+    """The same upload for the editor's script: JSON {id, url, markdown, warning} (201), or
+    {error, fields} with 400 (a bad CSRF token, no file) or the refusal's status (C14: the image's
+    source; size and type limits), in Chinese."""
+    from flask import jsonify
+
+    if not form.validate_on_submit():
+        return jsonify(error=_("The upload was refused: reload the page and try again."),
+                       fields={k: [str(m) for m in v] for k, v in form.errors.items()}), 400
+    upload = form.file.data
+    try:
+        if upload is None or not getattr(upload, "filename", ""):
+            raise Refused(_("Choose an image file."), code="invalid", fields={"file": [_("Required.")]})
+        found = service.upload_asset(current_user, upload.read(), form.source.data or "", form.credit.data or "")
+    except Refused as e:
+        return jsonify(error=e.message, code=e.code, fields=e.fields or {}), e.status
+    url = url_for("content.asset", asset_id=found.id)
+    return jsonify(id=found.id, url=url, markdown=f"![]({url})", warning=service.quality_warning(found)), 201
 
 
 # --- forbidden words (C15) -----------------------------------------------------------------------

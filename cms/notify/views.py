@@ -1,5 +1,7 @@
 """The notification list (/notifications), opening one (marks it read, then follows its link),
 marking all read, and the bell's count as JSON. Everyone sees only their own."""
+import re
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,6 +13,16 @@ from cms.permissions import SELF
 from cms.web import requires
 
 bp = Blueprint("notify", __name__)
+
+_URL = re.compile(r"(?:https?://|(?<=：)/(?![/\\]))[^\s<>\"'，。；）]+")  # a full URL, or a site path after "："
+
+
+@bp.app_template_filter("external_links")
+def external_links(text: str) -> list[str]:
+    """The addresses a notification's text names (a published article's URL, or the website
+    feed's path after a full-width colon): the page
+    shows them as links beside the notification's own (internal) link."""
+    return _URL.findall(text or "")
 
 
 @bp.route("/")

@@ -7,12 +7,12 @@ from wtforms import HiddenField, StringField, SubmitField
 
 
 class ScheduleForm(FlaskForm):
-    """Publish now, or at a time today in CMS_TIMEZONE (C8); another day only by the platform
+    """Publish now, or at a time on a day up to the post's C8 day (the later of today and the day it
+    is due: rules.same_day, worded by rules.publish_window); a later day only by the platform
     supervisor with a reason. Parses only: scheduling.schedule decides."""
 
     time = StringField(_l("Time today (HH:MM)"), render_kw={"inputmode": "numeric", "placeholder": "15:30"})
-    day = StringField(_l("Another day (YYYY-MM-DD; platform supervisor only, C8)"),
-                      render_kw={"placeholder": "YYYY-MM-DD"})
+    day = StringField(_l("Day (empty: today)"))
     override_reason = StringField(_l("Reason for another day (C8)"))
     next = HiddenField()
     publish_now = SubmitField(_l("Publish now"))
@@ -37,6 +37,6 @@ class ScheduleForm(FlaskForm):
             try:
                 day = date.fromisoformat(day_raw)
             except ValueError:
-                self.day.errors = [*self.day.errors, _l("Enter a date as YYYY-MM-DD.")]
+                self.day.errors = [*self.day.errors, _l("Pick a day in the date field (year, month, day).")]
                 return False
         return datetime.combine(day, at_time, zone)

@@ -405,9 +405,26 @@ def _finish_published(pub: Publication, status: Status) -> None:
     pub.progress = progress
     set_state(pub, "published", url=pub.url)
     _archive(pub)
+    _tell_author(pub)
     settle_post(pub.post)
     pub.lease_owner = pub.lease_until = None
     db.session.commit()
+
+
+def _tell_author(pub: Publication) -> None:
+    """The author is told the post is out on this channel, with the published URL (in the text; the
+    notification page shows it as a link) and a link to the post's page (issue 19)."""
+    from flask_babel import gettext as _
+
+    from cms.notify import service as notify
+
+    post = pub.post
+    if pub.url:
+        text = _("「%(title)s」 is published on %(channel)s: %(url)s", title=post.title, channel=pub.channel.name,
+                 url=pub.url)
+    else:
+        text = _("「%(title)s」 is published on %(channel)s.", title=post.title, channel=pub.channel.name)
+    notify.notify([post.created_by], "published", text, f"/posts/{post.id}", post=post)
 
 
 def _archive(pub: Publication) -> None:

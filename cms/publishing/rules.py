@@ -7,6 +7,8 @@ cms/channels/rules.py).
     same_day(publish_day, at, now, zone, may_override=..., override_reason=...)
                                                           C8: may a send go at `at`? SameDay (allowed, or
                                                           refused with the message naming C8)
+    publish_window(c8_day, today)                         C8 in words: what the schedule form accepts
+                                                          (why the day is what it is: workflow/engine.py due_reason)
 """
 from __future__ import annotations
 
@@ -136,3 +138,20 @@ def same_day(publish_day: date | None, at: datetime | None, now: datetime, zone:
     elif reason and not may_override:
         reason = ""  # an override reason means nothing on the day itself
     return SameDay(at, reason, day, c8_day)
+
+
+# --- C8 in words: the day a post must go out, why, and what the schedule form accepts -------------
+
+def publish_window(c8_day: date, today: date) -> tuple[str, dict]:
+    """What the schedule form accepts for a post whose C8 day is `c8_day`, in the words the form
+    shows: exactly what same_day() allows (any time from now to the end of the later of today and
+    the C8 day; a later day only by the platform supervisor, with a reason)."""
+    params = {"c8": c8_day.isoformat(), "today": today.isoformat()}
+    if c8_day > today:
+        return N_("Accepted: now, or any time from now to the end of %(c8)s. A later day only by the platform "
+                  "supervisor, with a reason that is kept (C8)."), params
+    if c8_day < today:
+        return N_("Overdue since %(c8)s: publish it today (%(today)s), now or at a time today. A later day only "
+                  "by the platform supervisor, with a reason that is kept (C8)."), params
+    return N_("Accepted: now, or a time today (%(today)s). A later day only by the platform supervisor, with "
+              "a reason that is kept (C8)."), params

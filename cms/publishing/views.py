@@ -15,10 +15,12 @@ from cms.errors import Refused
 from cms.extensions import db
 from cms.navigation import counted
 from cms.permissions import SELF
-from cms.publishing import bundles, policy, queries, scheduling
+from cms.publishing import bundles, policy, queries, rules, scheduling
 from cms.publishing.forms import ScheduleForm
 from cms.publishing.preview import send_preview
+from cms.ui import zone_name
 from cms.web import requires, safe_next
+from cms.workflow import engine
 from cms.workflow import queries as workflow_queries
 from cms.worklist import provider
 
@@ -37,12 +39,12 @@ def _state_badges():
     return {"state_badges": STATE_BADGES}
 
 
-def _scheduled_posts() -> list:
-    """Posts scheduled or partly out whose publications are today's business (they leave the
-    approved queue once scheduled)."""
+def _scheduled_posts(exclude=()) -> list:
+    """Posts scheduled or partly out whose publications are today's business, but for those
+    already on the queue (`exclude`: post ids)."""
     from cms.content.models import Post
 
-    seen, posts = set(), []
+    seen, posts = set(exclude), []
     for pub in [*queries.queue_today(), *queries.in_flight(), *queries.failures(days=1), *queries.published_today()]:
         if pub.post_id not in seen:
             seen.add(pub.post_id)
@@ -50,9 +52,47 @@ def _scheduled_posts() -> list:
     return posts
 
 
-def _queue_for(user) -> list:
-    """Today's approved posts (C8) on a channel this user publishes on (issue 13: not the others')."""
-    return [s for s in workflow_queries.publish_queue() if channels_policy.publishes_any(user, s.post)]
+def c8_words(sub) -> dict | None:
+    """For the pages: the day the approved `sub`'s post must go out, why, and what the schedule
+    form accepts (C8, rules.due_reason / publish_window), in Chinese. None before approval."""
+    if sub is None or sub.publish_day is None or sub.approved_at is None:
+        return None
+    today = workdays.today()
+    approved_on = workdays.local(sub.approved_at).date()
+    planned = sub.post.planned_date
+    if engine.approval_day(approved_on, planned) != sub.publish_day:
+        planned = sub.publish_day if sub.publish_day > approved_on else None  # the plan changed since
+    reason, params = engine.due_reason(approved_on, planned)
+    window, wparams = rules.publish_window(sub.publish_day, today)
+    return {"day": sub.publish_day, "overdue": sub.publish_day < today, "later": sub.publish_day > today,
+            "reason": _(reason, **params), "window": _(window, **wparams),
+            "days_left": (sub.publish_day - today).days}
+
+
+def c8_for_post(post) -> dict | None:
+    """c8_words of the post's approved submission (None if it has none): the post page uses it."""
+    return c8_words(queries.approved_submission(post)) if post.status in ("approved", "scheduled") else None
+
+
+@bp.app_context_processor
+def _c8_words():
+    return {"c8_words": c8_words, "c8_for_post": c8_for_post}
+
+
+def _queue_for(user) -> list[dict]:
+    """Every approved post not yet out on a channel this user publishes on (issue 13: not the
+    others'), by C8 day, the overdue first; with each channel's state and what is still to do."""
+    rows = []
+    for sub in workflow_queries.publish_queue():
+        if not channels_policy.publishes_any(user, sub.post):
+            continue
+        latest = {p.channel_id: p for p in queries.publications_for(sub.post)}
+        channels = [{"channel": c, "pub": latest.get(c.id),
+                     "done": latest.get(c.id) is not None and latest[c.id].state == "published"}
+                    for c in sub.post.channels]
+        rows.append({"sub": sub, "post": sub.post, "c8": c8_words(sub), "channels": channels,
+                     "todo": [r["channel"] for r in channels if not r["done"]]})
+    return rows
 
 
 @counted("publishing.publish_today")
@@ -62,27 +102,34 @@ def _queue_count(user) -> int:
 
 @provider
 def _approved_to_publish(user):
-    """Home page of the account administrator: approved posts due today; late ones in red (C8)."""
+    """Home page of the account administrator: every approved post still to publish, by due day,
+    the overdue ones in red (C8), with the channels still to do."""
     if not user.holds("publish"):
         return None
-    today = workdays.today()
     return {"title": _("Approved, to publish (C8)"), "empty": _("Nothing approved is waiting to go out."),
-            "items": [{"label": _("%(title)s (due %(day)s)", title=s.post.title, day=s.publish_day.isoformat()),
-                       "url": url_for("content.post_view", post_id=s.post_id), "overdue": s.publish_day < today}
-                      for s in _queue_for(user)]}
+            "more": {"label": _("Open the publishing queue"), "url": url_for("publishing.publish_today")},
+            "items": [{"label": _("%(title)s (due %(day)s) · to do: %(channels)s", title=r["post"].title,
+                                  day=r["sub"].publish_day.isoformat(),
+                                  channels="、".join(c.name for c in r["todo"]) or "—"),
+                       "url": url_for("publishing.post_publications", post_id=r["post"].id),
+                       "overdue": r["c8"]["overdue"],
+                       "note": _("overdue (C8)") if r["c8"]["overdue"] else None}
+                      for r in _queue_for(user)]}
 
 
 @bp.route("/publish/today")
 @requires("publish")
 def publish_today():
-    """Today's approved posts with their publications and the schedule form, and what is scheduled
-    or going out today (C8): everything the page shows is gathered here."""
-    subs = _queue_for(current_user)
-    going = _scheduled_posts()
+    """The account administrator's one queue: every approved post not yet out, by due day, the
+    overdue first, with its channels still to do and the schedule form; then what is going out or
+    went out today."""
+    rows = _queue_for(current_user)
+    going = _scheduled_posts(exclude={r["post"].id for r in rows})
     return render_template(
-        "publishing/publish_today.html", subs=subs, going=going, today=workdays.today(),
-        publications={p.id: queries.publications_for(p) for p in [*(s.post for s in subs), *going]},
-        may_schedule={s.post_id: policy.can_schedule(current_user, s.post) for s in subs},
+        "publishing/publish_today.html", rows=rows, going=going, today=workdays.today(),
+        publications={p.id: queries.publications_for(p) for p in [*(r["post"] for r in rows), *going]},
+        may_schedule={r["post"].id: policy.can_schedule(current_user, r["post"]) for r in rows},
+        may_override={r["post"].id: policy.can_override_day(current_user, r["post"].channels) for r in rows},
         schedule_form_obj=ScheduleForm(formdata=None))
 
 
@@ -115,6 +162,7 @@ def _post_page(post, form=None, status=200):
                            form=form or ScheduleForm(formdata=None), action=ActionForm(),
                            may_schedule=policy.can_schedule(current_user, post) and post.status in ("approved",
                                                                                                     "scheduled"),
+                           may_override=policy.can_override_day(current_user, post.channels),
                            may_retry={p.id: channels_policy.can_publish_on(current_user, p.channel) for p in pubs},
                            labels=LABELS, today=workdays.today()), status
 
@@ -155,7 +203,7 @@ def schedule(post_id: int):
                 channels="、".join(p.channel.name for p in pubs)), "success")
     else:
         flash(_("「%(title)s」 is scheduled for %(time)s (%(tz)s) on %(channels)s.", title=post.title,
-                time=workdays.local(when).strftime("%Y-%m-%d %H:%M"), tz=current_app.config["TIMEZONE"],
+                time=workdays.local(when).strftime("%Y-%m-%d %H:%M"), tz=zone_name(current_app.config["TIMEZONE"]),
                 channels="、".join(p.channel.name for p in pubs)), "success")
     return redirect(safe_next(form.next.data) or url_for("publishing.post_publications", post_id=post.id))
 

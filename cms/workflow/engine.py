@@ -146,6 +146,16 @@ def applies(step: Step, important: bool, escalated: bool) -> bool:
     return not step.conditional or important or escalated
 
 
+def chain_position(steps: tuple[Step, ...], index: int | None, important: bool, escalated: bool) -> dict:
+    """Where step `index` stands among the steps that apply (issue 19: "step 5 of 5", not "of 6",
+    when the top leader's conditional step does not apply): {"n", "total", "optional": [indices of
+    conditional steps that do not apply (yet: an escalation at the deciding step may add one)]}.
+    n is None for an index that does not apply (or None)."""
+    applying = [i for i, s in enumerate(steps) if applies(s, important, escalated)]
+    return {"n": applying.index(index) + 1 if index in applying else None, "total": len(applying),
+            "optional": [i for i, s in enumerate(steps) if i not in applying]}
+
+
 def next_step(steps: tuple[Step, ...], after: int | None, important: bool, escalated: bool) -> int | None:
     """The index of the next step that applies after `after` (None: from the start), or None."""
     start = 0 if after is None else after + 1
@@ -322,6 +332,23 @@ def with_delegates(assignees: list[int], delegations: dict[int, int]) -> list[in
 def approval_day(approved_on: date, planned: date | None) -> date:
     """C8: an approved post goes out on the later of the approval day and the planned date."""
     return max(approved_on, planned) if planned else approved_on
+
+
+def due_reason(approved_on: date, planned: date | None) -> tuple[str, dict]:
+    """Why the post's C8 day is what it is (DESIGN.md Time: the later of the final approval's day and
+    the planned date). (an N_ msgid, its params); `approved_on` is the approval's day in the zone."""
+    params = {"approved": approved_on.isoformat(), "planned": planned.isoformat() if planned else ""}
+    if planned is None:
+        params["day"] = approved_on.isoformat()
+        return N_("Due %(day)s: the day of its final approval; it has no planned date (C8)."), params
+    if planned > approved_on:
+        params["day"] = planned.isoformat()
+        return N_("Due %(day)s: its planned date, later than its final approval on %(approved)s (C8)."), params
+    params["day"] = approved_on.isoformat()
+    if planned == approved_on:
+        return N_("Due %(day)s: the day of its final approval, which is also its planned date (C8)."), params
+    return N_("Due %(day)s: the day of its final approval; its planned date %(planned)s had already passed "
+              "(C8)."), params
 
 
 def pushes_left(allowed: int, period: str, pushes_today: int, pushes_this_month: int) -> int:

@@ -278,9 +278,18 @@ def decide(user, post: Post, data: dict) -> Review:
 
         # the account administrators of its channels (issue 13: not another channel's)
         admins = [u for u in users_with_role("account_admin") if publishes_any(u, post)]
-        _notify([post.created_by, *admins], "approved",
-                _("「%(title)s」 is approved: publish it on %(day)s (C8).", title=post.title,
-                  day=sub.publish_day.isoformat()), post)
+        # The notice goes to who acts (issue 19): the account administrators publish, on the C8
+        # day and for the reason worded by engine.due_reason; the author is told it is approved.
+        reason, params = engine.due_reason(workdays.local(now).date(), post.planned_date)
+        from cms.notify import service as notify
+
+        notify.notify(admins, "to_publish", _("「%(title)s」 is approved: publish it by %(day)s. %(why)s",
+                                              title=post.title, day=sub.publish_day.isoformat(),
+                                              why=_(reason, **params)),
+                      f"/channels/posts/{post.id}/publications", post=post)
+        _notify([post.created_by], "approved",
+                _("「%(title)s」 passed its review: the account administrator publishes it; you are told when it "
+                  "is out.", title=post.title), post)
     else:
         _start_step(sub, outcome.step, user)
     record(f"post.{d.decision}d" if d.decision == "approve" else "post.rejected", post,

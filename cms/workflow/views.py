@@ -21,6 +21,7 @@ from cms.errors import Refused
 from cms.extensions import db
 from cms.navigation import counted
 from cms.permissions import SELF
+from cms.ui import user_roles
 from cms.web import requires
 from cms.workflow import engine, policy, queries, service, templates
 from cms.workflow.forms import (
@@ -130,6 +131,75 @@ def withdraw(post_id: int):
     return _back(post_id)
 
 
+BULK_MAX = 100  # posts in one bulk action
+
+
+@bp.app_template_global("bulk_reviewers")
+def _bulk_reviewers():
+    """Reviewers the post list's "assign" bulk action offers: only to who manages review chains."""
+    if not (current_user.is_authenticated and current_user.holds("workflow.manage")):
+        return []
+    return queries.reviewers_for_reassign()
+
+
+@bp.route("/posts/bulk", methods=["POST"])
+@requires(SELF)  # each post asks its own policy: content.get_post (404 to who may not see it), then
+#                  service.submit / service.withdraw (the author's side only, C4)
+def bulk():
+    """The post list's bulk actions (issue 19): submit or withdraw the checked posts, or (review
+    chain administrators) assign their current step to one reviewer with a reason; each post
+    checked on its own (seen? the author's side? checks clean, C4? a step in review?), then one
+    summary: done, and refused with the reason per post. Each post is its own transaction."""
+    from cms.errors import NotFound
+
+    _check_csrf()
+    action = request.form.get("action")
+    if action not in ("submit", "withdraw", "assign"):
+        flash(_("Choose an action for the checked posts."), "danger")
+        return redirect(url_for("content.posts"))
+    ids = []
+    for raw in request.form.getlist("post")[:BULK_MAX]:
+        if raw.isdigit() and int(raw) < 2**31 and int(raw) not in ids:
+            ids.append(int(raw))
+    if not ids:
+        flash(_("Check the posts first."), "warning")
+        return redirect(url_for("content.posts"))
+    assignee = request.form.get("assignee", type=int)
+    reason = (request.form.get("reason") or "").strip()[:500]
+    if action == "assign" and (not assignee or not reason):
+        flash(_("To assign, choose the reviewer and say why."), "danger")
+        return redirect(url_for("content.posts"))
+    done, refused = [], []
+    for post_id in ids:
+        try:
+            post = content.get_post(current_user, post_id)
+        except NotFound:
+            refused.append(_("post %(id)d: not found", id=post_id))
+            continue
+        try:
+            if action == "submit":
+                service.submit(current_user, post, {})
+            elif action == "assign":
+                if not policy.can_reassign(current_user, queries.active_submission(post)):
+                    raise Refused(_("Only an administrator of review chains reassigns a step in review."),
+                                  code="forbidden", status=403)
+                service.reassign(current_user, post, [assignee], reason)
+            else:
+                service.withdraw(current_user, post, "")
+        except Refused as e:
+            refused.append(f"「{post.title}」：{e.message}")
+        else:
+            done.append(post.title)
+    verb = {"submit": _("submitted for review"), "withdraw": _("withdrawn to draft"),
+            "assign": _("reassigned")}[action]
+    if done:
+        flash(_("%(n)d posts %(verb)s: %(titles)s", n=len(done), verb=verb,
+                titles="、".join(f"「{t}」" for t in done)), "success")
+    if refused:
+        flash(_("%(n)d not done: %(why)s", n=len(refused), why="；".join(refused)), "danger")
+    return redirect(url_for("content.posts"))
+
+
 # --- the reviewer's pages ------------------------------------------------------------------------
 
 @bp.route("/inbox")
@@ -202,7 +272,7 @@ def reassign(post_id: int):
 @requires("post.review")
 def delegations():
     form = DelegationForm()
-    form.deputy.choices = [(u.id, f"{u.real_name}（{u.username}）") for u in queries.reviewers_for_reassign()
+    form.deputy.choices = [(u.id, f"{u.real_name}（{user_roles(u)}）") for u in queries.reviewers_for_reassign()
                            if u.id != current_user.id]
     if request.method == "GET":
         now = workdays.local(workdays.now()).replace(second=0, microsecond=0, tzinfo=None)

@@ -101,7 +101,7 @@ def test_full_chain_with_one_rejection(browser, live_app):
     _approve_from_inbox(browser, base, "supervisor", title, before_approve=publish_only)
 
     ctx, admin = _session(browser, base, "account_admin")
-    admin.locator("nav").get_by_role("link", name="今日发布").click()
+    admin.locator("nav").get_by_role("link", name="待发布").click()
     row = admin.locator(".queue-item", has_text=title)
     assert row.count() == 1 and "仅发布" in row.inner_text()
     admin.goto(post_url + "/request-form")

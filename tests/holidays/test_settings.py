@@ -58,7 +58,7 @@ def test_the_administrator_opens_it_from_the_menu(client_as):
     c = client_as("sysadmin")
     assert 'href="/admin/holidays/"' in c.get("/").get_data(as_text=True)
     page = c.get(PAGE + "?year=2027").get_data(as_text=True)
-    assert "节假日与调休 · 2027" in page and "chinese-calendar 没有 2027 年数据" in page
+    assert "节假日与调休 · 2027" in page and "内置节假日数据 没有 2027 年数据" in page
 
 
 # --- typing, pasting, changing, deleting (all audited) --------------------------------------------------

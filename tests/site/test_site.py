@@ -63,7 +63,7 @@ def test_a_published_page_is_public(client, clock):
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     assert "<title>市场部举办客户开放日 · 星海官网</title>" in html and "张晓雯" in html
-    assert "2026-06-01 10:05" in html and "Asia/Shanghai" in html  # in CMS_TIMEZONE, the zone named
+    assert "2026-06-01 10:05" in html and "北京时间" in html  # in CMS_TIMEZONE, the zone named
     assert "本周五，市场部邀请客户参观新产品展厅。" in html
     assert 'href="/feeds/xinghai.xml"' in html
     assert "script-src 'none'" in r.headers["Content-Security-Policy"]

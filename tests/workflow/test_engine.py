@@ -856,3 +856,16 @@ def test_pushes_left(allowed, period, today, month, left):  # policy C18
     from cms.workflow.engine import pushes_left
 
     assert pushes_left(allowed, period, today, month) == left
+
+
+@pytest.mark.parametrize("important,escalated,index,expected", [
+    (False, False, 4, {"n": 5, "total": 5, "optional": [5]}),   # the top leader's step is optional
+    (True, False, 4, {"n": 5, "total": 6, "optional": []}),     # an important post: it applies
+    (False, True, 5, {"n": 6, "total": 6, "optional": []}),     # escalated at the supervisor's step
+    (False, False, 5, {"n": None, "total": 5, "optional": [5]}),
+    (False, False, None, {"n": None, "total": 5, "optional": [5]}),
+])
+def test_chain_position_counts_only_the_steps_that_apply(important, escalated, index, expected):  # issue 19
+    from cms.workflow.engine import chain_position
+
+    assert chain_position(TEMPLATES["full"][1], index, important, escalated) == expected

@@ -112,7 +112,7 @@ def test_the_approval_is_told_to_the_administrators_of_the_posts_channels_only(a
 
     def told(user):
         return db.session.scalar(select(Notification.id).where(
-            Notification.user_id == user.id, Notification.post_id == post.id, Notification.kind == "approved"))
+            Notification.user_id == user.id, Notification.post_id == post.id, Notification.kind == "to_publish"))
 
     assert told(mine) and told(get_by_username("account_admin"))  # theirs, and the global one
     assert told(other) is None  # another channel's administrator does not even see the post

@@ -154,7 +154,8 @@ def test_planned_date_later_than_approval_sets_the_day(app, post, clock):  # pol
     _decide("supervisor", post, push={str(_channel().id): True})
     sub = db.session.scalar(select(Submission).where(Submission.post_id == post))
     assert sub.publish_day.isoformat() == "2026-12-05"
-    assert queries.publish_queue() == []
+    # on the administrator's queue from the day it is approved, due on its day (issue 19)
+    assert queries.publish_queue() == [sub]
 
 
 def test_request_form_shows_the_signature_trail(client_as, post):  # policy C11
@@ -266,3 +267,17 @@ def test_reviewers_and_authors_are_notified(client_as, post):
     _decide("department_head", post, decision="reject", comment="请补充时间")
     assert unread_count(author) == before[1] + 1
     assert "请补充时间" in client_as("contributor").get("/notifications/").get_data(as_text=True)
+
+
+def test_the_step_count_leaves_out_the_optional_top_step(client_as, post):  # issue 19 part 5, C7
+    _submitted(post)
+    for role in ("department_head", "leader", "editor", "proofreader"):
+        _decide(role, post)
+    page = client_as("supervisor").get(f"/posts/{post}/review").get_data(as_text=True)
+    assert "第 5 / 5 步" in page and "第 5 / 6 步" not in page
+    assert "另有可选步骤：党政一把手" in page and "step-optional" in page
+    assert "第 5 / 5 步" in client_as("contributor").get(f"/posts/{post}").get_data(as_text=True)
+    p = db.session.get(Post, post)
+    p.important = True  # an important post: the top leader's step applies and counts
+    db.session.commit()
+    assert "第 5 / 6 步" in client_as("supervisor").get(f"/posts/{post}/review").get_data(as_text=True)
