@@ -9,7 +9,10 @@ The allowlist, and why each is unavoidable:
   AppID, AppSecret, Token, EncodingAESKey, WeChat; URL and IP (how Chinese software says them);
   API (接口 is used, but "API 令牌" is the common term), HTML, Markdown, CSS (format names), PNG
   JPEG WebP EXIF GPS (image formats and their metadata), ZIP, SHA (hash names), Atom (the feed format),
-  px (the CSS unit of a font size), CMS (the product's name);
+  px (the CSS unit of a font size), CMS (the product's name); CSV, XLSX, PDF (the file formats of
+  the exports and the evidence files, named as Excel and every file dialog names them), MB (the unit
+  of a size limit); apiclient_cert.pem, apiclient_key.pem (the certificate files as the WeChat Pay
+  merchant platform names them for download: the finance user must recognise them);
 - YYYY MM DD HH: the format of a date or time typed by hand in a text field, as it asks;
 - addresses and paths (https://..., /assets/12): an address is not a word;
 - the demo users' usernames: a username is what one types to sign in, so it is shown (small);
@@ -27,7 +30,8 @@ from sqlalchemy import select
 from cms.demo import PEOPLE
 
 ALLOWED = {"AppID", "AppSecret", "Token", "EncodingAESKey", "WeChat", "URL", "IP", "API", "HTML", "Markdown",
-           "CSS", "YYYY", "MM", "DD", "HH", "PNG", "JPEG", "JPG", "GIF", "WebP", "EXIF", "GPS", "ZIP", "zip", "SHA", "Atom", "CMS", "px", "ID"}
+           "CSS", "YYYY", "MM", "DD", "HH", "PNG", "JPEG", "JPG", "GIF", "WebP", "EXIF", "GPS", "ZIP", "zip", "SHA", "Atom", "CMS", "px", "ID",
+           "CSV", "XLSX", "PDF", "MB", "apiclient_cert", "apiclient_key", "pem"}
 USERNAMES = {u[0] for u in PEOPLE}
 ROLES = [u[0] for u in PEOPLE]
 

@@ -44,6 +44,18 @@ def publications_for(post: Post, *, all_generations: bool = False) -> list[Publi
     return list(latest.values())
 
 
+def latest_by_post(post_ids) -> dict[int, dict[int, Publication]]:
+    """{post id: {channel id: its latest publication}} for many posts in one query (a list's rows)."""
+    out: dict[int, dict[int, Publication]] = {}
+    if not post_ids:
+        return out
+    rows = db.session.scalars(select(Publication).where(Publication.post_id.in_(list(post_ids)))
+                              .order_by(Publication.channel_id, Publication.generation.desc()))
+    for pub in rows:
+        out.setdefault(pub.post_id, {}).setdefault(pub.channel_id, pub)
+    return out
+
+
 def latest_publication(post_id: int, channel_id: int) -> Publication | None:
     return db.session.scalar(select(Publication).where(Publication.post_id == post_id,
                                                        Publication.channel_id == channel_id)

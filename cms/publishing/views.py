@@ -83,10 +83,10 @@ def _queue_for(user) -> list[dict]:
     """Every approved post not yet out on a channel this user publishes on (issue 13: not the
     others'), by C8 day, the overdue first; with each channel's state and what is still to do."""
     rows = []
-    for sub in workflow_queries.publish_queue():
-        if not channels_policy.publishes_any(user, sub.post):
-            continue
-        latest = {p.channel_id: p for p in queries.publications_for(sub.post)}
+    subs = [sub for sub in workflow_queries.publish_queue() if channels_policy.publishes_any(user, sub.post)]
+    published = queries.latest_by_post({sub.post_id for sub in subs})  # one query for the whole list
+    for sub in subs:
+        latest = published.get(sub.post_id, {})
         channels = [{"channel": c, "pub": latest.get(c.id),
                      "done": latest.get(c.id) is not None and latest[c.id].state == "published"}
                     for c in sub.post.channels]
