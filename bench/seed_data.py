@@ -14,8 +14,8 @@ after them as usual.
     .venv/bin/python bench/seed_data.py DATABASE_URL [--posts 100000] [--audit 1000000]
 
 The database is migrated first (flask db upgrade) and the demo company loaded when missing.
-Groups and payments of a year: add them in seed_groups_and_payments() below once those
-blueprints exist (the coordinator's hook; it is called last, in the same app context).
+Then a year of work groups (members, removal tasks) and WeChat Pay payments (reconciled days):
+seed_groups_and_payments().
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import os
 import random
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -248,9 +248,88 @@ def seed_audit(n_entries: int, *, seed: int = 7, progress=None) -> int:
     return done
 
 
-def seed_groups_and_payments(year_of: bool = True) -> None:
-    """Hook for the coordinator: a year of work groups and WeChat Pay records, once the groups and
-    payments blueprints are merged. Called by main() after posts and audit; nothing yet."""
+def seed_groups_and_payments(*, groups: int = 60, seed: int = 12, progress=None) -> dict:
+    """A year of work groups and WeChat Pay records on the demo company: `groups` active groups of
+    8-30 members with a year of removal tasks (most done in time, a few late, a few open), and a
+    year of payments on the demo account (a few a working day, inside working hours and under the
+    daily limit), every past day reconciled and archived. Rows are inserted directly, as for posts."""
+    from sqlalchemy import select
+
+    from cms import workdays
+    from cms.auth.models import Department, User
+    from cms.extensions import db
+    from cms.groups.models import GroupMember, GroupTask, WorkGroup
+    from cms.payments.models import BudgetLine, PayAccount, PayDay, Payment
+
+    rng = random.Random(seed)
+    now = workdays.now()
+    users = list(db.session.scalars(select(User).where(User.state == "active")))
+    departments = list(db.session.scalars(select(Department)))
+    gid, mid, tid = _next_id(WorkGroup), _next_id(GroupMember), _next_id(GroupTask)
+    group_rows, member_rows, task_rows = [], [], []
+    for i in range(groups):
+        filed = now - timedelta(days=rng.randint(30, 365))
+        owner = rng.choice(users)
+        group_rows.append({"id": gid + i, "name": f"工作群{i + 1:03d}", "category": "department",
+                           "purpose": "部门日常工作沟通", "department_id": rng.choice(departments).id,
+                           "owner_id": owner.id, "state": "active", "filed_by_id": owner.id, "filed_at": filed,
+                           "approved_at": filed + timedelta(hours=3), "recorded_at": filed + timedelta(hours=5),
+                           "refused_reason": ""})
+        for _m in range(rng.randint(8, 30)):
+            member = rng.choice(users)
+            added = filed + timedelta(days=rng.randint(0, 20))
+            removed = added + timedelta(days=rng.randint(30, 300)) if rng.random() < 0.2 else None
+            member_rows.append({"id": mid, "group_id": gid + i, "user_id": member.id, "external_name": "",
+                                "expected_nickname": f"{member.real_name}-{member.title}",
+                                "nickname": f"{member.real_name}-{member.title}", "added_at": added,
+                                "added_by_id": owner.id, "removed_at": removed if removed and removed < now else None})
+            if removed is not None:
+                due = removed - timedelta(hours=rng.randint(1, 47))
+                done = removed if removed < now else None
+                task_rows.append({"id": tid, "group_id": gid + i, "kind": "removal", "member_id": mid,
+                                  "reason": "departure", "due_at": due + timedelta(hours=48),
+                                  "state": "done" if done else "open", "overdue": bool(done and done > due + timedelta(hours=48)),
+                                  "created_at": due, "done_at": done, "done_by_id": owner.id if done else None})
+                tid += 1
+            mid += 1
+    _insert(WorkGroup, group_rows)
+    _insert(GroupMember, member_rows)
+    _insert(GroupTask, task_rows)
+
+    account = db.session.scalar(select(PayAccount).order_by(PayAccount.id))
+    payments = days = 0
+    if account is not None:
+        year = workdays.today().year
+        line = db.session.scalar(select(BudgetLine).where(BudgetLine.account_id == account.id,
+                                                          BudgetLine.year == year)) or BudgetLine(
+            account_id=account.id, year=year, name="年度经营费用", amount_fen=10**10)
+        db.session.add(line)
+        db.session.flush()
+        pid, did = _next_id(Payment), _next_id(PayDay)
+        pay_rows, day_rows = [], []
+        day = workdays.today() - timedelta(days=365)
+        while day < workdays.today():
+            if workdays.is_workday(day):
+                for n in range(rng.randint(1, 5)):
+                    at = datetime.combine(day, datetime.min.time(), workdays.zone()) + timedelta(hours=10 + n, minutes=rng.randint(0, 50))
+                    pay_rows.append({"id": pid, "account_id": account.id, "payer_id": account.custodian_id,
+                                     "amount_fen": rng.randint(1, 900) * 100 + rng.randint(0, 99),
+                                     "purpose": "客户活动物料采购", "budget_line_id": line.id, "payee_name": "供应商",
+                                     "payee_openid": "", "planned_at": at, "day": day, "state": "reconciled",
+                                     "method": "manual", "payment_no": f"SEED{pid}", "paid_at": at,
+                                     "paid_by_id": account.custodian_id, "attempts": 0, "last_error": "",
+                                     "created_at": at})
+                    pid += 1
+                day_rows.append({"id": did, "account_id": account.id, "day": day, "state": "archived",
+                                 "source": "upload", "bill_lines": [], "checked_at": now, "reconciled_at": now})
+                did += 1
+            day += timedelta(days=1)
+        _insert(Payment, pay_rows)
+        _insert(PayDay, day_rows)
+        payments, days = len(pay_rows), len(day_rows)
+    db.session.commit()
+    return {"groups": len(group_rows), "members": len(member_rows), "tasks": len(task_rows),
+            "payments": payments, "days": days}
 
 
 def _fix_sequences() -> None:
@@ -261,7 +340,8 @@ def _fix_sequences() -> None:
 
     if db.engine.dialect.name != "postgresql":
         return
-    for table in ("post", "revision", "submission", "review", "publication", "archive_record", "audit_entry"):
+    for table in ("post", "revision", "submission", "review", "publication", "archive_record", "audit_entry",
+                  "work_group", "group_member", "group_task", "payment", "pay_day", "pay_budget_line"):
         db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                 f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
     db.session.commit()
@@ -290,7 +370,7 @@ def main() -> None:
         with click.progressbar(length=args.audit, label="audit") as bar:
             seed_audit(args.audit, progress=bar.update)
         t2 = time.monotonic()
-        seed_groups_and_payments()
+        print("groups and payments:", seed_groups_and_payments())
         from cms.extensions import db
 
         if db.engine.dialect.name == "postgresql":
