@@ -65,7 +65,7 @@ def test_a_follower_comment_is_answered_and_the_reply_shows_under_the_article(br
         moderator.fill("#password", "Demo-Pass-2026")
         moderator.click("#submit")
         moderator.wait_for_url(base + "/")
-        moderator.locator("nav").get_by_role("link", name="留言管理").click()
+        moderator.locator("nav").get_by_role("link", name="留言管理", exact=True).click()
         assert moderator.get_by_text("这里没有留言。").is_visible()
         moderator.get_by_role("button", name="立即同步：星海集团").click()
         assert moderator.locator(".alert-success").get_by_text("新增 1 条留言").is_visible()

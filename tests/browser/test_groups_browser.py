@@ -29,7 +29,7 @@ def test_file_approve_refuse_a_new_hire_and_see_an_overdue_removal(browser, live
     app, base = live_app
     market = db.session.scalar(select(Department).where(Department.name == "市场部"))
     head_ctx, head = _session(browser, base, "department_head")
-    head.locator("nav").get_by_role("link", name="工作群").click()
+    head.locator("nav").get_by_role("link", name="工作群", exact=True).click()
     head.click("#file-group")
     head.fill("#name", "市场部工作群")
     head.select_option("#category", "department")

@@ -64,7 +64,7 @@ def test_withdraw_a_website_post_with_the_supervisors_approval(browser, live_app
     ctx.close()
 
     ctx, sup = _session(browser, base, "supervisor")
-    nav = sup.locator("nav").get_by_role("link", name="待我审核")
+    nav = sup.locator("nav").get_by_role("link", name="待我审核", exact=True)
     assert nav.locator(".nav-count").inner_text() == "1"
     nav.click()
     sup.locator(".withdrawal-item", has_text=title).click()
