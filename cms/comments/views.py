@@ -3,13 +3,11 @@
 action is one operation; a refusal is shown with the moderator's text kept."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from cms import exports
 from cms.comments import operations, queries, rules
 from cms.comments.forms import ActionForm, DeleteForm, ReplyForm, TemplateForm
 from cms.comments.policy import MODERATE
@@ -148,7 +146,10 @@ def delete(comment_id: int):
     c = _comment(comment_id)
     form = DeleteForm(prefix="del")
     if not form.validate_on_submit():
-        abort(400)
+        if not form.reason.errors:  # the CSRF token: nothing of the moderator's to keep
+            abort(400)
+        # a reason over 500 characters: shown on the form with the reason kept (issue 18), not a bare 400
+        return _show(c, ReplyForm(formdata=None), delete_form=form, status=422)
     try:
         operations.delete_comment(current_user, c, form.reason.data or "")
     except Refused as e:
@@ -294,12 +295,8 @@ def figures():
 @requires(MODERATE)
 def figures_csv():
     data = queries.figures(current_user)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["类别", "名称", "回复数", "回复用时中位数（小时）", "回复用时平均数（小时）", "超时回复数", "当前超时未回复"])
-    for kind, label in (("moderators", "审核员"), ("channels", "渠道")):
-        for r in data[kind]:
-            writer.writerow([label, r.label, r.count, r.median_hours, r.mean_hours, r.late,
-                             r.overdue if kind == "channels" else ""])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+    head = ["类别", "名称", "回复数", "回复用时中位数（小时）", "回复用时平均数（小时）", "超时回复数", "当前超时未回复"]
+    rows = [[label, r.label, r.count, r.median_hours, r.mean_hours, r.late, r.overdue if kind == "channels" else ""]
+            for kind, label in (("moderators", "审核员"), ("channels", "渠道")) for r in data[kind]]
+    return Response(exports.csv_text(head, rows), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=comment-figures.csv"})

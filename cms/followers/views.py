@@ -6,15 +6,13 @@ now"). The comment moderator of the channel (comment.moderate, globally or for t
 them; thin views: operations.py checks, sends and audits."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from cms import workdays
+from cms import exports, workdays
 from cms.channels.models import Channel
 from cms.errors import Refused
 from cms.extensions import db
@@ -160,13 +158,8 @@ def fetch(channel_id: int):
 
 
 def _csv(name: str, header: list[str], rows) -> Response:
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel opens UTF-8 with a BOM as UTF-8
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row])
-    return Response(out.getvalue(), mimetype="text/csv",
+    # cms/exports.py: BOM for Excel, formula-looking cells neutralised
+    return Response(exports.csv_text(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
