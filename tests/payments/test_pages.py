@@ -71,6 +71,7 @@ def test_the_account_page_says_set_never_the_key(app, client_as, account):
 
 
 def test_reports_export_csv_and_xlsx(app, client_as, morning, account):
+    """P7: finance's daily and monthly reports, exported, and the monthly inspection checklist kept."""
     enable("contributor", account)
     client_as("payment_custodian").post(f"/payments/new?account={account.id}", data=form(account))
     f = client_as("finance")
