@@ -7,7 +7,6 @@ answer as documented. The platforms sit on a closed loopback port: nothing real 
 `pytest -s` prints the figures per role."""
 from __future__ import annotations
 
-
 import pytest
 import schemathesis
 from schemathesis import GenerationMode
