@@ -82,7 +82,7 @@ def record_message(actor, group: WorkGroup, kind: str, text: str, *, leader: str
 @operation
 def acknowledge(user, ack: GroupAck, via: str = "card") -> GroupAck:
     """收到: the recipient opened the card's link (via card), or the owner recorded it (via owner)."""
-    if via == "card" and not policy._AckPolicy.can_acknowledge(user, ack):
+    if via == "card" and not policy.can_acknowledge(user, ack):
         raise Refused(_("This acknowledgement is someone else's."), code="forbidden", status=403)
     if via == "owner" and not policy.can_manage(user, ack.message.group):
         raise Refused(_("You may not do this with this group."), code="forbidden", status=403)

@@ -81,22 +81,24 @@ policy_for(WorkGroup, _GroupPolicy)
 
 
 class _TaskPolicy:
+    """A removal, dissolution or review task is done by the change it asks for (removing the member,
+    dissolving, completing the review), each asking can_manage; a task itself is only viewed."""
+
     @staticmethod
     def can_view(user, task: GroupTask) -> bool:
         return can_view(user, task.group)
-
-    @staticmethod
-    def can_complete(user, task: GroupTask) -> bool:
-        return task.state == "open" and can_manage(user, task.group)
 
 
 policy_for(GroupTask, _TaskPolicy)
 
 
+def can_acknowledge(user, ack: GroupAck) -> bool:
+    """G11 收到: the card's recipient only (the owner records one for them through can_manage)."""
+    return _active(user) and ack.user_id == user.id
+
+
 class _AckPolicy:
-    @staticmethod
-    def can_acknowledge(user, ack: GroupAck) -> bool:
-        return _active(user) and ack.user_id == user.id
+    can_acknowledge = staticmethod(can_acknowledge)
 
     @staticmethod
     def can_view(user, ack: GroupAck) -> bool:

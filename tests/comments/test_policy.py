@@ -64,6 +64,12 @@ def test_thread_and_template_matrix(comments):
     assert_matrix(policy.template_policy.can_edit, users, {"t": template}, expected, name="template.can_edit")
 
 
+def test_saved_replies_are_for_moderators_of_any_scope(comments):
+    """Saved reply templates are shared by every moderator, a channel's or the global one; no other role."""
+    users = role_users()
+    assert sorted(label for label, u in users.items() if policy.can_use_templates(u)) == ["moderator", "moderator@in"]
+
+
 def test_a_closed_account_is_denied(comments):
     users = role_users()
     moderator = users["moderator"]

@@ -56,3 +56,21 @@ def test_filing_scope(app, user):
     assert not policy.can_file(user("department_head"), department("财务部").id)
     assert policy.can_file(user("group_admin"), department("财务部").id)
     assert not policy.can_file(user("contributor"), department("市场部").id)
+
+
+def test_acknowledge_matrix_only_the_cards_recipient(app):
+    """G11 收到: a card is acknowledged by its recipient alone; the owner, the office and every other
+    role are refused (the owner records one through can_manage instead); a departed recipient too."""
+    from cms.extensions import db
+    from cms.groups.models import GroupAck, GroupMessage
+
+    users, group = role_users(), _groups(app)["active"]
+    message = GroupMessage(group_id=group.id, kind="notice", text="明早九点开会")
+    acks = {f"to {label}": GroupAck(message=message, user_id=users[label].id) for label in ("contributor@in", "editor")}
+    db.session.add_all([message, *acks.values()])
+    db.session.commit()
+    assert_matrix(policy.can_acknowledge, users, acks, _table(contributor_at_in=["to contributor@in"],
+                                                            editor=["to editor"]), name="can_acknowledge")
+    users["editor"].state = "departed"
+    db.session.commit()
+    assert not policy.can_acknowledge(users["editor"], acks["to editor"])

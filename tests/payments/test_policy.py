@@ -47,6 +47,8 @@ def test_the_payment_policy_matrix(app, morning, account):
     assert_matrix(policy.can_pay_from, users, accounts, _table(custodian=["open"], enabled__payer=["open"]),
                   name="pay from")
     assert_matrix(policy.can_override, users, accounts, _table(leader_at_out=["open"]), name="override (P5)")
+    everyone_else = {label: ["open"] for label in users if label not in ("custodian", "enabled payer")}
+    assert_matrix(policy.can_enrol, users, accounts, _table(**everyone_else), name="enrol (P3)")
     assert_matrix(policy.can_clear_lock, users, accounts, _table(), name="clear lock (nothing locked)")
 
     filed = ops.file_enrolment(get("contributor"), account, "市场活动")
