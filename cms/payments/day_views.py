@@ -13,7 +13,7 @@ from cms import workdays
 from cms.errors import Refused
 from cms.payments import forms, policy, queries, reconcile, reports, rules
 from cms.payments import operations as ops
-from cms.payments.views import _account, bp
+from cms.payments.views import _account, bp, render_account
 from cms.web import flash_refusal, requires
 
 
@@ -37,10 +37,13 @@ def budget(account_id: int):
     except (ValueError, rules.BadAmount):
         flash(_("A year and an amount in yuan with at most two decimals."), "danger")
     except Refused as e:
-        flash(e.message, "danger")
+        if e.status == 403:
+            abort(403)
+        flash_refusal(e, form)
     else:
         flash(_("Budget line saved."), "success")
-    return redirect(url_for("payments.account", account_id=acct.id))
+        return redirect(url_for("payments.account", account_id=acct.id))
+    return render_account(acct, form, 422)  # what finance typed stays in the form
 
 
 @bp.route("/accounts/<int:account_id>/days/<day>", methods=["GET", "POST"])

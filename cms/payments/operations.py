@@ -305,7 +305,7 @@ def set_budget_line(user, account: PayAccount, year: int, name: str, amount_fen:
         raise forbidden()
     name = (name or "").strip()
     if not name or len(name) > 64:
-        raise Refused(_("A name of up to 64 characters."), fields={"name": [_("Required.")]})
+        raise Refused(_("A name of up to 64 characters."), fields={"name": [_("A name of up to 64 characters.")]})
     if not isinstance(amount_fen, int) or not 0 < amount_fen <= rules.MAX_FEN:
         raise Refused(_("A positive amount."), fields={"amount": [_("A positive amount.")]})
     line = db.session.scalar(select(BudgetLine).where(BudgetLine.account_id == account.id, BudgetLine.year == year,

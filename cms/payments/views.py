@@ -62,13 +62,19 @@ def account(account_id: int):
     acct = _account(account_id)
     if not policy.can_view_account(current_user, acct):
         abort(403)
+    return render_account(acct)
+
+
+def render_account(acct, budget_form=None, status: int = 200):
+    """The account's page; `budget_form` is finance's refused budget line, shown again as typed."""
     day = workdays.today()
     lines = [{"line": x, "spent": ops.budget_spent(x)} for x in queries.budget_lines(acct)]
     return render_template(
         "payments/account.html", account=acct, day=day, limit=ops.day_limit(acct, day), spent=ops.spent_on(acct, day),
         override=ops.override_for(acct, day), overrides=queries.overrides(acct), lines=lines, fmt=rules.format_fen,
-        payments=queries.payments_of_day(current_user, None, acct)[-50:], budget_form=forms.BudgetForm(formdata=None),
-        finance=policy.is_finance(current_user), default_limit=ops.default_limit(acct))
+        payments=queries.payments_of_day(current_user, None, acct)[-50:],
+        budget_form=budget_form or forms.BudgetForm(formdata=None),
+        finance=policy.is_finance(current_user), default_limit=ops.default_limit(acct)), status
 
 
 @bp.route("/accounts/<int:account_id>/enrol", methods=["GET", "POST"])

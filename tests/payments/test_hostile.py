@@ -53,10 +53,14 @@ def test_the_corpus_through_every_payment_field_stays_text(app, client_as, morni
     assert r.status_code in (302, 422)
     assert_safe(cust.get(f"/payments/{p.id}"))
     # Budget line named with the corpus (and a formula); the account page and the new-payment form show it.
-    r = f.post(f"/payments/accounts/{account.id}/budget", data={"year": "2026", "name": value(100, "budget"),
+    r = f.post(f"/payments/accounts/{account.id}/budget", data={"year": "2026", "name": value(100, "long"),
+                                                               "amount": "1000"})
+    assert r.status_code == 422  # over 64 characters: refused, the text shown again as typed
+    assert 'value="HOSTILE-long' in assert_safe(r)
+    r = f.post(f"/payments/accounts/{account.id}/budget", data={"year": "2026", "name": value(64, "budget"),
                                                                "amount": "1000"})
     assert r.status_code == 302
-    assert_safe(f.get(f"/payments/accounts/{account.id}"))
+    assert_safe(f.get(f"/payments/accounts/{account.id}"), shown="HOSTILE-budget")
     assert_safe(cust.get(f"/payments/new?account={account.id}"))
     # The override note (a leader), the account request (an admin), the anomaly report (anyone).
     lead = client_as("leader")

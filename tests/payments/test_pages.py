@@ -40,6 +40,20 @@ def test_a_refusal_names_its_policy_and_keeps_the_input(app, client_as, morning,
     assert db.session.scalar(select(Payment)) is None
 
 
+def test_a_refused_budget_line_comes_back_as_typed(app, client_as, account):
+    f = client_as("finance")
+    r = f.post(f"/payments/accounts/{account.id}/budget", data={"year": "2027", "name": "年度宣传", "amount": "12.345"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "两位小数" in page
+    assert 'value="2027"' in page and 'value="年度宣传"' in page and 'value="12.345"' in page
+    r = f.post(f"/payments/accounts/{account.id}/budget", data={"year": "2027", "name": "宣" * 65, "amount": "100"})
+    assert r.status_code == 422 and "64" in r.get_data(as_text=True) and "宣" * 65 in r.get_data(as_text=True)
+    assert "年度宣传" not in f.get(f"/payments/accounts/{account.id}").get_data(as_text=True)
+    r = f.post(f"/payments/accounts/{account.id}/budget", data={"year": "2027", "name": "年度宣传", "amount": "100"})
+    assert r.status_code == 302
+    assert "年度宣传" in f.get(f"/payments/accounts/{account.id}").get_data(as_text=True)
+
+
 def test_an_employee_applies_and_finance_enables_them_on_the_page(app, client_as, morning, account):
     c = client_as("contributor")
     assert c.get(f"/payments/new?account={account.id}").status_code == 403
