@@ -4,11 +4,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, render_template, request
+from flask import Flask, Request, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from cms import config as default_config
@@ -17,9 +18,22 @@ from cms.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
+class TextRequest(Request):
+    """Form fields reach the views without NUL characters: PostgreSQL cannot store one in text and
+    no user means one (it comes with pasted binary); the rest of what was typed is kept."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form is not None and any("\x00" in v for _k, v in form.items(multi=True)):
+            self.__dict__["form"] = ImmutableMultiDict(
+                [(k, v.replace("\x00", "")) for k, v in form.items(multi=True)])
+
+
 def create_app(config: dict | None = None) -> Flask:
     # CMS_INSTANCE_PATH: another instance folder (keys, SQLite files) than ./instance (an absolute path)
     app = Flask(__name__, instance_path=os.environ.get("CMS_INSTANCE_PATH") or None, instance_relative_config=True)
+    app.request_class = TextRequest  # no NUL in form text (PostgreSQL refuses it: a 500, the input lost)
     from cms.dbtypes import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter  # ids past what the database holds: 404, not 500

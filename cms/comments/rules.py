@@ -86,16 +86,21 @@ def _ts(value) -> datetime | None:
         return None
 
 
+def _text(value) -> str:
+    """Platform text as stored: NUL dropped (PostgreSQL cannot store it in text), the rest kept."""
+    return str(value or "").replace("\x00", "")
+
+
 def platform_fields(item: Mapping) -> dict:
     """The columns a comment/list item gives (WECHAT_API.md 1.6)."""
     reply = item.get("reply") if isinstance(item.get("reply"), Mapping) else None
-    reply_text = (reply or {}).get("content") or None
+    reply_text = _text((reply or {}).get("content")) or None
     nickname = item.get("nickname")  # not in the real list: the sandbox's follower page gives it
     return {
         "user_comment_id": int(item["user_comment_id"]),
-        "openid": str(item.get("openid") or "")[:64],
-        "nickname": str(nickname)[:64] if nickname else None,
-        "content": str(item.get("content") or ""),
+        "openid": _text(item.get("openid"))[:64],
+        "nickname": _text(nickname)[:64] or None,
+        "content": _text(item.get("content")),
         "created_at": _ts(item.get("create_time")),
         "featured": item.get("comment_type") == 1,
         "reply_text": reply_text,
