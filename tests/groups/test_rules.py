@@ -152,6 +152,9 @@ def test_assessment_arithmetic():
 
 
 def test_categories_setting():
+    """G1: the seeds' group categories (§4 company, department, special, temporary; §7 platform,
+    project, partner; the president's group) by default, each with its nickname format (G4) and
+    membership scope (G8); CMS_GROUP_CATEGORIES adds or replaces one and is refused when malformed."""
     cats = rules.categories(None)
     assert {"company", "department", "special", "temporary", "platform", "project", "partner", "president"} <= set(cats)
     assert cats["temporary"].temporary and cats["company"].nickname == "{name}-{department}"
