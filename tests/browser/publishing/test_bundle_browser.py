@@ -2,28 +2,12 @@
 bundle of two of the three posts approved for a push on the subscription account, puts the second
 first (the headline), pushes it; the worker sends one message; the bundle page shows both
 published, the headline first, and the sandbox holds one push with both articles in that order."""
-import pytest
 from sqlalchemy import select
 
 from cms.channels.models import Channel
 from cms.extensions import db
 from cms.publishing.tasks import publish_due
 from tests.browser.conftest import log_in
-from tests.publishing import conftest as publishing
-
-approved_post = publishing.approved_post
-midday = publishing.midday
-outbox = publishing.outbox
-platforms = publishing.platforms
-sandbox_server = publishing.sandbox_server
-sandbox_state = publishing.sandbox_state
-sandbox_url = publishing.sandbox_url
-
-
-@pytest.fixture
-def app(live_app):
-    """The publishing fixtures work on the served app."""
-    return live_app[0]
 
 
 def test_the_administrator_bundles_two_posts_into_one_push(midday, page, outbox, approved_post):

@@ -6,7 +6,6 @@ out) and future (outlined: planned), in even columns."""
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from cms import workdays
@@ -19,20 +18,6 @@ from cms.publishing.tasks import publish_due
 from cms.workflow import service as workflow
 from tests.browser.conftest import log_in
 from tests.publishing import conftest as publishing
-
-approved_post = publishing.approved_post
-midday = publishing.midday
-outbox = publishing.outbox
-platforms = publishing.platforms
-sandbox_server = publishing.sandbox_server
-sandbox_state = publishing.sandbox_state
-sandbox_url = publishing.sandbox_url
-
-
-@pytest.fixture
-def app(live_app):
-    """The publishing fixtures work on the served app."""
-    return live_app[0]
 
 
 def _for_later(approved_post, days, title):

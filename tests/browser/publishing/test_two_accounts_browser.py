@@ -6,30 +6,14 @@ published (the published-only one with its article link), and each sandbox accou
 send; published only: freepublish)."""
 import re
 
-import pytest
 from sqlalchemy import select
 
 from cms.channels.models import Channel, Publication
 from cms.extensions import db
 from cms.publishing.tasks import publish_due
 from tests.browser.conftest import log_in
-from tests.publishing import conftest as publishing
-
-approved_post = publishing.approved_post
-midday = publishing.midday
-outbox = publishing.outbox
-platforms = publishing.platforms
-sandbox_server = publishing.sandbox_server
-sandbox_state = publishing.sandbox_state
-sandbox_url = publishing.sandbox_url
 
 ACCOUNTS = ("星海集团", "星海科技")
-
-
-@pytest.fixture
-def app(live_app):
-    """The publishing fixtures work on the served app."""
-    return live_app[0]
 
 
 def test_the_administrator_publishes_one_post_on_two_accounts(midday, page, outbox, approved_post):
