@@ -330,11 +330,8 @@ def asset_upload():
     if request.method == "POST" and request.headers.get("X-Requested-With") == "fetch":
         return _upload_json(form)  # the editor's image button, drop and paste (static/editor_images.js)
     if form.validate_on_submit():
-        upload = form.file.data
         try:
-            if upload is None or not getattr(upload, "filename", ""):
-                raise Refused(_("Choose an image file."), code="invalid", fields={"file": [_("Required.")]})
-            found = service.upload_asset(current_user, upload.read(), form.source.data or "", form.credit.data or "")
+            found = _store_upload(form)
         except Refused as e:
             flash_refusal(e, form)
         else:
@@ -348,6 +345,14 @@ def asset_upload():
         400 if request.method == "POST" else 200
 
 
+def _store_upload(form: UploadForm):
+    """The uploaded image stored as the current user's asset (C14: its source), or Refused."""
+    upload = form.file.data
+    if upload is None or not getattr(upload, "filename", ""):
+        raise Refused(_("Choose an image file."), code="invalid", fields={"file": [_("Required.")]})
+    return service.upload_asset(current_user, upload.read(), form.source.data or "", form.credit.data or "")
+
+
 def _upload_json(form: UploadForm):
     """The same upload for the editor's script: JSON {id, url, markdown, warning} (201), or
     {error, fields} with 400 (a bad CSRF token, no file) or the refusal's status (C14: the image's
@@ -357,11 +362,8 @@ def _upload_json(form: UploadForm):
     if not form.validate_on_submit():
         return jsonify(error=_("The upload was refused: reload the page and try again."),
                        fields={k: [str(m) for m in v] for k, v in form.errors.items()}), 400
-    upload = form.file.data
     try:
-        if upload is None or not getattr(upload, "filename", ""):
-            raise Refused(_("Choose an image file."), code="invalid", fields={"file": [_("Required.")]})
-        found = service.upload_asset(current_user, upload.read(), form.source.data or "", form.credit.data or "")
+        found = _store_upload(form)
     except Refused as e:
         return jsonify(error=e.message, code=e.code, fields=e.fields or {}), e.status
     url = url_for("content.asset", asset_id=found.id)
