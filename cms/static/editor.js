@@ -117,11 +117,16 @@
      after a pause in typing; nothing is saved. */
   var preview = document.getElementById("live-preview");
   var previewTimer = null;
+  var previewAsked = 0, previewShown = 0;
   function refreshPreview() {
     if (!preview || !form.dataset.previewUrl) { return; }
     var xhr = new XMLHttpRequest();
+    var asked = ++previewAsked;
     xhr.open("POST", form.dataset.previewUrl);
     xhr.onload = function () {
+      /* answers can overtake each other: an older one never replaces a newer preview */
+      if (asked < previewShown) { return; }
+      previewShown = asked;
       try {
         var body = JSON.parse(xhr.responseText);
         if (body.html) { preview.innerHTML = body.html; } /* sanitised by the server */

@@ -17,7 +17,7 @@ def test_contributor_drafts_fixes_and_previews(page, live_app):
     # the phone preview follows the typing before anything is saved
     live = page.locator("#live-preview")
     live.locator("h1", has_text="春季运动会圆满落幕").wait_for()
-    assert "欢迎大家踊跃参与" in live.inner_text()
+    live.get_by_text("欢迎大家踊跃参与").wait_for()
     page.fill("#body", "## 赛程\n\n上午田赛，下午径赛。")
     live.locator("h2", has_text="赛程").wait_for()
     page.fill("#body", "本周五我们使用WeChat发布运动会的精彩瞬间。\n\n欢迎大家踊跃参与。")
