@@ -14,6 +14,7 @@ ITEMS = [
     (_l("WeChat Pay"), "payments.index", "self"),
     (_l("Users"), "admin.users", "user.manage"),
     (_l("Departments"), "admin.departments", "user.manage"),
+    (_l("Contributors"), "admin.contributors", "post.read_all"),
     (_l("Channels"), "channels.index", "channel.manage"),
     (_l("Comment moderation"), "comments.queue", "comment.moderate"),
     (_l("Work groups"), "groups.index", "self"),

@@ -1,10 +1,10 @@
 """User and department administration (sysadmin)."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from cms.admin.forms import AddRoleForm, ConfirmForm, DepartForm, DepartmentForm, UserForm
-from cms.auth import service
+from cms.auth import policy, queries, service
 from cms.auth.models import USER_STATES, RoleAssignment
 from cms.errors import NotFound, Refused
 from cms.extensions import db
@@ -167,3 +167,14 @@ def departments():
             return redirect(url_for("admin.departments"))
     return render_template("admin/departments.html", form=form, tree=service.department_tree()), \
         400 if form.errors else 200
+
+
+@bp.route("/contributors")
+@requires("post.read_all")
+def contributors():
+    """C6: each department's contributors (供稿员), and the departments that have designated nobody."""
+    if not policy.can_view_contributors(current_user):
+        abort(403)
+    register = queries.contributor_register()
+    return render_template("admin/contributors.html", register=register,
+                           missing=sum(1 for _d, users in register if not users))

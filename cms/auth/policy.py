@@ -31,4 +31,10 @@ def can_confirm_departure(actor, target: User) -> bool:  # U4
     return can_manage_users(actor)
 
 
+def can_view_contributors(actor) -> bool:
+    """C6: the contributors register, for those who read every post: the office's editors and
+    proofreaders, the reviewers above them, and the administrator who gives the roles."""
+    return bool(actor.is_active and actor.holds("post.read_all"))
+
+
 policy_for(User, sys.modules[__name__])

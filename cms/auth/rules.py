@@ -112,3 +112,20 @@ def replay_failures(times: Iterable[datetime], limits: LoginLimits) -> tuple[int
             continue
         failures, locked_until = after_failure(failures, at, limits)
     return failures, locked_until
+
+
+# --- contributors (C6) ---------------------------------------------------------------------------
+
+def designations(roles: Iterable[tuple[str, str | None, int | None]], state: str) -> frozenset[int]:
+    """The departments a user answers for as their contributor (供稿员, C6): the departments of their
+    contributor roles, while the account is active (a locked or departed account answers for none)."""
+    if state != "active":
+        return frozenset()
+    return frozenset(scope_id for role, scope_type, scope_id in roles
+                     if role == "contributor" and scope_type == "department" and scope_id is not None)
+
+
+def designation_changes(before: frozenset[int], after: frozenset[int]) -> dict[int, str]:
+    """department id -> "added" or "removed": what the office is told (C6)."""
+    return {**{d: "added" for d in after - before}, **{d: "removed" for d in before - after}}
+

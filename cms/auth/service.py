@@ -54,6 +54,20 @@ def role_key(r: RoleAssignment) -> str:
     return r.role if r.scope_type is None else f"{r.role}@{r.scope_type}:{r.scope_id}"
 
 
+def _designations(user: User) -> frozenset[int]:
+    return rules.designations(((r.role, r.scope_type, r.scope_id) for r in user.roles), user.state)
+
+
+def _tell_designations(user: User, before: frozenset[int]) -> None:
+    """C6: when the departments a user answers for as contributor change (a role given or taken,
+    an account created, locked, unlocked or closed), every handler runs in this transaction."""
+    changes = rules.designation_changes(before, _designations(user))
+    if changes:
+        db.session.flush()
+        for handler in hooks.after_designation:  # e.g. the office's notification (cms/notify)
+            handler(user, changes, workdays.now())
+
+
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
@@ -246,6 +260,7 @@ def create_user(*, username: str, real_name: str, department_id: int, title: str
     user.session_version = 1
     _replace_roles(user, roles)
     record("user.created", user, after=user_snapshot(user))
+    _tell_designations(user, frozenset())
     db.session.commit()
     return user, initial
 
@@ -300,11 +315,12 @@ def _replace_roles(user: User, roles) -> None:
 
 @operation
 def set_roles(user: User, roles) -> User:
-    before = user_snapshot(user)
+    before, designated = user_snapshot(user), _designations(user)
     _replace_roles(user, roles)
     db.session.flush()
     record("user.roles_changed", user, before={"roles": before["roles"]},
            after={"roles": sorted(role_key(r) for r in user.roles)})
+    _tell_designations(user, designated)
     db.session.commit()
     return user
 
@@ -336,10 +352,11 @@ def lock(user: User, reason: str = "") -> None:
     """An administrator locks an account (U3: a leaked password is reported, the account locked)."""
     if user.state == "departed":
         raise Refused(_("The account is already closed."), code="conflict", status=409)
-    before = user.state
+    before, designated = user.state, _designations(user)
     user.state = "suspended"
     _withdraw_access(user)
     record("user.locked", user, before={"state": before}, after={"state": user.state, "reason": reason})
+    _tell_designations(user, designated)
     db.session.commit()
 
 
@@ -347,10 +364,11 @@ def lock(user: User, reason: str = "") -> None:
 def unlock(user: User) -> None:
     if user.state != "suspended" and not user.locked_until:
         raise Refused(_("The account is not locked."), code="conflict", status=409)
-    before = user.state
+    before, designated = user.state, _designations(user)
     user.state = "active" if user.state == "suspended" else user.state
     user.locked_until, user.failed_logins = None, 0
     record("user.unlocked", user, before={"state": before}, after={"state": user.state})
+    _tell_designations(user, designated)
     db.session.commit()
 
 
@@ -375,13 +393,14 @@ def depart(user: User, leave_date: date, confirmed_by: User) -> None:
     if not can_confirm_departure(confirmed_by, user):
         raise Refused(_("A departure is confirmed by an administrator (U4)."), code="U4",
                       fields={"confirmed_by": [confirmed_by.username]})
-    before = user_snapshot(user)
+    before, designated = user_snapshot(user), _designations(user)
     user.state, user.leave_date, user.departed_confirmed_by_id = "departed", leave_date, confirmed_by.id
     _withdraw_access(user)
     record("user.departed", user, before=before,
            after={**user_snapshot(user), "confirmed_by": confirmed_by.username})
     for handler in hooks.after_departure:  # G6: e.g. the groups' removal tasks, in this transaction
         handler(user, workdays.now())
+    _tell_designations(user, designated)
     db.session.commit()
 
 

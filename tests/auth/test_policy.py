@@ -113,3 +113,19 @@ def test_user_policy_matrix(app):
         assert_matrix(check, users, targets, table, name=check.__name__)
     me = users["editor"]
     assert policy.can_view(me, me) and not policy.can_edit(me, me)  # one's own profile: its own page
+
+
+def test_contributors_register_matrix(app):
+    """C6: the office (those who read every post, in any scope) and the administrator see who answers
+    for each department; a contributor, a department head, finance and moderators do not; nor a
+    locked account."""
+    users = role_users()
+    users["supervisor locked"] = make_user("m_locked", ("supervisor", None, None))
+    users["supervisor locked"].state = "suspended"
+    db.session.commit()
+    register = {"the register": None}
+    readers = ("editor", "proofreader", "supervisor", "supervisor@in", "supervisor@out", "chief", "account_admin",
+               "account_admin@in", "account_admin@out", "auditor", "sysadmin")
+    table = {label: (list(register) if label in readers else []) for label in users}
+    assert_matrix(lambda user, _obj: policy.can_view_contributors(user), users, register, table,
+                  name="can_view_contributors")

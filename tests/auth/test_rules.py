@@ -87,3 +87,26 @@ def test_replay_failures_locks_a_name_as_an_account(minutes, failures, locked_un
     got = rules.replay_failures([NOW + m * MIN for m in minutes], LIMITS)
     expected_until = None if locked_until is None else NOW + locked_until * MIN + timedelta(minutes=15)
     assert got == (failures, expected_until)
+
+
+@pytest.mark.parametrize("roles, state, expected", [
+    ([("contributor", "department", 4)], "active", {4}),
+    ([("contributor", "department", 4), ("contributor", "department", 6)], "active", {4, 6}),
+    ([("contributor", "department", 4), ("leader", "department", 5)], "active", {4}),  # a leader answers for none
+    ([("editor", None, None)], "active", set()),
+    ([("contributor", "department", 4)], "suspended", set()),  # a locked account answers for nothing
+    ([("contributor", "department", 4)], "departed", set()),
+    ([], "active", set()),
+])
+def test_the_departments_a_contributor_answers_for(roles, state, expected):  # C6
+    assert rules.designations(roles, state) == expected
+
+
+@pytest.mark.parametrize("before, after, expected", [
+    (set(), {4}, {4: "added"}),
+    ({4}, set(), {4: "removed"}),
+    ({4, 5}, {5, 6}, {4: "removed", 6: "added"}),
+    ({4}, {4}, {}),  # nothing changed: the office is not told
+])
+def test_what_the_office_is_told(before, after, expected):  # C6
+    assert rules.designation_changes(frozenset(before), frozenset(after)) == expected
