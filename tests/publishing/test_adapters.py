@@ -67,6 +67,26 @@ def test_a_draft_whose_answer_was_lost_is_found_not_made_twice(outbox, approved_
     assert _calls(state, "draft/add") == 1 and _calls(state, "draft/batchget") == 1
 
 
+def test_a_lost_draft_far_down_a_busy_draft_box_is_still_found(outbox, approved_post):
+    """Two workers with 20 jobs each make 40 drafts at a time: the one a killed worker made may sit
+    below the first page of 20 (found by the scale-out run: a 501st draft)."""
+    state = outbox
+    post = approved_post()
+    job, adapter, owner = _job(post)
+    adapter.prepare_images(job)
+    job.started("draft")
+    lost = adapter.client.draft.add([adapter._draft_article(job)])["media_id"]
+    other = {**adapter._draft_article(job), "title": "别的稿件"}
+    state.advance(1)  # a second later: newer drafts list first
+    for _i in range(45):  # the other jobs' drafts, made after it: it is on the third page
+        adapter.client.draft.add([other])
+    db.session.commit()
+    assert run_publication(job.publication.id, owner) == "published"
+    db.session.expire_all()
+    assert get_publication(job.publication.id).draft_media_id == lost
+    assert _calls(state, "draft/add") == 46 and _calls(state, "draft/batchget") == 3
+
+
 def test_a_publish_whose_answer_was_lost_is_found_not_made_twice(outbox, approved_post):
     state = outbox
     post = approved_post()

@@ -11,7 +11,7 @@ pushing twice), then `freepublish/get` or `message/mass/get` until final.
 
 Where a call may have reached the platform without its answer being saved (the worker died in it):
 - draft/add: the next run looks in `draft/batchget` for the draft it made (same title, made since
-  the step started) before adding one;
+  the step started, paging back as far as that) before adding one;
 - freepublish/submit: sending again cannot publish twice (a draft being published answers 53501, a
   published one has left the box: 40007); the article is then found in `freepublish/batchget`;
 - sendall: the same clientmsgid answers 45065 with the first msg_id."""
@@ -34,6 +34,7 @@ PUBLISH_STATUS_TEXT = {
     6: "文章已被平台封禁",
 }
 LOOKBACK = 600  # seconds of clock difference allowed when finding what a lost call made
+LOOK_PAGES = 50  # batchget pages of 20 read at most when finding it (1,000 drafts or articles)
 LOST_POLLS = 30  # status checks before a publish whose answer was lost is given up on
 # Status checks a finished push waits for its URLs from the callback (the checks double from
 # CMS_PUBLISH_POLL_SECONDS: 8 are about 8 minutes; the callback wakes the worker when it comes).
@@ -146,10 +147,8 @@ class WeChatAdapter(Adapter):
         """The draft a lost draft/add made: same titles, made since the step started."""
         since = (job.started_at("draft") or time.time()) - LOOKBACK
         titles = [m.article.title for m in job.members]
-        result = self._call(job, "draft", self.client.draft.batchget, 0, 20, 1)
-        for item in result.get("item") or []:
-            news = (item.get("content") or {}).get("news_item") or []
-            if [n.get("title") for n in news] == titles and int(item.get("update_time") or 0) >= since:
+        for item in self._since(job, "draft", self.client.draft.batchget, since):
+            if [n.get("title") for n in item["news"]] == titles:
                 return item.get("media_id")
         return None
 
@@ -157,12 +156,26 @@ class WeChatAdapter(Adapter):
         """The article a lost freepublish/submit published: same title, published since the step
         started. -> {"article_id", "url"} or None."""
         since = (job.started_at("publish") or time.time()) - LOOKBACK
-        result = self._call(job, "status", self.client.freepublish.batchget, 0, 20, 1)
-        for item in result.get("item") or []:
-            news = (item.get("content") or {}).get("news_item") or []
-            if news and news[0].get("title") == job.article.title and int(item.get("update_time") or 0) >= since:
+        for item in self._since(job, "status", self.client.freepublish.batchget, since):
+            news = item["news"]
+            if news and news[0].get("title") == job.article.title:
                 return {"article_id": item.get("article_id"), "url": news[0].get("url")}
         return None
+
+    def _since(self, job: Job, step: str, batchget, since: float):
+        """The items of a batchget list (newest first) updated since `since`, page after page of 20:
+        with many publications at work the one a lost call made may be far down the list (two workers
+        with 20 jobs each make 40 drafts at a time). Stops at the first older item, a short page, or
+        LOOK_PAGES pages. Each item gets "news": its news_item list."""
+        for page in range(LOOK_PAGES):
+            result = self._call(job, step, batchget, page * 20, 20, 1)
+            items = result.get("item") or []
+            for item in items:
+                if int(item.get("update_time") or 0) < since:
+                    return
+                yield {**item, "news": (item.get("content") or {}).get("news_item") or []}
+            if len(items) < 20:
+                return
 
     def sent(self, job: Job) -> bool:
         pub = job.publication
