@@ -2,6 +2,7 @@
 (the worker died in them) resolved without a second draft, publish or push."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from cms.auth.service import get_by_username
@@ -51,40 +52,25 @@ def _calls(state, path):
     return sum(1 for _t, p, _o in state.calls if p.endswith(path))
 
 
-def test_a_draft_whose_answer_was_lost_is_found_not_made_twice(outbox, approved_post):
-    state = outbox
-    post = approved_post()
-    job, adapter, owner = _job(post)
-    adapter.prepare_images(job)
-    job.started("draft")
-    # the worker's draft/add reached the platform; the worker died before saving its media_id
-    lost = adapter.client.draft.add([adapter._draft_article(job)])["media_id"]
-    db.session.commit()
-    assert run_publication(job.publication.id, owner) == "published"
-    db.session.expire_all()
-    pub = get_publication(job.publication.id)
-    assert pub.draft_media_id == lost
-    assert _calls(state, "draft/add") == 1 and _calls(state, "draft/batchget") == 1
-
-
-def test_a_lost_draft_far_down_a_busy_draft_box_is_still_found(outbox, approved_post):
-    """Two workers with 20 jobs each make 40 drafts at a time: the one a killed worker made may sit
-    below the first page of 20 (found by the scale-out run: a 501st draft)."""
+@pytest.mark.parametrize("newer, pages", [(0, 1), (45, 3)])
+def test_a_draft_whose_answer_was_lost_is_found_not_made_twice(outbox, approved_post, newer, pages):
+    """The worker's draft/add reached the platform; the worker died before saving its media_id. With
+    other jobs at work (two workers with 20 each make 40 drafts at a time) it may sit below the first
+    page of 20: the scale-out run once made a 501st draft."""
     state = outbox
     post = approved_post()
     job, adapter, owner = _job(post)
     adapter.prepare_images(job)
     job.started("draft")
     lost = adapter.client.draft.add([adapter._draft_article(job)])["media_id"]
-    other = {**adapter._draft_article(job), "title": "别的稿件"}
     state.advance(1)  # a second later: newer drafts list first
-    for _i in range(45):  # the other jobs' drafts, made after it: it is on the third page
-        adapter.client.draft.add([other])
+    for _i in range(newer):
+        adapter.client.draft.add([{**adapter._draft_article(job), "title": "别的稿件"}])
     db.session.commit()
     assert run_publication(job.publication.id, owner) == "published"
     db.session.expire_all()
     assert get_publication(job.publication.id).draft_media_id == lost
-    assert _calls(state, "draft/add") == 46 and _calls(state, "draft/batchget") == 3
+    assert _calls(state, "draft/add") == 1 + newer and _calls(state, "draft/batchget") == pages
 
 
 def test_a_publish_whose_answer_was_lost_is_found_not_made_twice(outbox, approved_post):
