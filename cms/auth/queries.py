@@ -30,4 +30,3 @@ def contributor_register() -> list[tuple[Department, list[User]]]:
     for department_id, user in rows:
         by_department.setdefault(department_id, []).append(user)
     return [(d, by_department.get(d.id, [])) for d in departments]
-

@@ -128,4 +128,3 @@ def designations(roles: Iterable[tuple[str, str | None, int | None]], state: str
 def designation_changes(before: frozenset[int], after: frozenset[int]) -> dict[int, str]:
     """department id -> "added" or "removed": what the office is told (C6)."""
     return {**{d: "added" for d in after - before}, **{d: "removed" for d in before - after}}
-
