@@ -83,7 +83,7 @@ def user_add_role(user_id: int):
         flash(_("Choose a role and a scope."), "danger")
         return redirect(url_for("admin.user_edit", user_id=user.id))
     scope_type, _sep, scope_id = form.scope.data.partition(":")
-    wanted = [(r.role, r.scope_type, r.scope_id) for r in user.roles]
+    wanted = [r.spec for r in user.roles]
     wanted.append((form.role.data, scope_type or None, int(scope_id) if scope_id else None))
     try:
         service.set_roles(user, wanted)
@@ -103,7 +103,7 @@ def user_remove_role(user_id: int, assignment_id: int):
     assignment = db.session.get(RoleAssignment, assignment_id)
     if assignment is None or assignment.user_id != user.id:
         raise NotFound(_("No such role assignment."))
-    service.set_roles(user, [(r.role, r.scope_type, r.scope_id) for r in user.roles if r.id != assignment_id])
+    service.set_roles(user, [r.spec for r in user.roles if r.id != assignment_id])
     flash(_("Role removed."), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 

@@ -144,6 +144,11 @@ class RoleAssignment(db.Model):
         Index("ix_role_assignment_role_scope", "role", "scope_type", "scope_id"),
     )
 
+    @property
+    def spec(self) -> tuple[str, str | None, int | None]:
+        """(role, scope_type, scope_id): what set_roles takes and rules.designations reads."""
+        return self.role, self.scope_type, self.scope_id
+
     def covers(self, scope: tuple[str, int] | None) -> bool:
         """A global role covers everything; a scoped one only its own scope, never a scope-less ask
         (issue 13: "no scope named" used to answer yes for every scoped role)."""

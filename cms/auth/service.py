@@ -55,7 +55,7 @@ def role_key(r: RoleAssignment) -> str:
 
 
 def _designations(user: User) -> frozenset[int]:
-    return rules.designations(((r.role, r.scope_type, r.scope_id) for r in user.roles), user.state)
+    return rules.designations((r.spec for r in user.roles), user.state)
 
 
 def _tell_designations(user: User, before: frozenset[int]) -> None:
@@ -305,7 +305,7 @@ def _replace_roles(user: User, roles) -> None:
             if db.session.scalar(select(channel.c.id).where(channel.c.id == scope_id)) is None:
                 raise Refused(_("No such channel."), code="invalid", fields={"roles": [role]})
         wanted.add((role, scope_type, scope_id if scope_type else None))
-    have = {(r.role, r.scope_type, r.scope_id): r for r in user.roles}
+    have = {r.spec: r for r in user.roles}
     for key, r in have.items():
         if key not in wanted:
             user.roles.remove(r)
